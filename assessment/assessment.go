@@ -1,0 +1,151 @@
+// Package assessment is ecat's domain: assessments (one round of the self-assessment for
+// one team), the anonymous responses to them, and the rules a response must follow.
+// It depends only on the standard library and the instrument (package pillars); storage,
+// web and reports speak in its types.
+package assessment
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Sentinel errors, mapped to HTTP statuses by the web package.
+var (
+	// ErrNotFound: no assessment or response with that id, code or token.
+	ErrNotFound = errors.New("not found")
+	// ErrClosed: the assessment no longer takes responses or changes to them.
+	ErrClosed = errors.New("assessment is closed")
+)
+
+// Status of an assessment.
+type Status string
+
+const (
+	Open   Status = "open"
+	Closed Status = "closed"
+)
+
+// Anonymity threshold bounds and default (see DESIGN.md, Scoring and reporting rules).
+const (
+	DefaultThreshold = 3
+	MinThreshold     = 1
+	MaxThreshold     = 20
+	// SafeThreshold is the lowest threshold accepted without an explicit confirmation.
+	SafeThreshold = 3
+)
+
+// Assessment is one round of the self-assessment for one team.
+type Assessment struct {
+	ID        int64
+	Title     string
+	Team      string
+	Language  string // default interface language, "en" or "fr"
+	Threshold int    // smallest pillar group whose results may be shown
+	Status    Status
+	// Code is the join code shared with the team. It is unguessable (see NewJoinCode).
+	Code string
+	// InstrumentVersion is the instrument version the round was opened with.
+	InstrumentVersion string
+	Round             int
+	PreviousID        *int64
+	CreatedAt         time.Time
+	ClosedAt          *time.Time
+}
+
+// IsOpen reports whether the assessment takes responses.
+func (a *Assessment) IsOpen() bool { return a.Status == Open }
+
+// joinCodeAlphabet is Crockford's base32: no I, L, O or U, so a code read aloud or
+// typed from a printed sheet is hard to get wrong.
+const joinCodeAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+var joinEncoding = base32.NewEncoding(joinCodeAlphabet).WithPadding(base32.NoPadding)
+
+// JoinCodeLength is the number of symbols in a join code: 16 × 5 bits = 80 bits.
+const JoinCodeLength = 16
+
+// NewJoinCode returns a fresh random join code of 80 bits, e.g. "7KQ2-M9XD-4HTV-RB3C"
+// without the dashes (FormatJoinCode adds them for display).
+func NewJoinCode() string {
+	var b [10]byte
+	mustRandom(b[:])
+	return joinEncoding.EncodeToString(b[:])
+}
+
+// NormalizeJoinCode turns what a person typed into the stored form: upper case, no
+// spaces or dashes, and the look-alike letters O, I and L read as 0, 1 and 1.
+// It returns false when the result cannot be a join code.
+func NormalizeJoinCode(s string) (string, bool) {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		switch {
+		case r == ' ' || r == '-' || r == '\t':
+			continue
+		case r == 'O':
+			r = '0'
+		case r == 'I' || r == 'L':
+			r = '1'
+		}
+		if !strings.ContainsRune(joinCodeAlphabet, r) {
+			return "", false
+		}
+		b.WriteRune(r)
+	}
+	code := b.String()
+	if len(code) != JoinCodeLength {
+		return "", false
+	}
+	return code, true
+}
+
+// FormatJoinCode groups a code by four for reading: "7KQ2-M9XD-4HTV-RB3C".
+func FormatJoinCode(code string) string {
+	var parts []string
+	for len(code) > 4 {
+		parts = append(parts, code[:4])
+		code = code[4:]
+	}
+	parts = append(parts, code)
+	return strings.Join(parts, "-")
+}
+
+// NewResumeToken returns a random 128-bit token a respondent uses to come back to their
+// response. Only its hash (HashToken) is stored.
+func NewResumeToken() string {
+	var b [16]byte
+	mustRandom(b[:])
+	return strings.ToLower(joinEncoding.EncodeToString(b[:]))
+}
+
+// ResumeTokenLength is the length of a resume token: 128 bits in 26 base32 symbols.
+const ResumeTokenLength = 26
+
+// LooksLikeResumeToken reports whether s has the shape of a resume token, so a lookup
+// for anything else can be refused without touching the database.
+func LooksLikeResumeToken(s string) bool {
+	if len(s) != ResumeTokenLength {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune(strings.ToLower(joinCodeAlphabet), r) {
+			return false
+		}
+	}
+	return true
+}
+
+// HashToken is what is stored in place of a secret token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func mustRandom(b []byte) {
+	// crypto/rand.Read never returns an error on supported platforms (Go ≥ 1.24).
+	_, _ = rand.Read(b)
+}

@@ -1,0 +1,382 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/storage"
+	"github.com/ecat-project/ecat/templates"
+	"github.com/ecat-project/ecat/web"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// usageError is a mistake in the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg + " (see `ecat help`)" }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+const helpText = `ecat — the Engagement-Capable Assessment Tool
+
+Usage:
+  ecat serve      [--addr 127.0.0.1:8080] [--db ecat.db] [--base-url URL]
+                  Run the web server (migrates the database first).
+  ecat migrate    [--db ecat.db]
+                  Bring the database schema up to date.
+  ecat assessment create --title T --team X [--threshold 3] [--lang en|fr]
+                  [--confirm-low-threshold] [--db ecat.db] [--base-url URL] [--json]
+                  Open a new assessment; prints its id, join code and join link.
+  ecat assessment list  [--db ecat.db]
+  ecat assessment close  ID [--db ecat.db]
+  ecat assessment reopen ID [--db ecat.db]
+  ecat version
+  ecat help
+
+Settings (a flag wins over its environment variable):
+  --addr      ECAT_ADDR      listen address (default 127.0.0.1:8080)
+  --db        ECAT_DB        SQLite file path, or a postgres:// DSN (default ecat.db)
+  --base-url  ECAT_BASE_URL  public address used in links (default http://ADDR)
+  ECAT_LOG_FORMAT            "text" (default) or "json"
+`
+
+// Config is everything the commands read from flags and the environment.
+type Config struct {
+	Addr      string
+	DB        string
+	BaseURL   string
+	LogFormat string
+}
+
+func configFromEnv(getenv func(string) string) Config {
+	cfg := Config{
+		Addr:      getenv("ECAT_ADDR"),
+		DB:        getenv("ECAT_DB"),
+		BaseURL:   getenv("ECAT_BASE_URL"),
+		LogFormat: getenv("ECAT_LOG_FORMAT"),
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	if cfg.DB == "" {
+		cfg.DB = "ecat.db"
+	}
+	return cfg
+}
+
+// bind adds the shared settings to a command's flag set.
+func (cfg *Config) bind(fs *flag.FlagSet, addr, baseURL bool) {
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite file path or postgres:// DSN")
+	if addr {
+		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
+	}
+	if baseURL {
+		fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "public base URL for links")
+	}
+}
+
+func (cfg *Config) publicBaseURL() string {
+	if cfg.BaseURL != "" {
+		return strings.TrimRight(cfg.BaseURL, "/")
+	}
+	return "http://" + cfg.Addr
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg := configFromEnv(getenv)
+	if len(args) == 0 {
+		fmt.Fprint(stdout, helpText)
+		return usagef("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, cfg, rest, stdout)
+	case "migrate":
+		return cmdMigrate(ctx, cfg, rest, stdout)
+	case "assessment":
+		return cmdAssessment(ctx, cfg, rest, stdout)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "ecat %s (schema %d)\n", version, storage.SchemaVersion())
+		return nil
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, helpText)
+		return nil
+	}
+	return usagef("unknown command %q", cmd)
+}
+
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parseFlags parses flags wherever they stand among the positional arguments, so
+// "close 3 --db x" works like "close --db x 3". The positional ones are left in
+// fs.Args().
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return usagef("%s: %v", fs.Name(), err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return fs.Parse(append([]string{"--"}, positional...))
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// openStore opens the database and migrates it (migrate) or checks it is current.
+func openStore(ctx context.Context, cfg Config, migrate bool) (*storage.Store, error) {
+	store, err := storage.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		_, _, err = store.Migrate(ctx)
+	} else {
+		err = store.CheckSchema(ctx)
+	}
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	return store, nil
+}
+
+func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	fs := newFlagSet("serve")
+	cfg.bind(fs, true, true)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(cfg, os.Stderr)
+	catalog, err := pillars.Load()
+	if err != nil {
+		return err
+	}
+	tmpl, err := templates.New()
+	if err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	from, to, err := store.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if from != to {
+		log.Info("database migrated", "from", from, "to", to)
+	}
+	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL}, store, catalog, tmpl, log)
+	return srv.ListenAndServe(ctx, func(addr string) {
+		log.Info("ecat listening", "addr", addr, "url", "http://"+addr, "db", string(store.Dialect()), "version", version)
+	})
+}
+
+func cmdMigrate(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	fs := newFlagSet("migrate")
+	cfg.bind(fs, false, false)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	store, err := storage.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	from, to, err := store.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	if from == to {
+		fmt.Fprintf(stdout, "database already at schema version %d\n", to)
+	} else {
+		fmt.Fprintf(stdout, "database migrated from schema version %d to %d\n", from, to)
+	}
+	return nil
+}
+
+func cmdAssessment(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usagef("assessment: say create, list, close or reopen")
+	}
+	switch args[0] {
+	case "create":
+		return cmdAssessmentCreate(ctx, cfg, args[1:], stdout)
+	case "list":
+		return cmdAssessmentList(ctx, cfg, args[1:], stdout)
+	case "close":
+		return cmdAssessmentStatus(ctx, cfg, args[1:], stdout, assessment.Closed)
+	case "reopen":
+		return cmdAssessmentStatus(ctx, cfg, args[1:], stdout, assessment.Open)
+	}
+	return usagef("assessment: unknown subcommand %q", args[0])
+}
+
+type createdJSON struct {
+	ID      int64  `json:"id"`
+	Code    string `json:"code"`
+	JoinURL string `json:"join_url"`
+}
+
+func cmdAssessmentCreate(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	fs := newFlagSet("assessment create")
+	cfg.bind(fs, false, true)
+	title := fs.String("title", "", "title of the assessment")
+	team := fs.String("team", "", "team name")
+	threshold := fs.Int("threshold", assessment.DefaultThreshold, "anonymity threshold (1–20)")
+	lang := fs.String("lang", "en", "default language: en or fr")
+	confirmLow := fs.Bool("confirm-low-threshold", false, "accept a threshold below 3")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("assessment create: unexpected argument %q", fs.Arg(0))
+	}
+	catalog, err := pillars.Load()
+	if err != nil {
+		return err
+	}
+	a, err := assessment.NewAssessment(*title, *team, *lang, *threshold, *confirmLow, catalog.Current().Version)
+	if err != nil {
+		return usagef("assessment create: %s", describeValidation(err))
+	}
+	store, err := openStore(ctx, cfg, true)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.CreateAssessment(ctx, a); err != nil {
+		return err
+	}
+	joinURL := cfg.publicBaseURL() + "/j/" + a.Code
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(createdJSON{ID: a.ID, Code: a.Code, JoinURL: joinURL})
+	}
+	fmt.Fprintf(stdout, "Assessment %d created for %s: %s\n", a.ID, a.Team, a.Title)
+	fmt.Fprintf(stdout, "Join code: %s\n", assessment.FormatJoinCode(a.Code))
+	fmt.Fprintf(stdout, "Join link: %s\n", joinURL)
+	return nil
+}
+
+// describeValidation turns field errors into a line for the terminal.
+func describeValidation(err error) string {
+	var verr *assessment.ValidationError
+	if !errors.As(err, &verr) {
+		return err.Error()
+	}
+	var parts []string
+	for _, field := range verr.Keys() {
+		fe := verr.Fields[field]
+		msg := fe.Code
+		switch {
+		case field == "threshold" && fe.Code == assessment.CodeConfirm:
+			msg = "below 3 makes answers easier to single out; add --confirm-low-threshold to accept it"
+		case field == "threshold":
+			msg = fmt.Sprintf("must be %d to %d", assessment.MinThreshold, assessment.MaxThreshold)
+		case fe.Code == assessment.CodeRequired:
+			msg = "is required"
+		case fe.Code == assessment.CodeTooLong:
+			msg = fmt.Sprintf("must be at most %d characters", fe.Limit)
+		case field == "language":
+			msg = "must be en or fr"
+		}
+		flagName := field
+		if field == "language" {
+			flagName = "lang"
+		}
+		parts = append(parts, "--"+flagName+" "+msg)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func cmdAssessmentList(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	fs := newFlagSet("assessment list")
+	cfg.bind(fs, false, false)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	list, err := store.Assessments(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tROUND\tSUBMITTED\tDRAFTS\tCODE\tTEAM\tTITLE")
+	for _, a := range list {
+		counts, err := store.ResponseCounts(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		var submitted, drafts int
+		for _, c := range counts {
+			submitted += c.Submitted
+			drafts += c.Drafts
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", a.ID, a.Status, a.Round, submitted, drafts, assessment.FormatJoinCode(a.Code), a.Team, a.Title)
+	}
+	return tw.Flush()
+}
+
+func cmdAssessmentStatus(ctx context.Context, cfg Config, args []string, stdout io.Writer, status assessment.Status) error {
+	fs := newFlagSet("assessment " + string(status))
+	cfg.bind(fs, false, false)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var id int64
+	if fs.NArg() != 1 {
+		return usagef("assessment: give one assessment ID")
+	}
+	if _, err := fmt.Sscan(fs.Arg(0), &id); err != nil || id <= 0 {
+		return usagef("assessment: %q is not an assessment ID", fs.Arg(0))
+	}
+	store, err := openStore(ctx, cfg, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	a, err := store.SetAssessmentStatus(ctx, id, status)
+	if errors.Is(err, assessment.ErrNotFound) {
+		return fmt.Errorf("no assessment with ID %d", id)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Assessment %d is now %s\n", a.ID, a.Status)
+	return nil
+}

@@ -1,0 +1,207 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// ErrSchemaTooNew: the database was migrated by a newer ecat than this one.
+var ErrSchemaTooNew = errors.New("the database was created by a newer version of ecat; upgrade ecat before using it")
+
+// ErrSchemaBehind: the database needs `ecat migrate` before this ecat can use it.
+var ErrSchemaBehind = errors.New("the database schema is older than this ecat; run `ecat migrate`")
+
+// migration is one numbered step of the schema. Migration n (1-based) is migrations()[n-1].
+// A step is never edited once released: a change is a new step appended at the end.
+type migration func(tx *gorm.DB, d Dialect) error
+
+func migrations() []migration {
+	return []migration{
+		migrateInitialSchema,
+	}
+}
+
+// SchemaVersion is the schema version this build of ecat expects.
+func SchemaVersion() int { return len(migrations()) }
+
+// ddl adapts portable DDL to the dialect: {id} is an auto-increment primary key,
+// {time} a timestamp column.
+func ddl(d Dialect, stmt string) string {
+	if d == Postgres {
+		return strings.NewReplacer("{id}", "BIGSERIAL PRIMARY KEY", "{time}", "TIMESTAMPTZ").Replace(stmt)
+	}
+	return strings.NewReplacer("{id}", "INTEGER PRIMARY KEY AUTOINCREMENT", "{time}", "DATETIME").Replace(stmt)
+}
+
+func execAll(tx *gorm.DB, d Dialect, stmts ...string) error {
+	for _, s := range stmts {
+		if err := tx.Exec(ddl(d, s)).Error; err != nil {
+			return fmt.Errorf("%w\n%s", err, s)
+		}
+	}
+	return nil
+}
+
+func migrateInitialSchema(tx *gorm.DB, d Dialect) error {
+	return execAll(tx, d,
+		`CREATE TABLE assessments (
+			id {id},
+			title TEXT NOT NULL,
+			team TEXT NOT NULL,
+			language TEXT NOT NULL,
+			threshold INTEGER NOT NULL,
+			status TEXT NOT NULL,
+			code TEXT NOT NULL UNIQUE,
+			instrument_version TEXT NOT NULL,
+			round INTEGER NOT NULL DEFAULT 1,
+			previous_id BIGINT REFERENCES assessments(id) ON DELETE SET NULL,
+			created_at {time} NOT NULL,
+			closed_at {time}
+		)`,
+		`CREATE TABLE responses (
+			id {id},
+			assessment_id BIGINT NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+			pillar TEXT NOT NULL,
+			language TEXT NOT NULL,
+			status TEXT NOT NULL,
+			token_hash TEXT NOT NULL UNIQUE,
+			strength_text TEXT NOT NULL DEFAULT '',
+			strength_theme TEXT NOT NULL DEFAULT '',
+			opportunity_text TEXT NOT NULL DEFAULT '',
+			opportunity_theme TEXT NOT NULL DEFAULT '',
+			created_at {time} NOT NULL,
+			updated_at {time} NOT NULL,
+			submitted_at {time}
+		)`,
+		`CREATE INDEX responses_assessment_status ON responses (assessment_id, status, pillar)`,
+		`CREATE TABLE answers (
+			response_id BIGINT NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+			item_id TEXT NOT NULL,
+			value TEXT NOT NULL,
+			PRIMARY KEY (response_id, item_id)
+		)`,
+		`CREATE TABLE reflections (
+			response_id BIGINT NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+			prompt_id TEXT NOT NULL,
+			text TEXT NOT NULL,
+			PRIMARY KEY (response_id, prompt_id)
+		)`,
+	)
+}
+
+const versionTable = "schema_version"
+
+// ensureVersionTable creates the version table under the migration lock: on PostgreSQL,
+// concurrent CREATE TABLE IF NOT EXISTS of one table can fail with a duplicate-key error
+// on pg_type, which servers starting together would otherwise hit.
+func (s *Store) ensureVersionTable(ctx context.Context) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockSchema(tx); err != nil {
+			return err
+		}
+		return tx.Exec(`CREATE TABLE IF NOT EXISTS ` + versionTable + ` (version INTEGER NOT NULL)`).Error
+	})
+}
+
+// lockSchema makes schema changes on PostgreSQL take turns until tx ends. (SQLite
+// transactions here are IMMEDIATE, so they take turns already.)
+func (s *Store) lockSchema(tx *gorm.DB) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	// Any constant works; this one spells "ecat" in ASCII.
+	return tx.Exec(`SELECT pg_advisory_xact_lock(1701011828)`).Error
+}
+
+func currentVersion(tx *gorm.DB) (int, error) {
+	var versions []int
+	if err := tx.Raw(`SELECT version FROM ` + versionTable).Scan(&versions).Error; err != nil {
+		return 0, err
+	}
+	if len(versions) == 0 {
+		return 0, nil
+	}
+	return versions[0], nil
+}
+
+// CurrentSchema returns the schema version recorded in the database (0 when new).
+func (s *Store) CurrentSchema(ctx context.Context) (int, error) {
+	if err := s.ensureVersionTable(ctx); err != nil {
+		return 0, err
+	}
+	return currentVersion(s.db.WithContext(ctx))
+}
+
+// CheckSchema returns ErrSchemaTooNew or ErrSchemaBehind unless the database is at the
+// version this build expects.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	v, err := s.CurrentSchema(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v > SchemaVersion():
+		return fmt.Errorf("%w (database at version %d, this ecat knows %d)", ErrSchemaTooNew, v, SchemaVersion())
+	case v < SchemaVersion():
+		return fmt.Errorf("%w (database at version %d, this ecat needs %d)", ErrSchemaBehind, v, SchemaVersion())
+	}
+	return nil
+}
+
+// Migrate brings the schema to this build's version, one step per transaction. On
+// PostgreSQL an advisory lock makes servers starting together take turns. It refuses a
+// database newer than this build. It returns the versions before and after.
+func (s *Store) Migrate(ctx context.Context) (from, to int, err error) {
+	if err := s.ensureVersionTable(ctx); err != nil {
+		return 0, 0, err
+	}
+	steps := migrations()
+	from = -1
+	for {
+		done := false
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := s.lockSchema(tx); err != nil {
+				return err
+			}
+			v, err := currentVersion(tx)
+			if err != nil {
+				return err
+			}
+			if from < 0 {
+				from = v
+			}
+			to = v
+			if v > len(steps) {
+				return fmt.Errorf("%w (database at version %d, this ecat knows %d)", ErrSchemaTooNew, v, len(steps))
+			}
+			if v == len(steps) {
+				done = true
+				return nil
+			}
+			if err := steps[v](tx, s.dialect); err != nil {
+				return fmt.Errorf("storage: migration %d: %w", v+1, err)
+			}
+			res := tx.Exec(`UPDATE `+versionTable+` SET version = ?`, v+1)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				if err := tx.Exec(`INSERT INTO `+versionTable+` (version) VALUES (?)`, v+1).Error; err != nil {
+					return err
+				}
+			}
+			to = v + 1
+			return nil
+		})
+		if err != nil {
+			return from, to, err
+		}
+		if done {
+			return from, to, nil
+		}
+	}
+}

@@ -1,0 +1,214 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/ecat-project/ecat/assessment"
+)
+
+type responseRow struct {
+	ID               int64 `gorm:"primaryKey"`
+	AssessmentID     int64
+	Pillar           string
+	Language         string
+	Status           string
+	TokenHash        string
+	StrengthText     string
+	StrengthTheme    string
+	OpportunityText  string
+	OpportunityTheme string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	SubmittedAt      *time.Time
+}
+
+func (responseRow) TableName() string { return "responses" }
+
+type answerRow struct {
+	ResponseID int64  `gorm:"primaryKey;autoIncrement:false"`
+	ItemID     string `gorm:"primaryKey"`
+	Value      string
+}
+
+func (answerRow) TableName() string { return "answers" }
+
+type reflectionRow struct {
+	ResponseID int64  `gorm:"primaryKey;autoIncrement:false"`
+	PromptID   string `gorm:"primaryKey"`
+	Text       string
+}
+
+func (reflectionRow) TableName() string { return "reflections" }
+
+// lockOpenAssessment checks, inside tx, that the assessment exists and is open, and on
+// PostgreSQL holds a share lock on its row so that closing it waits for this write.
+// (SQLite transactions here are IMMEDIATE, so writers are already serialized.)
+func (s *Store) lockOpenAssessment(tx *gorm.DB, id int64) error {
+	q := tx.Model(&assessmentRow{}).Select("status").Where("id = ?", id)
+	if s.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "SHARE"})
+	}
+	var status []string
+	if err := q.Pluck("status", &status).Error; err != nil {
+		return err
+	}
+	if len(status) == 0 {
+		return assessment.ErrNotFound
+	}
+	if assessment.Status(status[0]) != assessment.Open {
+		return assessment.ErrClosed
+	}
+	return nil
+}
+
+// CreateResponse stores a new response with its answers and reflections in one
+// transaction, keyed by the hash of its resume token. It returns assessment.ErrClosed
+// when the assessment is closed. It sets r.ID and the timestamps.
+func (s *Store) CreateResponse(ctx context.Context, r *assessment.Response, tokenHash string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockOpenAssessment(tx, r.AssessmentID); err != nil {
+			return err
+		}
+		row := toResponseRow(r)
+		row.TokenHash = tokenHash
+		now := s.db.NowFunc()
+		row.CreatedAt, row.UpdatedAt = now, now
+		if r.Status == assessment.Submitted {
+			row.SubmittedAt = &now
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		if err := insertChildren(tx, row.ID, r); err != nil {
+			return err
+		}
+		r.ID, r.CreatedAt, r.UpdatedAt, r.SubmittedAt = row.ID, row.CreatedAt, row.UpdatedAt, row.SubmittedAt
+		return nil
+	})
+}
+
+// UpdateResponse replaces a stored response's content (pillar, language, answers,
+// reflections, strength, opportunity, status) in one transaction. It returns
+// assessment.ErrClosed when the assessment is closed and ErrNotFound when the response
+// is gone. The first submission time is kept.
+func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockOpenAssessment(tx, r.AssessmentID); err != nil {
+			return err
+		}
+		var current responseRow
+		if err := tx.Take(&current, "id = ? AND assessment_id = ?", r.ID, r.AssessmentID).Error; err != nil {
+			return notFound(err)
+		}
+		row := toResponseRow(r)
+		now := s.db.NowFunc()
+		row.SubmittedAt = current.SubmittedAt
+		if r.Status == assessment.Submitted && row.SubmittedAt == nil {
+			row.SubmittedAt = &now
+		}
+		err := tx.Model(&responseRow{}).Where("id = ?", r.ID).Updates(map[string]any{
+			"pillar":            row.Pillar,
+			"language":          row.Language,
+			"status":            row.Status,
+			"strength_text":     row.StrengthText,
+			"strength_theme":    row.StrengthTheme,
+			"opportunity_text":  row.OpportunityText,
+			"opportunity_theme": row.OpportunityTheme,
+			"updated_at":        now,
+			"submitted_at":      row.SubmittedAt,
+		}).Error
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("response_id = ?", r.ID).Delete(&answerRow{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("response_id = ?", r.ID).Delete(&reflectionRow{}).Error; err != nil {
+			return err
+		}
+		if err := insertChildren(tx, r.ID, r); err != nil {
+			return err
+		}
+		r.CreatedAt, r.UpdatedAt, r.SubmittedAt = current.CreatedAt, now, row.SubmittedAt
+		return nil
+	})
+}
+
+// ResponseByToken returns the response whose resume token hashes to tokenHash, with its
+// answers and reflections, or assessment.ErrNotFound.
+func (s *Store) ResponseByToken(ctx context.Context, tokenHash string) (*assessment.Response, error) {
+	db := s.db.WithContext(ctx)
+	var row responseRow
+	if err := db.Take(&row, "token_hash = ?", tokenHash).Error; err != nil {
+		return nil, notFound(err)
+	}
+	var answers []answerRow
+	if err := db.Where("response_id = ?", row.ID).Find(&answers).Error; err != nil {
+		return nil, err
+	}
+	var reflections []reflectionRow
+	if err := db.Where("response_id = ?", row.ID).Find(&reflections).Error; err != nil {
+		return nil, err
+	}
+	r := &assessment.Response{
+		ID:           row.ID,
+		AssessmentID: row.AssessmentID,
+		Pillar:       row.Pillar,
+		Language:     row.Language,
+		Answers:      make(map[string]assessment.Answer, len(answers)),
+		Reflections:  make(map[string]string, len(reflections)),
+		Strength:     assessment.Named{Text: row.StrengthText, Theme: row.StrengthTheme},
+		Opportunity:  assessment.Named{Text: row.OpportunityText, Theme: row.OpportunityTheme},
+		Status:       assessment.ResponseStatus(row.Status),
+		CreatedAt:    row.CreatedAt,
+		UpdatedAt:    row.UpdatedAt,
+		SubmittedAt:  row.SubmittedAt,
+	}
+	for _, a := range answers {
+		r.Answers[a.ItemID] = assessment.Answer(a.Value)
+	}
+	for _, f := range reflections {
+		r.Reflections[f.PromptID] = f.Text
+	}
+	return r, nil
+}
+
+func toResponseRow(r *assessment.Response) responseRow {
+	return responseRow{
+		ID:               r.ID,
+		AssessmentID:     r.AssessmentID,
+		Pillar:           r.Pillar,
+		Language:         r.Language,
+		Status:           string(r.Status),
+		StrengthText:     r.Strength.Text,
+		StrengthTheme:    r.Strength.Theme,
+		OpportunityText:  r.Opportunity.Text,
+		OpportunityTheme: r.Opportunity.Theme,
+	}
+}
+
+func insertChildren(tx *gorm.DB, responseID int64, r *assessment.Response) error {
+	if len(r.Answers) > 0 {
+		rows := make([]answerRow, 0, len(r.Answers))
+		for id, a := range r.Answers {
+			rows = append(rows, answerRow{ResponseID: responseID, ItemID: id, Value: string(a)})
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return err
+		}
+	}
+	if len(r.Reflections) > 0 {
+		rows := make([]reflectionRow, 0, len(r.Reflections))
+		for id, text := range r.Reflections {
+			rows = append(rows, reflectionRow{ResponseID: responseID, PromptID: id, Text: text})
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,158 @@
+// Package templates holds ecat's HTML pages, static assets and interface messages (EN and
+// FR), embedded in the binary. A page is rendered into a buffer first, so a template
+// error becomes a clean 500 and never half a page.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+)
+
+//go:embed html/*.html
+var htmlFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+//go:embed locales/*.json
+var localeFS embed.FS
+
+// Languages the interface is written in; the first is the fallback.
+var Languages = []string{"en", "fr"}
+
+// Engine renders pages by name ("home", "form", …) in a language.
+type Engine struct {
+	pages    map[string]*template.Template
+	messages map[string]map[string]string // lang → key → text
+}
+
+// Page is what every page template receives.
+type Page struct {
+	Lang  string
+	Title string // already translated
+	// CSRF is the token for forms; empty where a page has no form.
+	CSRF string
+	// SwitchURL is this page in the other language, when it can be offered.
+	SwitchURL string
+	// Script loads the form enhancement (progress and autosave).
+	Script bool
+	// RequestID ties an error page to the server's log line.
+	RequestID string
+	// Body is the page's own data.
+	Body any
+
+	messages map[string]string
+}
+
+// T returns the message for key in the page's language, formatted with args.
+func (p *Page) T(key string, args ...any) string {
+	msg, ok := p.messages[key]
+	if !ok {
+		msg = key
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(msg, args...)
+	}
+	return msg
+}
+
+// OtherLang is the language offered by the switch link.
+func (p *Page) OtherLang() string {
+	if p.Lang == "fr" {
+		return "en"
+	}
+	return "fr"
+}
+
+// New parses every page with the layout and loads the message catalogs.
+func New() (*Engine, error) {
+	e := &Engine{pages: map[string]*template.Template{}, messages: map[string]map[string]string{}}
+	for _, lang := range Languages {
+		raw, err := localeFS.ReadFile("locales/" + lang + ".json")
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("templates: locales/%s.json: %w", lang, err)
+		}
+		e.messages[lang] = m
+	}
+	names, err := fs.Glob(htmlFS, "html/*.html")
+	if err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{
+		// dict passes the page along with a value into a sub-template.
+		"dict": func(p *Page, v any) map[string]any { return map[string]any{"Page": p, "Value": v} },
+	}
+	for _, name := range names {
+		base := strings.TrimSuffix(path.Base(name), ".html")
+		if base == "layout" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(htmlFS, "html/layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("templates: %s: %w", name, err)
+		}
+		e.pages[base] = t
+	}
+	return e, nil
+}
+
+// Pages lists the page names, for tests that render every one.
+func (e *Engine) Pages() []string {
+	names := make([]string, 0, len(e.pages))
+	for n := range e.pages {
+		names = append(names, n)
+	}
+	return names
+}
+
+// Messages returns the catalog of a language (nil when unknown), for tests.
+func (e *Engine) Messages(lang string) map[string]string { return e.messages[lang] }
+
+// Message returns one message in a language, falling back to English, then to the key.
+func (e *Engine) Message(lang, key string) string {
+	if m, ok := e.messages[lang][key]; ok {
+		return m
+	}
+	if m, ok := e.messages["en"][key]; ok {
+		return m
+	}
+	return key
+}
+
+// Render writes the named page. Nothing is written when the template fails.
+func (e *Engine) Render(w io.Writer, name string, p *Page) error {
+	t, ok := e.pages[name]
+	if !ok {
+		return fmt.Errorf("templates: no page %q", name)
+	}
+	if _, ok := e.messages[p.Lang]; !ok {
+		p.Lang = Languages[0]
+	}
+	p.messages = e.messages[p.Lang]
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("templates: render %s: %w", name, err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// Static returns the embedded static assets (CSS, JS), rooted at their folder.
+func Static() fs.FS {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // the folder is embedded at build time; it cannot be missing
+	}
+	return sub
+}

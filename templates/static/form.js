@@ -1,0 +1,51 @@
+// ecat form enhancement: live progress and quiet autosave. The form works fully without it.
+(function () {
+  "use strict";
+  var form = document.getElementById("response-form");
+  if (!form || !window.fetch || !window.FormData) return;
+  var count = document.getElementById("progress-count");
+  var bar = document.getElementById("progress-bar");
+  var status = document.getElementById("autosave-status");
+  var total = parseInt(count.getAttribute("data-total"), 10) || 0;
+  var template = form.getAttribute("data-progress-template") || "%d / %d";
+  var timer = null, busy = false, again = false;
+
+  function answered() {
+    var names = {};
+    var inputs = form.querySelectorAll('input[type=radio][name^="a."]:checked');
+    for (var i = 0; i < inputs.length; i++) names[inputs[i].name] = true;
+    return Object.keys(names).length;
+  }
+  function updateProgress() {
+    var n = answered();
+    bar.value = n;
+    var i = 0, args = [n, total];
+    count.textContent = template.replace(/%d/g, function () { return args[i++]; });
+  }
+  function save() {
+    if (busy) { again = true; return; }
+    busy = true;
+    var data = new FormData(form);
+    data.set("action", "autosave");
+    fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (res) { return res.ok ? res.json() : Promise.reject(res.status); })
+      .then(function (body) {
+        if (body.action_url && body.action_url !== form.getAttribute("action")) {
+          form.setAttribute("action", body.action_url);
+          if (window.history && history.replaceState) history.replaceState(null, "", body.resume_path);
+        }
+        status.textContent = form.getAttribute("data-saved") || body.message || "";
+      })
+      .catch(function () { status.textContent = form.getAttribute("data-failed") || ""; })
+      .then(function () { busy = false; if (again) { again = false; schedule(); } });
+  }
+  function schedule() {
+    if (form.getAttribute("data-status") !== "draft") return;
+    clearTimeout(timer);
+    timer = setTimeout(save, 1500);
+  }
+  form.addEventListener("change", function () { updateProgress(); schedule(); });
+  form.addEventListener("input", function (e) { if (e.target.tagName === "TEXTAREA") schedule(); });
+  form.addEventListener("submit", function () { clearTimeout(timer); });
+  updateProgress();
+})();

@@ -1,0 +1,356 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/pillars"
+)
+
+// The respondents' JSON API: start a response with a join code, then read and change it
+// with its resume token. Bodies are JSON only, at most Config.BodyLimit bytes.
+
+type namedJSON struct {
+	Text  string `json:"text"`
+	Theme string `json:"theme"`
+}
+
+// responseRequest is the body of POST /api/v1/responses and PUT /api/v1/responses/{token}.
+type responseRequest struct {
+	Code        string          `json:"code"`
+	Pillar      string          `json:"pillar"`
+	Language    string          `json:"language"`
+	Answers     json.RawMessage `json:"answers"`
+	Reflections json.RawMessage `json:"reflections"`
+	Strength    namedJSON       `json:"strength"`
+	Opportunity namedJSON       `json:"opportunity"`
+	Submit      bool            `json:"submit"`
+}
+
+// readJSON reads a JSON request body. Wrong content type → 415; over the limit, broken
+// JSON, unknown fields or wrong types → 400; text that is not UTF-8 → 422.
+func readJSON(c echo.Context) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEApplicationJSON {
+		return nil, errUnsupported
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, errBodyTooLarge
+		}
+		return nil, malformed("could not read body")
+	}
+	if !utf8.Valid(body) {
+		return nil, &assessment.ValidationError{Fields: map[string]assessment.FieldError{"body": {Code: assessment.CodeInvalidUTF8}}}
+	}
+	return body, nil
+}
+
+// decodeResponseRequest parses a response body into a response. Item and prompt ids
+// given twice are reported as duplicates (encoding/json would silently keep the last).
+func decodeResponseRequest(body []byte) (*responseRequest, *assessment.Response, *assessment.ValidationError, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var req responseRequest
+	if err := dec.Decode(&req); err != nil {
+		return nil, nil, nil, malformed(jsonProblem(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, nil, nil, malformed("unexpected data after the JSON object")
+	}
+	verr := &assessment.ValidationError{}
+	answers, err := stringObject(req.Answers, "answers", verr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	reflections, err := stringObject(req.Reflections, "reflections", verr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r := &assessment.Response{
+		Pillar:      req.Pillar,
+		Language:    req.Language,
+		Answers:     make(map[string]assessment.Answer, len(answers)),
+		Reflections: reflections,
+		Strength:    assessment.Named{Text: req.Strength.Text, Theme: req.Strength.Theme},
+		Opportunity: assessment.Named{Text: req.Opportunity.Text, Theme: req.Opportunity.Theme},
+	}
+	for id, v := range answers {
+		r.Answers[id] = assessment.Answer(v)
+	}
+	return &req, r, verr, nil
+}
+
+// stringObject reads a JSON object of strings (or null), noting keys given twice.
+func stringObject(raw json.RawMessage, field string, verr *assessment.ValidationError) (map[string]string, error) {
+	out := map[string]string{}
+	if len(raw) == 0 || string(raw) == "null" {
+		return out, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, malformed(field + " must be an object of strings")
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, malformed(field + ": " + err.Error())
+		}
+		key := tok.(string) // object keys are always strings
+		tok, err = dec.Token()
+		if err != nil {
+			return nil, malformed(field + ": " + err.Error())
+		}
+		value, ok := tok.(string)
+		if !ok {
+			return nil, malformed(fmt.Sprintf("%s.%s must be a string", field, key))
+		}
+		if _, dup := out[key]; dup {
+			verr.Add(field+"."+key, assessment.CodeDuplicate)
+		}
+		out[key] = value
+	}
+	return out, nil
+}
+
+func jsonProblem(err error) string {
+	var (
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("invalid JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s must be a %s", typ.Field, typ.Type.String())
+	case errors.Is(err, io.EOF):
+		return "empty body"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "JSON ends too early"
+	}
+	return err.Error()
+}
+
+type responseCreated struct {
+	ID          int64  `json:"id"`
+	ResumeToken string `json:"resume_token,omitempty"`
+	ResumeURL   string `json:"resume_url,omitempty"`
+	Status      string `json:"status"`
+}
+
+func (s *Server) apiCreateResponse(c echo.Context) error {
+	body, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	req, r, verr, err := decodeResponseRequest(body)
+	if err != nil {
+		return err
+	}
+	code, ok := assessment.NormalizeJoinCode(req.Code)
+	if !ok {
+		return errCodeUnknown
+	}
+	ctx := c.Request().Context()
+	a, err := s.store.AssessmentByCode(ctx, code)
+	if errors.Is(err, assessment.ErrNotFound) {
+		return errCodeUnknown
+	}
+	if err != nil {
+		return err
+	}
+	if !a.IsOpen() {
+		return errClosed
+	}
+	in, err := s.instrument(a)
+	if err != nil {
+		return err
+	}
+	if r.Language == "" {
+		r.Language = a.Language
+	}
+	if err := mergeValidation(verr, r.Validate(in, req.Submit)); err != nil {
+		return err
+	}
+	r.AssessmentID = a.ID
+	r.Status = assessment.Draft
+	if req.Submit {
+		r.Status = assessment.Submitted
+	}
+	token := assessment.NewResumeToken()
+	if err := s.store.CreateResponse(ctx, r, assessment.HashToken(token)); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, responseCreated{ID: r.ID, ResumeToken: token, ResumeURL: s.resumeLink(c, token), Status: string(r.Status)})
+}
+
+// apiUpdateResponse replaces a response's content. Once submitted, a response stays
+// submitted: later changes must be complete, whatever "submit" says.
+func (s *Server) apiUpdateResponse(c echo.Context) error {
+	stored, a, in, err := s.responseByToken(c, c.Param("token"))
+	if err != nil {
+		return err
+	}
+	body, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	if !a.IsOpen() {
+		return errClosed
+	}
+	req, r, verr, err := decodeResponseRequest(body)
+	if err != nil {
+		return err
+	}
+	if r.Language == "" {
+		r.Language = stored.Language
+	}
+	submit := req.Submit || stored.Status == assessment.Submitted
+	if err := mergeValidation(verr, r.Validate(in, submit)); err != nil {
+		return err
+	}
+	r.ID, r.AssessmentID, r.Status = stored.ID, stored.AssessmentID, assessment.Draft
+	if submit {
+		r.Status = assessment.Submitted
+	}
+	if err := s.store.UpdateResponse(c.Request().Context(), r); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, responseCreated{ID: r.ID, Status: string(r.Status)})
+}
+
+type responseJSON struct {
+	ID          int64             `json:"id"`
+	Status      string            `json:"status"`
+	Pillar      string            `json:"pillar"`
+	Language    string            `json:"language"`
+	Assessment  assessmentBrief   `json:"assessment"`
+	Answers     map[string]string `json:"answers"`
+	Reflections map[string]string `json:"reflections"`
+	Strength    namedJSON         `json:"strength"`
+	Opportunity namedJSON         `json:"opportunity"`
+	Progress    progressJSON      `json:"progress"`
+	CreatedAt   time.Time         `json:"created_at"`
+	UpdatedAt   time.Time         `json:"updated_at"`
+	SubmittedAt *time.Time        `json:"submitted_at"`
+}
+
+type assessmentBrief struct {
+	Title             string `json:"title"`
+	Team              string `json:"team"`
+	Status            string `json:"status"`
+	InstrumentVersion string `json:"instrument_version"`
+}
+
+type progressJSON struct {
+	Answered int `json:"answered"`
+	Total    int `json:"total"`
+}
+
+func (s *Server) apiGetResponse(c echo.Context) error {
+	r, a, in, err := s.responseByToken(c, c.Param("token"))
+	if err != nil {
+		return err
+	}
+	out := responseJSON{
+		ID: r.ID, Status: string(r.Status), Pillar: r.Pillar, Language: r.Language,
+		Assessment:  assessmentBrief{Title: a.Title, Team: a.Team, Status: string(a.Status), InstrumentVersion: a.InstrumentVersion},
+		Answers:     make(map[string]string, len(r.Answers)),
+		Reflections: r.Reflections,
+		Strength:    namedJSON{Text: r.Strength.Text, Theme: r.Strength.Theme},
+		Opportunity: namedJSON{Text: r.Opportunity.Text, Theme: r.Opportunity.Theme},
+		CreatedAt:   r.CreatedAt, UpdatedAt: r.UpdatedAt, SubmittedAt: r.SubmittedAt,
+	}
+	for id, v := range r.Answers {
+		out.Answers[id] = string(v)
+	}
+	if p := in.Pillar(r.Pillar); p != nil {
+		out.Progress.Answered, out.Progress.Total = r.Progress(p)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// The instrument, for clients that build their own form.
+
+type instrumentJSON struct {
+	Version string       `json:"version"`
+	Answers []string     `json:"answers"`
+	Themes  []keyTitle   `json:"themes"`
+	Pillars []pillarJSON `json:"pillars"`
+}
+
+type keyTitle struct {
+	Key   string `json:"key"`
+	Title string `json:"title"`
+}
+
+type pillarJSON struct {
+	Key         string        `json:"key"`
+	Title       string        `json:"title"`
+	Description string        `json:"description"`
+	Sections    []sectionJSON `json:"sections"`
+	Reflections []promptJSON  `json:"reflections"`
+}
+
+type sectionJSON struct {
+	Key   string     `json:"key"`
+	Title string     `json:"title"`
+	Items []itemJSON `json:"items"`
+}
+
+type itemJSON struct {
+	ID    string `json:"id"`
+	Text  string `json:"text"`
+	Theme string `json:"theme"`
+}
+
+type promptJSON struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
+func (s *Server) apiInstrument(c echo.Context) error {
+	lang := pillars.English
+	if raw := c.QueryParam("lang"); raw != "" {
+		l, ok := pillars.ParseLang(raw)
+		if !ok || len(raw) != 2 {
+			return &assessment.ValidationError{Fields: map[string]assessment.FieldError{"lang": {Code: assessment.CodeInvalid}}}
+		}
+		lang = l
+	}
+	in := s.catalog.Current()
+	out := instrumentJSON{Version: in.Version}
+	for _, a := range assessment.Answers {
+		out.Answers = append(out.Answers, string(a))
+	}
+	for _, th := range in.Themes {
+		out.Themes = append(out.Themes, keyTitle{Key: th.Key, Title: th.Title.In(lang)})
+	}
+	for _, p := range in.Pillars {
+		pj := pillarJSON{Key: p.Key, Title: p.Title.In(lang), Description: p.Description.In(lang)}
+		for _, sec := range p.Sections {
+			sj := sectionJSON{Key: sec.Key, Title: sec.Title.In(lang)}
+			for _, it := range sec.Items {
+				sj.Items = append(sj.Items, itemJSON{ID: it.ID, Text: it.Text.In(lang), Theme: it.Theme})
+			}
+			pj.Sections = append(pj.Sections, sj)
+		}
+		for _, pr := range p.Reflections {
+			pj.Reflections = append(pj.Reflections, promptJSON{ID: pr.ID, Text: pr.Text.In(lang)})
+		}
+		out.Pillars = append(out.Pillars, pj)
+	}
+	return c.JSON(http.StatusOK, out)
+}

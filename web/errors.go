@@ -1,0 +1,187 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/templates"
+)
+
+// httpError is an error with its status, its machine code for the JSON API, and the
+// locale key ("error.<Key>.heading", ".message", ".hint") of its friendly page.
+type httpError struct {
+	Status int
+	Code   string
+	Key    string
+	// Detail says more, in English, for API clients (e.g. where the JSON broke).
+	Detail string
+}
+
+func (e *httpError) Error() string {
+	if e.Detail != "" {
+		return e.Code + ": " + e.Detail
+	}
+	return e.Code
+}
+
+var (
+	errBodyTooLarge = &httpError{Status: http.StatusBadRequest, Code: "body_too_large", Key: "too_large"}
+	errUnsupported  = &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Key: "unsupported"}
+	errCSRF         = &httpError{Status: http.StatusForbidden, Code: "csrf_token_invalid", Key: "csrf"}
+	errNotFound     = &httpError{Status: http.StatusNotFound, Code: "not_found", Key: "not_found"}
+	errCodeUnknown  = &httpError{Status: http.StatusNotFound, Code: "assessment_not_found", Key: "code_unknown"}
+	errTokenUnknown = &httpError{Status: http.StatusNotFound, Code: "response_not_found", Key: "token_unknown"}
+	errClosed       = &httpError{Status: http.StatusConflict, Code: "assessment_closed", Key: "closed"}
+	errMethod       = &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Key: "method"}
+	errServer       = &httpError{Status: http.StatusInternalServerError, Code: "internal", Key: "server"}
+	errUnavailable  = &httpError{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: "unavailable"}
+)
+
+func malformed(detail string) *httpError {
+	return &httpError{Status: http.StatusBadRequest, Code: "malformed", Key: "bad_request", Detail: detail}
+}
+
+// classify maps any error a handler returns to its httpError; validation errors map to
+// nil and are handled by the caller.
+func classify(err error) *httpError {
+	var (
+		he  *httpError
+		mbe *http.MaxBytesError
+		ee  *echo.HTTPError
+	)
+	switch {
+	case errors.As(err, &he):
+		return he
+	case errors.As(err, &mbe):
+		return errBodyTooLarge
+	case errors.Is(err, assessment.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, assessment.ErrClosed):
+		return errClosed
+	case errors.As(err, &ee):
+		switch ee.Code {
+		case http.StatusNotFound:
+			return errNotFound
+		case http.StatusMethodNotAllowed:
+			return errMethod
+		case http.StatusRequestEntityTooLarge:
+			return errBodyTooLarge
+		case http.StatusUnsupportedMediaType:
+			return errUnsupported
+		}
+		if ee.Code >= 400 && ee.Code < 500 {
+			return &httpError{Status: ee.Code, Code: "bad_request", Key: "bad_request"}
+		}
+	}
+	return errServer
+}
+
+func isAPI(c echo.Context) bool {
+	return strings.HasPrefix(c.Request().URL.Path, "/api/")
+}
+
+// handleError is echo's error handler: JSON errors under /api, friendly pages elsewhere.
+// Server errors are logged with the request id, which the page shows for support.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	lang := s.lang(c, "", "")
+	var verr *assessment.ValidationError
+	if errors.As(err, &verr) {
+		if isAPI(c) {
+			s.writeAPIError(c, http.StatusUnprocessableEntity, "validation_failed", s.tmpl.Message(lang, "errors.title"), s.fieldErrors(lang, verr))
+			return
+		}
+		err = malformed(verr.Error())
+	}
+	he := classify(err)
+	if he.Status >= 500 {
+		s.log.Error("request failed", "request_id", requestID(c), "route", c.Path(), "error", err.Error())
+	}
+	if isAPI(c) {
+		msg := s.tmpl.Message(lang, "error."+he.Key+".message")
+		if he.Detail != "" {
+			msg += " (" + he.Detail + ")"
+		}
+		s.writeAPIError(c, he.Status, he.Code, msg, nil)
+		return
+	}
+	page := &templates.Page{
+		Lang:      lang,
+		Title:     s.tmpl.Message(lang, "error."+he.Key+".heading"),
+		RequestID: requestID(c),
+		Body: errorView{
+			Heading: s.tmpl.Message(lang, "error."+he.Key+".heading"),
+			Message: s.tmpl.Message(lang, "error."+he.Key+".message"),
+			Hint:    s.optionalMessage(lang, "error."+he.Key+".hint"),
+		},
+	}
+	if err := s.render(c, he.Status, "error", page); err != nil {
+		s.log.Error("error page failed", "request_id", requestID(c), "error", err.Error())
+		_ = c.String(he.Status, http.StatusText(he.Status))
+	}
+}
+
+type errorView struct {
+	Heading, Message, Hint string
+}
+
+func (s *Server) optionalMessage(lang, key string) string {
+	if m := s.tmpl.Message(lang, key); m != key {
+		return m
+	}
+	return ""
+}
+
+type apiFieldError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type apiErrorBody struct {
+	Error struct {
+		Code    string                   `json:"code"`
+		Message string                   `json:"message"`
+		Fields  map[string]apiFieldError `json:"fields,omitempty"`
+	} `json:"error"`
+}
+
+func (s *Server) writeAPIError(c echo.Context, status int, code, message string, fields map[string]apiFieldError) {
+	var body apiErrorBody
+	body.Error.Code, body.Error.Message, body.Error.Fields = code, message, fields
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if err := c.JSON(status, body); err != nil {
+		s.log.Error("write error", "request_id", requestID(c), "error", err.Error())
+	}
+}
+
+func (s *Server) fieldErrors(lang string, verr *assessment.ValidationError) map[string]apiFieldError {
+	out := make(map[string]apiFieldError, len(verr.Fields))
+	for field, fe := range verr.Fields {
+		out[field] = apiFieldError{Code: fe.Code, Message: s.fieldMessage(lang, field, fe)}
+	}
+	return out
+}
+
+// fieldMessage says what is wrong with one field, in the reader's language.
+func (s *Server) fieldMessage(lang, field string, fe assessment.FieldError) string {
+	switch {
+	case fe.Code == assessment.CodeRequired && strings.HasPrefix(field, "answers."):
+		return strings.Replace(s.tmpl.Message(lang, "field.required_answer"), "%s", strings.TrimPrefix(field, "answers."), 1)
+	case fe.Code == assessment.CodeRequired && field == "strength.text":
+		return s.tmpl.Message(lang, "field.required_strength")
+	case fe.Code == assessment.CodeRequired && field == "opportunity.text":
+		return s.tmpl.Message(lang, "field.required_opportunity")
+	case field == "pillar" || field == "language":
+		return s.tmpl.Message(lang, "field."+field)
+	case fe.Code == assessment.CodeTooLong:
+		return strings.Replace(s.tmpl.Message(lang, "field.too_long"), "%d", strconv.Itoa(fe.Limit), 1)
+	}
+	return s.tmpl.Message(lang, "field."+fe.Code)
+}

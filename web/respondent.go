@@ -1,0 +1,320 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/templates"
+)
+
+// The respondent's journey: home → join page (pillar and language) → checklist form →
+// saved draft (resume link) or thank-you page. Every step works without JavaScript.
+
+func (s *Server) home(c echo.Context) error {
+	rememberLang(c)
+	lang := s.lang(c, "", "")
+	return s.renderHome(c, http.StatusOK, lang, homeView{})
+}
+
+func (s *Server) renderHome(c echo.Context, status int, lang string, v homeView) error {
+	return s.render(c, status, "home", &templates.Page{
+		Lang: lang, Title: s.tmpl.Message(lang, "title.home"), SwitchURL: switchURL(c, lang), Body: v,
+	})
+}
+
+// joinByCode takes the code typed on the home page to the assessment's join page.
+func (s *Server) joinByCode(c echo.Context) error {
+	rememberLang(c)
+	lang := s.lang(c, "", "")
+	typed := printable(c.QueryParam("code"))
+	code, ok := assessment.NormalizeJoinCode(typed)
+	if !ok {
+		return s.renderHome(c, http.StatusUnprocessableEntity, lang, homeView{Code: typed, Error: s.tmpl.Message(lang, "home.code_invalid")})
+	}
+	if _, err := s.store.AssessmentByCode(c.Request().Context(), code); err != nil {
+		if errors.Is(err, assessment.ErrNotFound) {
+			return s.renderHome(c, http.StatusNotFound, lang, homeView{Code: typed, Error: s.tmpl.Message(lang, "home.code_unknown")})
+		}
+		return err
+	}
+	target := "/j/" + code
+	if l, ok := pillars.ParseLang(c.QueryParam("lang")); ok {
+		target += "?lang=" + string(l)
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
+
+// openAssessmentByCode finds the assessment of the :code in the path, open or not.
+func (s *Server) assessmentByCode(c echo.Context) (*assessment.Assessment, *pillars.Instrument, error) {
+	code, ok := assessment.NormalizeJoinCode(c.Param("code"))
+	if !ok {
+		return nil, nil, errCodeUnknown
+	}
+	a, err := s.store.AssessmentByCode(c.Request().Context(), code)
+	if errors.Is(err, assessment.ErrNotFound) {
+		return nil, nil, errCodeUnknown
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := s.instrument(a)
+	return a, in, err
+}
+
+func (s *Server) instrument(a *assessment.Assessment) (*pillars.Instrument, error) {
+	in, ok := s.catalog.Version(a.InstrumentVersion)
+	if !ok {
+		return nil, fmt.Errorf("assessment %d uses instrument %q, which this ecat does not have", a.ID, a.InstrumentVersion)
+	}
+	return in, nil
+}
+
+func (s *Server) joinPage(c echo.Context) error {
+	a, in, err := s.assessmentByCode(c)
+	if err != nil {
+		return err
+	}
+	if !a.IsOpen() {
+		return errClosed
+	}
+	rememberLang(c)
+	lang := s.lang(c, "", a.Language)
+	return s.renderJoin(c, http.StatusOK, lang, a, in, "", "")
+}
+
+func (s *Server) renderJoin(c echo.Context, status int, lang string, a *assessment.Assessment, in *pillars.Instrument, checked, errMsg string) error {
+	noStoreHeader(c)
+	return s.render(c, status, "join", &templates.Page{
+		Lang: lang, Title: s.tmpl.Message(lang, "title.join") + " · " + a.Title, SwitchURL: switchURL(c, lang),
+		Body: joinView{
+			Title: a.Title, Team: a.Team, Threshold: a.Threshold, Lang: lang,
+			Action:  "/j/" + a.Code + "/form",
+			Pillars: s.pillarViews(pillars.Lang(lang), in, checked),
+			Error:   errMsg,
+		},
+	})
+}
+
+// newResponseForm shows the empty checklist of the chosen pillar.
+func (s *Server) newResponseForm(c echo.Context) error {
+	a, in, err := s.assessmentByCode(c)
+	if err != nil {
+		return err
+	}
+	if !a.IsOpen() {
+		return errClosed
+	}
+	rememberLang(c)
+	lang := s.lang(c, "", a.Language)
+	p := in.Pillar(c.QueryParam("pillar"))
+	if p == nil {
+		return s.renderJoin(c, http.StatusUnprocessableEntity, lang, a, in, "", s.tmpl.Message(lang, "join.pillar_required"))
+	}
+	empty := &assessment.Response{Pillar: p.Key, Language: lang, Status: assessment.Draft}
+	return s.renderForm(c, http.StatusOK, lang, a, in, p, empty, nil, "/j/"+a.Code+"/form", "", "")
+}
+
+func (s *Server) renderForm(c echo.Context, status int, lang string, a *assessment.Assessment, in *pillars.Instrument, p *pillars.Pillar, r *assessment.Response, verr *assessment.ValidationError, action, notice, resumeURL string) error {
+	noStoreHeader(c)
+	v := s.buildForm(lang, a, in, p, r, verr)
+	v.Action, v.Notice, v.ResumeURL = action, notice, resumeURL
+	return s.render(c, status, "form", &templates.Page{
+		Lang: lang, Title: v.Pillar.Title + " · " + a.Title, SwitchURL: switchURL(c, lang), Script: true, Body: v,
+	})
+}
+
+// createResponseForm stores a new response from the form: a draft ("save", "autosave")
+// or a submission ("submit"). Invalid input is shown back with every error and nothing
+// is stored.
+func (s *Server) createResponseForm(c echo.Context) error {
+	a, in, err := s.assessmentByCode(c)
+	if err != nil {
+		return err
+	}
+	if !a.IsOpen() {
+		return errClosed
+	}
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	r, action, verr := responseFromForm(form)
+	r.AssessmentID = a.ID
+	lang := s.formLang(c, r, a)
+	p := in.Pillar(r.Pillar)
+	if p == nil {
+		return malformed("unknown pillar")
+	}
+	submit := action == actionSubmit
+	if err := mergeValidation(verr, r.Validate(in, submit)); err != nil {
+		return s.formRejected(c, lang, a, in, p, r, verr, action, "/j/"+a.Code+"/form")
+	}
+	r.Status = assessment.Draft
+	if submit {
+		r.Status = assessment.Submitted
+	}
+	token := assessment.NewResumeToken()
+	if err := s.store.CreateResponse(c.Request().Context(), r, assessment.HashToken(token)); err != nil {
+		return err
+	}
+	return s.formSaved(c, lang, action, token)
+}
+
+// updateResponseForm changes a stored response from the form at its resume link. A
+// submitted response stays submitted, so every later save must be complete.
+func (s *Server) updateResponseForm(c echo.Context) error {
+	token := c.Param("token")
+	stored, a, in, err := s.responseByToken(c, token)
+	if err != nil {
+		return err
+	}
+	if !a.IsOpen() {
+		return errClosed
+	}
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	r, action, verr := responseFromForm(form)
+	r.ID, r.AssessmentID, r.Status = stored.ID, stored.AssessmentID, stored.Status
+	lang := s.formLang(c, r, a)
+	p := in.Pillar(r.Pillar)
+	if p == nil {
+		return malformed("unknown pillar")
+	}
+	submit := action == actionSubmit || stored.Status == assessment.Submitted
+	if err := mergeValidation(verr, r.Validate(in, submit)); err != nil {
+		return s.formRejected(c, lang, a, in, p, r, verr, action, "/r/"+token)
+	}
+	if submit {
+		r.Status = assessment.Submitted
+	}
+	if err := s.store.UpdateResponse(c.Request().Context(), r); err != nil {
+		return err
+	}
+	return s.formSaved(c, lang, action, token)
+}
+
+// formLang is the language of the form being saved: its own lang field when valid.
+func (s *Server) formLang(c echo.Context, r *assessment.Response, a *assessment.Assessment) string {
+	if l, ok := pillars.ParseLang(r.Language); ok && len(r.Language) == 2 {
+		return string(l)
+	}
+	lang := s.lang(c, "", a.Language)
+	if r.Language == "" {
+		r.Language = lang
+	}
+	return lang
+}
+
+func (s *Server) formRejected(c echo.Context, lang string, a *assessment.Assessment, in *pillars.Instrument, p *pillars.Pillar, r *assessment.Response, verr *assessment.ValidationError, action, formAction string) error {
+	if action == actionAutosave {
+		return verr
+	}
+	return s.renderForm(c, http.StatusUnprocessableEntity, lang, a, in, p, r, verr, formAction, "", "")
+}
+
+type autosaveReply struct {
+	ActionURL  string `json:"action_url"`
+	ResumePath string `json:"resume_path"`
+	ResumeURL  string `json:"resume_url"`
+	Message    string `json:"message"`
+}
+
+func (s *Server) formSaved(c echo.Context, lang, action, token string) error {
+	resumePath := "/r/" + token
+	switch action {
+	case actionAutosave:
+		noStoreHeader(c)
+		return c.JSON(http.StatusOK, autosaveReply{
+			ActionURL: resumePath, ResumePath: resumePath, ResumeURL: s.baseURL(c) + resumePath,
+			Message: s.tmpl.Message(lang, "form.autosave_saved"),
+		})
+	case actionSubmit:
+		return c.Redirect(http.StatusSeeOther, resumePath+"/thanks?lang="+lang)
+	}
+	return c.Redirect(http.StatusSeeOther, resumePath+"?saved=1&lang="+lang)
+}
+
+// resumePage shows a stored response: the form while the assessment is open, a
+// read-only copy once it is closed.
+func (s *Server) resumePage(c echo.Context) error {
+	token := c.Param("token")
+	r, a, in, err := s.responseByToken(c, token)
+	if err != nil {
+		return err
+	}
+	rememberLang(c)
+	lang := s.lang(c, "", r.Language)
+	p := in.Pillar(r.Pillar)
+	if p == nil {
+		return fmt.Errorf("response %d has unknown pillar %q", r.ID, r.Pillar)
+	}
+	if !a.IsOpen() {
+		noStoreHeader(c)
+		v := s.buildForm(lang, a, in, p, r, nil)
+		return s.render(c, http.StatusOK, "view", &templates.Page{
+			Lang: lang, Title: s.tmpl.Message(lang, "title.view"), SwitchURL: switchURL(c, lang), Body: v,
+		})
+	}
+	notice := ""
+	if c.QueryParam("saved") != "" && r.Status == assessment.Draft {
+		notice = "saved"
+	}
+	return s.renderForm(c, http.StatusOK, lang, a, in, p, r, nil, "/r/"+token, notice, s.baseURL(c)+"/r/"+token)
+}
+
+func (s *Server) thanksPage(c echo.Context) error {
+	token := c.Param("token")
+	r, a, _, err := s.responseByToken(c, token)
+	if err != nil {
+		return err
+	}
+	if r.Status != assessment.Submitted {
+		return c.Redirect(http.StatusSeeOther, "/r/"+token)
+	}
+	rememberLang(c)
+	lang := s.lang(c, "", r.Language)
+	noStoreHeader(c)
+	return s.render(c, http.StatusOK, "thanks", &templates.Page{
+		Lang: lang, Title: s.tmpl.Message(lang, "title.thanks"), SwitchURL: switchURL(c, lang),
+		Body: thanksView{Threshold: a.Threshold, Open: a.IsOpen(), ResumeURL: s.baseURL(c) + "/r/" + token},
+	})
+}
+
+// responseByToken loads the response behind a resume token with its assessment and
+// instrument. A token that cannot be one of ours is refused without a database query.
+func (s *Server) responseByToken(c echo.Context, token string) (*assessment.Response, *assessment.Assessment, *pillars.Instrument, error) {
+	if !assessment.LooksLikeResumeToken(token) {
+		return nil, nil, nil, errTokenUnknown
+	}
+	ctx := c.Request().Context()
+	r, err := s.store.ResponseByToken(ctx, assessment.HashToken(token))
+	if errors.Is(err, assessment.ErrNotFound) {
+		return nil, nil, nil, errTokenUnknown
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	a, err := s.store.Assessment(ctx, r.AssessmentID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	in, err := s.instrument(a)
+	return r, a, in, err
+}
+
+func noStoreHeader(c echo.Context) {
+	c.Response().Header().Set("Cache-Control", "no-store")
+}
+
+// resumeLink is kept for the API: the full personal link of a token.
+func (s *Server) resumeLink(c echo.Context, token string) string {
+	return s.baseURL(c) + "/r/" + url.PathEscape(token)
+}

@@ -1,0 +1,160 @@
+// Package web is ecat's HTTP side and the only package that imports echo: routes,
+// handlers (one file per area), middleware, the error handler that maps domain errors to
+// status codes, and the JSON API under /api/v1.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/storage"
+	"github.com/ecat-project/ecat/templates"
+)
+
+// Config is what the web server needs to know, built once in main.
+type Config struct {
+	// Addr is the listen address, e.g. "127.0.0.1:8080".
+	Addr string
+	// BaseURL is the public address used in join and resume links. When empty, links
+	// are built from the request's own host.
+	BaseURL string
+	// BodyLimit caps request bodies, in bytes (default 64 KiB).
+	BodyLimit int64
+	// ShutdownTimeout bounds how long in-flight requests may finish on shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// DefaultBodyLimit is the largest request body accepted: a complete response with every
+// reflection at its maximum length fits well inside it.
+const DefaultBodyLimit = 64 << 10
+
+// Server holds the handlers' dependencies and the router.
+type Server struct {
+	cfg     Config
+	store   *storage.Store
+	catalog *pillars.Catalog
+	tmpl    *templates.Engine
+	log     *slog.Logger
+	echo    *echo.Echo
+}
+
+// New builds the server and its routes.
+func New(cfg Config, store *storage.Store, catalog *pillars.Catalog, tmpl *templates.Engine, log *slog.Logger) *Server {
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = DefaultBodyLimit
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 15 * time.Second
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	s := &Server{cfg: cfg, store: store, catalog: catalog, tmpl: tmpl, log: log}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
+	e.Use(s.logRequests)
+	e.Use(s.recoverPanics)
+	e.Use(securityHeaders(strings.HasPrefix(cfg.BaseURL, "https://")))
+	e.Use(s.limitBody)
+	s.echo = e
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	e := s.echo
+	static := http.FileServer(http.FS(templates.Static()))
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheFor(time.Hour, static))))
+
+	pages := e.Group("", s.csrf())
+	pages.GET("/", s.home)
+	pages.GET("/join", s.joinByCode)
+	pages.GET("/j/:code", s.joinPage)
+	pages.GET("/j/:code/form", s.newResponseForm)
+	pages.POST("/j/:code/form", s.createResponseForm)
+	pages.GET("/r/:token", s.resumePage)
+	pages.POST("/r/:token", s.updateResponseForm)
+	pages.GET("/r/:token/thanks", s.thanksPage)
+
+	api := e.Group("/api/v1", noStore)
+	api.GET("/instrument", s.apiInstrument)
+	api.POST("/responses", s.apiCreateResponse)
+	api.GET("/responses/:token", s.apiGetResponse)
+	api.PUT("/responses/:token", s.apiUpdateResponse)
+}
+
+// ServeHTTP lets tests drive the server without a socket.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Routes lists the registered method and path pairs.
+func (s *Server) Routes() []*echo.Route { return s.echo.Routes() }
+
+// ListenAndServe serves until ctx is cancelled, then shuts down gracefully: it stops
+// accepting connections and lets in-flight requests finish within ShutdownTimeout.
+// ready, when not nil, receives the bound address once listening.
+func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// baseURL is the public address for links: the configured one, else this request's.
+func (s *Server) baseURL(c echo.Context) string {
+	if s.cfg.BaseURL != "" {
+		return s.cfg.BaseURL
+	}
+	return c.Scheme() + "://" + c.Request().Host
+}
+
+func cacheFor(d time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(d.Seconds())))
+		h.ServeHTTP(w, r)
+	})
+}
+
+// staticExists is used by tests to check every asset a page links to is served.
+func staticExists(name string) bool {
+	_, err := fs.Stat(templates.Static(), name)
+	return err == nil
+}

@@ -1,0 +1,192 @@
+package web
+
+import (
+	"strings"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/pillars"
+)
+
+// View models of the respondent pages: every text already in the page's language.
+
+type pillarView struct {
+	Key, Title, Description, Role string
+	Checked                       bool
+}
+
+type joinView struct {
+	Title, Team string
+	Threshold   int
+	Action      string
+	Lang        string
+	Pillars     []pillarView
+	Error       string
+}
+
+type homeView struct {
+	Code  string
+	Error string
+}
+
+type choiceView struct {
+	Name, Value, Label, InputID string
+	Checked                     bool
+}
+
+type itemView struct {
+	ID, Text, Error string
+	Answer          string // the chosen answer's label, for the read-only view
+	Choices         []choiceView
+}
+
+type sectionView struct {
+	Title string
+	Items []itemView
+}
+
+type promptView struct {
+	ID, Text, Value, Error string
+}
+
+type optionView struct {
+	Value, Label string
+	Selected     bool
+}
+
+type namedView struct {
+	Key, Label, Hint string
+	Text, TextError  string
+	ThemeTitle       string
+	ThemeError       string
+	Themes           []optionView
+	Max              int
+}
+
+type errorLink struct {
+	Target, Message string
+}
+
+type formView struct {
+	Title, Team      string
+	Pillar           pillarView
+	Action           string
+	Sections         []sectionView
+	Reflections      []promptView
+	ReflectionsGiven bool
+	Strength         namedView
+	Opportunity      namedView
+	Named            []namedView
+	Answered, Total  int
+	Errors           []errorLink
+	Notice           string
+	ResumeURL        string
+	Submitted        bool
+	MaxReflection    int
+}
+
+type thanksView struct {
+	Threshold int
+	Open      bool
+	ResumeURL string
+}
+
+func (s *Server) pillarViews(lang pillars.Lang, in *pillars.Instrument, checked string) []pillarView {
+	out := make([]pillarView, len(in.Pillars))
+	for i, p := range in.Pillars {
+		out[i] = pillarView{Key: p.Key, Title: p.Title.In(lang), Description: p.Description.In(lang), Role: p.Role.In(lang), Checked: p.Key == checked}
+	}
+	return out
+}
+
+// buildForm lays a response (possibly empty, possibly just typed and invalid) out as the
+// form or read-only view of its pillar, with errors next to their fields and listed in
+// page order for the summary.
+func (s *Server) buildForm(langCode string, a *assessment.Assessment, in *pillars.Instrument, p *pillars.Pillar, r *assessment.Response, verr *assessment.ValidationError) formView {
+	lang := pillars.Lang(langCode)
+	fieldErr := func(field string) string {
+		if verr == nil {
+			return ""
+		}
+		fe, ok := verr.Fields[field]
+		if !ok {
+			return ""
+		}
+		return s.fieldMessage(langCode, field, fe)
+	}
+	v := formView{
+		Title:         a.Title,
+		Team:          a.Team,
+		Pillar:        pillarView{Key: p.Key, Title: p.Title.In(lang), Description: p.Description.In(lang)},
+		Submitted:     r.Status == assessment.Submitted,
+		MaxReflection: assessment.MaxReflectionLen,
+	}
+	v.Answered, v.Total = r.Progress(p)
+	for _, sec := range p.Sections {
+		sv := sectionView{Title: sec.Title.In(lang)}
+		for _, it := range sec.Items {
+			iv := itemView{ID: it.ID, Text: it.Text.In(lang), Error: fieldErr("answers." + it.ID)}
+			chosen := r.Answers[it.ID]
+			for _, ans := range assessment.Answers {
+				label := s.tmpl.Message(langCode, "answer."+string(ans))
+				iv.Choices = append(iv.Choices, choiceView{
+					Name: "a." + it.ID, Value: string(ans), Label: label,
+					InputID: "a-" + it.ID + "-" + string(ans), Checked: chosen == ans,
+				})
+				if chosen == ans {
+					iv.Answer = label
+				}
+			}
+			if iv.Error != "" {
+				v.Errors = append(v.Errors, errorLink{Target: iv.Choices[0].InputID, Message: iv.Error})
+			}
+			sv.Items = append(sv.Items, iv)
+		}
+		v.Sections = append(v.Sections, sv)
+	}
+	for _, pr := range p.Reflections {
+		pv := promptView{ID: pr.ID, Text: pr.Text.In(lang), Value: printable(r.Reflections[pr.ID]), Error: fieldErr("reflections." + pr.ID)}
+		if pv.Value != "" {
+			v.ReflectionsGiven = true
+		}
+		if pv.Error != "" {
+			v.Errors = append(v.Errors, errorLink{Target: "refl-" + pr.ID, Message: pv.Error})
+		}
+		v.Reflections = append(v.Reflections, pv)
+	}
+	named := func(key string, n assessment.Named) namedView {
+		nv := namedView{
+			Key: key, Label: s.tmpl.Message(langCode, "form."+key+"_label"), Hint: s.tmpl.Message(langCode, "form."+key+"_hint"),
+			Text: printable(n.Text), TextError: fieldErr(key + ".text"), ThemeError: fieldErr(key + ".theme"),
+			Max: assessment.MaxNamedLen,
+		}
+		for _, th := range in.Themes {
+			nv.Themes = append(nv.Themes, optionView{Value: th.Key, Label: th.Title.In(lang), Selected: th.Key == n.Theme})
+			if th.Key == n.Theme {
+				nv.ThemeTitle = th.Title.In(lang)
+			}
+		}
+		if nv.TextError != "" {
+			v.Errors = append(v.Errors, errorLink{Target: key + "-text", Message: nv.TextError})
+		}
+		if nv.ThemeError != "" {
+			v.Errors = append(v.Errors, errorLink{Target: key + "-theme", Message: nv.ThemeError})
+		}
+		return nv
+	}
+	v.Strength = named("strength", r.Strength)
+	v.Opportunity = named("opportunity", r.Opportunity)
+	v.Named = []namedView{v.Strength, v.Opportunity}
+	// Anything else wrong (a tampered pillar or language field) still gets a line.
+	if verr != nil {
+		for _, field := range verr.Keys() {
+			if field == "pillar" || field == "language" || field == "action" || strings.HasPrefix(field, "answers.") && !p.HasItem(strings.TrimPrefix(field, "answers.")) ||
+				strings.HasPrefix(field, "reflections.") && !p.HasPrompt(strings.TrimPrefix(field, "reflections.")) {
+				v.Errors = append(v.Errors, errorLink{Target: "response-form", Message: s.fieldMessage(langCode, field, verr.Fields[field])})
+			}
+		}
+	}
+	return v
+}
+
+// printable shows back text that could not be stored, replacing bytes that are not UTF-8.
+func printable(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
