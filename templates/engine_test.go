@@ -1,0 +1,204 @@
+package templates
+
+import (
+	"bytes"
+	"errors"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+func newEngine(t *testing.T) *Engine {
+	t.Helper()
+	e, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// samples gives every page a body that walks its optional branches.
+func samples() map[string]any {
+	item := func(id string, errMsg string) map[string]any {
+		return map[string]any{"ID": id, "Text": "Statement " + id, "Error": errMsg, "Answer": "Yes",
+			"Choices": []map[string]any{
+				{"Name": "a." + id, "Value": "yes", "Label": "Yes", "InputID": "a-" + id + "-yes", "Checked": true},
+				{"Name": "a." + id, "Value": "no", "Label": "No", "InputID": "a-" + id + "-no", "Checked": false},
+			}}
+	}
+	named := func(key string) map[string]any {
+		return map[string]any{"Key": key, "Label": "L", "Hint": "H", "Text": "typed <text>", "TextError": "bad", "ThemeError": "bad theme",
+			"ThemeTitle": "Resources", "Max": 1000,
+			"Themes": []map[string]any{{"Value": "resources", "Label": "Resources", "Selected": true}}}
+	}
+	form := map[string]any{
+		"Title": "Spring round", "Team": "Ward 4B",
+		"Pillar":           map[string]any{"Key": "staff", "Title": "Staff", "Description": "D"},
+		"Action":           "/j/CODE/form",
+		"Sections":         []map[string]any{{"Title": "Section", "Items": []map[string]any{item("S-01", "Choose"), item("S-02", "")}}},
+		"Reflections":      []map[string]any{{"ID": "S-R1", "Text": "Prompt", "Value": "v", "Error": "too long"}},
+		"ReflectionsGiven": true,
+		"Strength":         named("strength"), "Opportunity": named("opportunity"),
+		"Named":    []map[string]any{named("strength"), named("opportunity")},
+		"Answered": 1, "Total": 2,
+		"Errors": []map[string]any{{"Target": "a-S-01-yes", "Message": "Choose"}},
+		"Notice": "saved", "ResumeURL": "http://x/r/tok", "Submitted": false, "MaxReflection": 2000,
+	}
+	return map[string]any{
+		"home": map[string]any{"Code": "ABC", "Error": "bad code"},
+		"join": map[string]any{"Title": "T", "Team": "X", "Threshold": 3, "Action": "/j/C/form", "Lang": "en", "Error": "choose",
+			"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff", "Description": "D", "Role": "R", "Checked": true}}},
+		"form":   form,
+		"view":   form,
+		"thanks": map[string]any{"Threshold": 3, "Open": true, "ResumeURL": "http://x/r/tok"},
+		"error":  map[string]any{"Heading": "Not found", "Message": "M", "Hint": "H"},
+	}
+}
+
+func TestRenderEveryPage(t *testing.T) {
+	e := newEngine(t)
+	bodies := samples()
+	pages := e.Pages()
+	sort.Strings(pages)
+	if len(pages) != len(bodies) {
+		t.Errorf("pages %v, but samples cover %d: add a sample for each new page", pages, len(bodies))
+	}
+	for _, name := range pages {
+		for _, lang := range Languages {
+			t.Run(name+"/"+lang, func(t *testing.T) {
+				body, ok := bodies[name]
+				if !ok {
+					t.Fatalf("no sample body for page %q", name)
+				}
+				var buf bytes.Buffer
+				p := &Page{Lang: lang, Title: "Title", CSRF: "tok", SwitchURL: "/?lang=x", Script: name == "form", RequestID: "rid", Body: body}
+				if err := e.Render(&buf, name, p); err != nil {
+					t.Fatal(err)
+				}
+				html := buf.String()
+				for _, want := range []string{`<html lang="` + lang + `">`, "<title>Title · ecat</title>", `<main id="main"`, "</html>"} {
+					if !strings.Contains(html, want) {
+						t.Errorf("missing %q", want)
+					}
+				}
+				// A key printed instead of its message means a missing translation.
+				if m := regexp.MustCompile(`>\s*((?:home|join|form|view|thanks|error|errors|field|answer)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
+					t.Errorf("untranslated key %q in page", m[1])
+				}
+				if strings.Contains(html, "typed <text>") {
+					t.Error("text was not escaped")
+				}
+			})
+		}
+	}
+}
+
+func TestRenderFailureWritesNothing(t *testing.T) {
+	e := newEngine(t)
+	var buf bytes.Buffer
+	// The form page ranges over .Body.Sections: an int there makes the template fail.
+	err := e.Render(&buf, "form", &Page{Lang: "en", Body: map[string]any{"Sections": 42}})
+	if err == nil {
+		t.Fatal("expected a template error")
+	}
+	if buf.Len() != 0 {
+		t.Errorf("half a page written: %d bytes", buf.Len())
+	}
+	if err := e.Render(&buf, "nope", &Page{Lang: "en"}); err == nil {
+		t.Error("unknown page rendered")
+	}
+}
+
+func TestCatalogsMatch(t *testing.T) {
+	e := newEngine(t)
+	en, fr := e.Messages("en"), e.Messages("fr")
+	for k, v := range en {
+		f, ok := fr[k]
+		if !ok || strings.TrimSpace(f) == "" {
+			t.Errorf("French message missing for %q", k)
+			continue
+		}
+		if strings.Count(v, "%") != strings.Count(f, "%") {
+			t.Errorf("%q: placeholders differ: %q vs %q", k, v, f)
+		}
+	}
+	for k := range fr {
+		if _, ok := en[k]; !ok {
+			t.Errorf("English message missing for %q", k)
+		}
+	}
+}
+
+// TestTemplateKeysExist finds every {{.T "key"}} in the templates and checks both
+// catalogs have it.
+func TestTemplateKeysExist(t *testing.T) {
+	e := newEngine(t)
+	re := regexp.MustCompile(`\.T "([a-z_.]+)"`)
+	err := fs.WalkDir(htmlFS, "html", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		raw, err := fs.ReadFile(htmlFS, path)
+		if err != nil {
+			return err
+		}
+		matches := re.FindAllStringSubmatch(string(raw), -1)
+		if len(matches) == 0 && !strings.HasSuffix(path, "error.html") {
+			return errors.New(path + ": no message keys found; is the pattern still right?")
+		}
+		for _, m := range matches {
+			for _, lang := range Languages {
+				if _, ok := e.Messages(lang)[m[1]]; !ok {
+					t.Errorf("%s uses %q, missing in %s", path, m[1], lang)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMessageFallback(t *testing.T) {
+	e := newEngine(t)
+	if got := e.Message("fr", "answer.yes"); got != "Oui" {
+		t.Errorf("fr answer.yes = %q", got)
+	}
+	if got := e.Message("de", "answer.yes"); got != "Yes" {
+		t.Errorf("unknown language should fall back to English, got %q", got)
+	}
+	if got := e.Message("en", "no.such.key"); got != "no.such.key" {
+		t.Errorf("missing key = %q", got)
+	}
+}
+
+func TestStaticAssetsSmall(t *testing.T) {
+	total := 0
+	err := fs.WalkDir(Static(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		total += int(info.Size())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"app.css", "form.js"} {
+		if _, err := fs.Stat(Static(), name); err != nil {
+			t.Errorf("asset %s missing: %v", name, err)
+		}
+	}
+	// The respondent form page with its CSS and JS must stay under 60 KB; the assets
+	// get at most a third of that.
+	if total > 20_000 {
+		t.Errorf("static assets are %d bytes; keep them under 20 KB", total)
+	}
+}
