@@ -48,7 +48,7 @@ func TestNormalizeJoinCode(t *testing.T) {
 		{" 7kq2 m9xd 4htv rb3c ", "7KQ2M9XD4HTVRB3C", true},
 		{"OKQ2-M9XD-4HTV-RB3I", "0KQ2M9XD4HTVRB31", true}, // look-alikes read as digits
 		{"lKQ2M9XD4HTVRB3C", "1KQ2M9XD4HTVRB3C", true},
-		{"7KQ2-M9XD-4HTV-RB3", "", false},  // too short
+		{"7KQ2-M9XD-4HTV-RB3", "", false},   // too short
 		{"7KQ2-M9XD-4HTV-RB3CC", "", false}, // too long
 		{"7KQ2-M9XD-4HTV-RB3U", "", false},  // U is not in the alphabet
 		{"../../etc/passwd", "", false},
