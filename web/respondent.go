@@ -129,51 +129,30 @@ func (s *Server) renderForm(c echo.Context, status int, lang string, a *assessme
 	})
 }
 
-// createResponseForm stores a new response from the form: a draft ("save", "autosave")
-// or a submission ("submit"). Invalid input is shown back with every error and nothing
-// is stored.
+// createResponseForm stores a new response from the form at the join link.
 func (s *Server) createResponseForm(c echo.Context) error {
 	a, in, err := s.assessmentByCode(c)
 	if err != nil {
 		return err
 	}
-	if !a.IsOpen() {
-		return errClosed
-	}
-	form, err := parseForm(c)
-	if err != nil {
-		return err
-	}
-	r, action, verr := responseFromForm(form)
-	r.AssessmentID = a.ID
-	lang := s.formLang(c, r, a)
-	p := in.Pillar(r.Pillar)
-	if p == nil {
-		return malformed("unknown pillar")
-	}
-	submit := action == actionSubmit
-	if err := mergeValidation(verr, r.Validate(in, submit)); err != nil {
-		return s.formRejected(c, lang, a, in, p, r, verr, action, "/j/"+a.Code+"/form")
-	}
-	r.Status = assessment.Draft
-	if submit {
-		r.Status = assessment.Submitted
-	}
-	token := assessment.NewResumeToken()
-	if err := s.store.CreateResponse(c.Request().Context(), r, assessment.HashToken(token)); err != nil {
-		return err
-	}
-	return s.formSaved(c, lang, action, token)
+	return s.saveResponseForm(c, a, in, nil, "")
 }
 
-// updateResponseForm changes a stored response from the form at its resume link. A
-// submitted response stays submitted, so every later save must be complete.
+// updateResponseForm changes a stored response from the form at its resume link.
 func (s *Server) updateResponseForm(c echo.Context) error {
 	token := c.Param("token")
 	stored, a, in, err := s.responseByToken(c, token)
 	if err != nil {
 		return err
 	}
+	return s.saveResponseForm(c, a, in, stored, token)
+}
+
+// saveResponseForm stores the respondent form: a new response when stored is nil, else a
+// change to stored. The form's action makes it a draft ("save", "autosave") or a
+// submission ("submit"); a submitted response stays submitted, so every later save must
+// be complete. Invalid input is shown back with every error, and nothing is stored.
+func (s *Server) saveResponseForm(c echo.Context, a *assessment.Assessment, in *pillars.Instrument, stored *assessment.Response, token string) error {
 	if !a.IsOpen() {
 		return errClosed
 	}
@@ -182,20 +161,33 @@ func (s *Server) updateResponseForm(c echo.Context) error {
 		return err
 	}
 	r, action, verr := responseFromForm(form)
-	r.ID, r.AssessmentID, r.Status = stored.ID, stored.AssessmentID, stored.Status
 	lang := s.formLang(c, r, a)
 	p := in.Pillar(r.Pillar)
 	if p == nil {
 		return malformed("unknown pillar")
 	}
-	submit := action == actionSubmit || stored.Status == assessment.Submitted
-	if err := mergeValidation(verr, r.Validate(in, submit)); err != nil {
-		return s.formRejected(c, lang, a, in, p, r, verr, action, "/r/"+token)
+	submit := action == actionSubmit || stored != nil && stored.Status == assessment.Submitted
+	formAction := "/j/" + a.Code + "/form"
+	if stored != nil {
+		formAction = "/r/" + token
+		r.Status = stored.Status
 	}
+	if err := mergeValidation(verr, r.Validate(in, submit)); err != nil {
+		return s.formRejected(c, lang, a, in, p, r, verr, action, formAction)
+	}
+	r.AssessmentID, r.Status = a.ID, assessment.Draft
 	if submit {
 		r.Status = assessment.Submitted
 	}
-	if err := s.store.UpdateResponse(c.Request().Context(), r); err != nil {
+	ctx := c.Request().Context()
+	if stored == nil {
+		token = assessment.NewResumeToken()
+		err = s.store.CreateResponse(ctx, r, assessment.HashToken(token))
+	} else {
+		r.ID = stored.ID
+		err = s.store.UpdateResponse(ctx, r)
+	}
+	if err != nil {
 		return err
 	}
 	return s.formSaved(c, lang, action, token)

@@ -184,21 +184,14 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	store, err := storage.Open(ctx, cfg.DB)
+	store, err := openStore(ctx, cfg, true)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	from, to, err := store.Migrate(ctx)
-	if err != nil {
-		return err
-	}
-	if from != to {
-		log.Info("database migrated", "from", from, "to", to)
-	}
 	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL}, store, catalog, tmpl, log)
 	return srv.ListenAndServe(ctx, func(addr string) {
-		log.Info("ecat listening", "addr", addr, "url", "http://"+addr, "db", string(store.Dialect()), "version", version)
+		log.Info("ecat listening", "addr", addr, "url", "http://"+addr, "db", string(store.Dialect()), "schema", storage.SchemaVersion(), "version", version)
 	})
 }
 
