@@ -95,16 +95,11 @@ func migrateInitialSchema(tx *gorm.DB, d Dialect) error {
 
 const versionTable = "schema_version"
 
-// ensureVersionTable creates the version table under the migration lock: on PostgreSQL,
+// ensureVersionTable creates the version table; call it under lockSchema: on PostgreSQL,
 // concurrent CREATE TABLE IF NOT EXISTS of one table can fail with a duplicate-key error
 // on pg_type, which servers starting together would otherwise hit.
-func (s *Store) ensureVersionTable(ctx context.Context) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.lockSchema(tx); err != nil {
-			return err
-		}
-		return tx.Exec(`CREATE TABLE IF NOT EXISTS ` + versionTable + ` (version INTEGER NOT NULL)`).Error
-	})
+func ensureVersionTable(tx *gorm.DB) error {
+	return tx.Exec(`CREATE TABLE IF NOT EXISTS ` + versionTable + ` (version INTEGER NOT NULL)`).Error
 }
 
 // lockSchema makes schema changes on PostgreSQL take turns until tx ends. (SQLite
@@ -128,12 +123,24 @@ func currentVersion(tx *gorm.DB) (int, error) {
 	return versions[0], nil
 }
 
-// CurrentSchema returns the schema version recorded in the database (0 when new).
+// CurrentSchema returns the schema version recorded in the database (0 when new). It
+// only reads: a new database is left untouched.
 func (s *Store) CurrentSchema(ctx context.Context) (int, error) {
-	if err := s.ensureVersionTable(ctx); err != nil {
-		return 0, err
+	db := s.db.WithContext(ctx)
+	// Asked directly rather than through gorm's HasTable, which answers false on any
+	// error and would report an unreachable database as a new one.
+	query := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
+	if s.dialect == Postgres {
+		query = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`
 	}
-	return currentVersion(s.db.WithContext(ctx))
+	var n int64
+	if err := db.Raw(query, versionTable).Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("storage: read schema version: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return currentVersion(db)
 }
 
 // CheckSchema returns ErrSchemaTooNew or ErrSchemaBehind unless the database is at the
@@ -156,15 +163,15 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 // PostgreSQL an advisory lock makes servers starting together take turns. It refuses a
 // database newer than this build. It returns the versions before and after.
 func (s *Store) Migrate(ctx context.Context) (from, to int, err error) {
-	if err := s.ensureVersionTable(ctx); err != nil {
-		return 0, 0, err
-	}
 	steps := migrations()
 	from = -1
 	for {
 		done := false
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			if err := s.lockSchema(tx); err != nil {
+				return err
+			}
+			if err := ensureVersionTable(tx); err != nil {
 				return err
 			}
 			v, err := currentVersion(tx)

@@ -1,0 +1,653 @@
+package storage_test
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/storage"
+)
+
+func TestCreateResponseRoundTrip(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "round trip")
+		tests := []struct {
+			name string
+			r    func() *assessment.Response
+		}{
+			{"draft with answers and reflections", func() *assessment.Response { return sampleResponse(a.ID) }},
+			{"empty draft", func() *assessment.Response {
+				return &assessment.Response{AssessmentID: a.ID, Pillar: pillars.Staff, Language: "en", Status: assessment.Draft}
+			}},
+			{"submitted", func() *assessment.Response {
+				r := sampleResponse(a.ID)
+				r.Pillar, r.Status = pillars.PatientPartners, assessment.Submitted
+				r.Answers = map[string]assessment.Answer{"P-01": assessment.Yes, "P-02": assessment.Unknown}
+				r.Reflections = map[string]string{"P-R1": "quote ' and \" and \\ and ; DROP TABLE responses; --"}
+				return r
+			}},
+			{"strength without theme", func() *assessment.Response {
+				r := sampleResponse(a.ID)
+				r.Strength.Theme, r.Opportunity = "", assessment.Named{}
+				return r
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := tt.r()
+				want := cloneResponse(r)
+				before := time.Now()
+				hash := createResponse(t, s, r)
+				if r.ID == 0 {
+					t.Fatal("CreateResponse left ID 0")
+				}
+				if r.CreatedAt.IsZero() || r.CreatedAt.Before(before.Add(-time.Second)) || !r.UpdatedAt.Equal(r.CreatedAt) {
+					t.Errorf("CreatedAt, UpdatedAt = %v, %v; want both about now and equal", r.CreatedAt, r.UpdatedAt)
+				}
+				switch {
+				case r.Status == assessment.Submitted && (r.SubmittedAt == nil || !r.SubmittedAt.Equal(r.CreatedAt)):
+					t.Errorf("SubmittedAt = %s, want CreatedAt %v", fmtTimePtr(r.SubmittedAt), r.CreatedAt)
+				case r.Status == assessment.Draft && r.SubmittedAt != nil:
+					t.Errorf("draft has SubmittedAt %v", r.SubmittedAt)
+				}
+				want.ID, want.CreatedAt, want.UpdatedAt, want.SubmittedAt = r.ID, r.CreatedAt, r.UpdatedAt, r.SubmittedAt
+
+				got := mustResponse(t, s, hash)
+				if d := responseDiff(want, got); d != nil {
+					t.Errorf("ResponseByToken differs from what was stored:\n%s", strings.Join(d, "\n"))
+				}
+				if got.Answers == nil || got.Reflections == nil {
+					t.Errorf("ResponseByToken returned nil maps: %v, %v", got.Answers, got.Reflections)
+				}
+			})
+		}
+	})
+}
+
+func TestResponseByTokenNotFound(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "tokens")
+		token := assessment.NewResumeToken()
+		if err := s.CreateResponse(t.Context(), sampleResponse(a.ID), assessment.HashToken(token)); err != nil {
+			t.Fatal(err)
+		}
+		for _, hash := range []string{
+			"",
+			token, // the token itself is never what is looked up
+			assessment.HashToken(assessment.NewResumeToken()),
+			assessment.HashToken(token)[:32],
+			"%",
+		} {
+			if got, err := s.ResponseByToken(t.Context(), hash); !errors.Is(err, assessment.ErrNotFound) || got != nil {
+				t.Errorf("ResponseByToken(%q) = %v, %v; want nil, ErrNotFound", hash, got, err)
+			}
+		}
+	})
+}
+
+func TestCreateResponseDuplicateTokenHash(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "dup token")
+		first := sampleResponse(a.ID)
+		hash := createResponse(t, s, first)
+		second := sampleResponse(a.ID)
+		second.Answers = map[string]assessment.Answer{"L-09": assessment.No}
+		if err := s.CreateResponse(t.Context(), second, hash); err == nil {
+			t.Fatal("a second response with the same token hash was stored")
+		}
+		if d := responseDiff(first, mustResponse(t, s, hash)); d != nil {
+			t.Errorf("first response changed:\n%s", strings.Join(d, "\n"))
+		}
+		if n := countRows(t, s, "answers", "item_id = ?", "L-09"); n != 0 {
+			t.Errorf("%d answers of the refused response were kept", n)
+		}
+	})
+}
+
+func TestUpdateResponse(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "updates")
+		r := sampleResponse(a.ID)
+		hash := createResponse(t, s, r)
+		createdAt := r.CreatedAt
+
+		// Each step edits the response as a respondent would and saves it; the stored
+		// response must then be exactly the edited one.
+		steps := []struct {
+			name          string
+			edit          func(r *assessment.Response)
+			wantSubmitted bool
+		}{
+			{"change, remove and add answers and reflections", func(r *assessment.Response) {
+				r.Answers["L-01"] = assessment.No      // changed
+				delete(r.Answers, "L-02")              // removed
+				r.Answers["L-05"] = assessment.Yes     // added
+				r.Reflections["L-R1"] = "Rewritten."   // changed
+				delete(r.Reflections, "L-R2")          // removed
+				r.Reflections["L-R3"] = "A new prompt" // added
+				r.Strength = assessment.Named{Text: "Better strength", Theme: "commitment"}
+				r.Language = "en"
+			}, false},
+			{"clear everything", func(r *assessment.Response) {
+				r.Answers = map[string]assessment.Answer{}
+				r.Reflections = nil
+				r.Strength, r.Opportunity = assessment.Named{}, assessment.Named{}
+			}, false},
+			{"submit", func(r *assessment.Response) {
+				r.Answers = map[string]assessment.Answer{"L-01": assessment.Yes, "L-02": assessment.Somewhat}
+				r.Reflections = map[string]string{"L-R4": "Done"}
+				r.Strength = assessment.Named{Text: "s", Theme: "learning"}
+				r.Opportunity = assessment.Named{Text: "o"}
+				r.Status = assessment.Submitted
+			}, true},
+			{"edit after submitting", func(r *assessment.Response) {
+				r.Answers["L-02"] = assessment.Yes
+				r.Opportunity.Theme = "equity"
+			}, true},
+			{"submit again", func(r *assessment.Response) {
+				r.Answers["L-03"] = assessment.Unknown
+			}, true},
+		}
+		var firstSubmitted *time.Time
+		for _, st := range steps {
+			t.Run(st.name, func(t *testing.T) {
+				before := mustResponse(t, s, hash)
+				edited := cloneResponse(before)
+				st.edit(edited)
+				want := cloneResponse(edited)
+				time.Sleep(2 * time.Millisecond) // so UpdatedAt visibly moves on
+				if err := s.UpdateResponse(t.Context(), edited); err != nil {
+					t.Fatalf("UpdateResponse: %v", err)
+				}
+				if !edited.CreatedAt.Equal(createdAt) {
+					t.Errorf("CreatedAt = %v, want the original %v", edited.CreatedAt, createdAt)
+				}
+				if !edited.UpdatedAt.After(before.UpdatedAt) {
+					t.Errorf("UpdatedAt = %v, want after %v", edited.UpdatedAt, before.UpdatedAt)
+				}
+				switch {
+				case st.wantSubmitted && edited.SubmittedAt == nil:
+					t.Fatal("SubmittedAt nil after submitting")
+				case st.wantSubmitted && firstSubmitted == nil:
+					at := *edited.SubmittedAt
+					firstSubmitted = &at
+					if !at.Equal(edited.UpdatedAt) {
+						t.Errorf("SubmittedAt = %v, want the update time %v", at, edited.UpdatedAt)
+					}
+				case st.wantSubmitted && !edited.SubmittedAt.Equal(*firstSubmitted):
+					t.Errorf("SubmittedAt = %v, want the first submission %v", edited.SubmittedAt, *firstSubmitted)
+				case !st.wantSubmitted && edited.SubmittedAt != nil:
+					t.Errorf("draft has SubmittedAt %v", edited.SubmittedAt)
+				}
+				want.UpdatedAt, want.SubmittedAt = edited.UpdatedAt, edited.SubmittedAt
+				got := mustResponse(t, s, hash)
+				if d := responseDiff(want, got); d != nil {
+					t.Errorf("stored response differs from the update:\n%s", strings.Join(d, "\n"))
+				}
+				// No orphaned child rows: exactly the answers and reflections given.
+				if n := countRows(t, s, "answers", "response_id = ?", r.ID); n != int64(len(want.Answers)) {
+					t.Errorf("%d answer rows, want %d", n, len(want.Answers))
+				}
+				if n := countRows(t, s, "reflections", "response_id = ?", r.ID); n != int64(len(want.Reflections)) {
+					t.Errorf("%d reflection rows, want %d", n, len(want.Reflections))
+				}
+			})
+		}
+	})
+}
+
+// Updating one response must not touch another one, in the same assessment or not.
+func TestUpdateResponseLeavesOthersAlone(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "a")
+		mine := sampleResponse(a.ID)
+		myHash := createResponse(t, s, mine)
+		theirs := sampleResponse(a.ID)
+		theirHash := createResponse(t, s, theirs)
+
+		mine.Answers = map[string]assessment.Answer{"L-10": assessment.Yes}
+		mine.Reflections = map[string]string{}
+		if err := s.UpdateResponse(t.Context(), mine); err != nil {
+			t.Fatal(err)
+		}
+		if d := responseDiff(theirs, mustResponse(t, s, theirHash)); d != nil {
+			t.Errorf("the other response changed:\n%s", strings.Join(d, "\n"))
+		}
+		if got := mustResponse(t, s, myHash); !maps.Equal(got.Answers, mine.Answers) {
+			t.Errorf("answers = %v, want %v", got.Answers, mine.Answers)
+		}
+	})
+}
+
+func TestClosedAssessmentRefusesResponses(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "closing")
+		r := sampleResponse(a.ID)
+		hash := createResponse(t, s, r)
+		stored := mustResponse(t, s, hash)
+		closeAssessment(t, s, a.ID)
+
+		tests := []struct {
+			name  string
+			write func() error
+		}{
+			{"create draft", func() error {
+				return s.CreateResponse(t.Context(), sampleResponse(a.ID), assessment.HashToken(assessment.NewResumeToken()))
+			}},
+			{"create submitted", func() error {
+				nr := sampleResponse(a.ID)
+				nr.Status = assessment.Submitted
+				return s.CreateResponse(t.Context(), nr, assessment.HashToken(assessment.NewResumeToken()))
+			}},
+			{"update answers", func() error {
+				u := cloneResponse(stored)
+				u.Answers = map[string]assessment.Answer{"L-01": assessment.No}
+				u.Reflections = nil
+				return s.UpdateResponse(t.Context(), u)
+			}},
+			{"submit", func() error {
+				u := cloneResponse(stored)
+				u.Status = assessment.Submitted
+				return s.UpdateResponse(t.Context(), u)
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if err := tt.write(); !errors.Is(err, assessment.ErrClosed) {
+					t.Fatalf("err = %v, want ErrClosed", err)
+				}
+				if d := responseDiff(stored, mustResponse(t, s, hash)); d != nil {
+					t.Errorf("stored response changed:\n%s", strings.Join(d, "\n"))
+				}
+				if n := countRows(t, s, "responses", "assessment_id = ?", a.ID); n != 1 {
+					t.Errorf("%d responses stored, want 1", n)
+				}
+			})
+		}
+
+		// Reopened, it takes writes again.
+		if _, err := s.SetAssessmentStatus(t.Context(), a.ID, assessment.Open); err != nil {
+			t.Fatal(err)
+		}
+		u := cloneResponse(stored)
+		u.Status = assessment.Submitted
+		if err := s.UpdateResponse(t.Context(), u); err != nil {
+			t.Errorf("update after reopening: %v", err)
+		}
+	})
+}
+
+func TestResponseForMissingAssessmentOrResponse(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "a")
+		b := newAssessment(t, s, "b")
+		ra := sampleResponse(a.ID)
+		hashA := createResponse(t, s, ra)
+		storedA := mustResponse(t, s, hashA)
+
+		tests := []struct {
+			name  string
+			write func() error
+		}{
+			{"create for an unknown assessment", func() error {
+				return s.CreateResponse(t.Context(), sampleResponse(b.ID+1000), assessment.HashToken(assessment.NewResumeToken()))
+			}},
+			{"update with an unknown assessment", func() error {
+				u := cloneResponse(storedA)
+				u.AssessmentID = b.ID + 1000
+				return s.UpdateResponse(t.Context(), u)
+			}},
+			{"update an unknown response", func() error {
+				u := sampleResponse(a.ID)
+				u.ID = storedA.ID + 1000
+				return s.UpdateResponse(t.Context(), u)
+			}},
+			{"update another assessment's response", func() error {
+				// The response exists, but not in assessment b: a token for one team
+				// must not reach into another's answers.
+				u := cloneResponse(storedA)
+				u.AssessmentID = b.ID
+				u.Answers = map[string]assessment.Answer{"L-01": assessment.No}
+				u.Status = assessment.Submitted
+				return s.UpdateResponse(t.Context(), u)
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				if err := tt.write(); !errors.Is(err, assessment.ErrNotFound) {
+					t.Fatalf("err = %v, want ErrNotFound", err)
+				}
+				if d := responseDiff(storedA, mustResponse(t, s, hashA)); d != nil {
+					t.Errorf("stored response changed:\n%s", strings.Join(d, "\n"))
+				}
+				if n := countRows(t, s, "responses", "1 = 1"); n != 1 {
+					t.Errorf("%d responses stored, want 1", n)
+				}
+			})
+		}
+	})
+}
+
+// failInsertsOf makes every insert of an answer for item fail inside the database, so a
+// test can break a write half-way through its transaction.
+func failInsertsOf(t *testing.T, ns namedStore, item string) {
+	t.Helper()
+	db := storage.RawDB(ns.store).WithContext(t.Context())
+	var stmts []string
+	switch ns.name {
+	case "sqlite":
+		stmts = []string{fmt.Sprintf(`CREATE TRIGGER answers_fail BEFORE INSERT ON answers
+			WHEN NEW.item_id = '%s' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`, item)}
+	case "postgres":
+		stmts = []string{
+			`CREATE FUNCTION answers_fail() RETURNS trigger LANGUAGE plpgsql AS
+			$$ BEGIN RAISE EXCEPTION 'injected failure'; END $$`,
+			fmt.Sprintf(`CREATE TRIGGER answers_fail BEFORE INSERT ON answers FOR EACH ROW
+			WHEN (NEW.item_id = '%s') EXECUTE FUNCTION answers_fail()`, item),
+		}
+	}
+	for _, stmt := range stmts {
+		if err := db.Exec(stmt).Error; err != nil {
+			t.Fatalf("install failing trigger: %v", err)
+		}
+	}
+}
+
+// A write that fails part-way (after the response row was written and its old answers
+// deleted) leaves nothing of itself behind.
+func TestFailedWriteRollsBack(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		const poison = "L-99"
+		failInsertsOf(t, ns, poison)
+		a := newAssessment(t, s, "rollback")
+		r := sampleResponse(a.ID)
+		hash := createResponse(t, s, r)
+		stored := mustResponse(t, s, hash)
+		countsBefore, err := s.ResponseCounts(t.Context(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		tests := []struct {
+			name  string
+			write func() error
+		}{
+			{"update", func() error {
+				u := cloneResponse(stored)
+				u.Answers = map[string]assessment.Answer{"L-01": assessment.No, poison: assessment.Yes}
+				u.Reflections = map[string]string{"L-R4": "new"}
+				u.Strength = assessment.Named{Text: "changed"}
+				u.Status = assessment.Submitted
+				return s.UpdateResponse(t.Context(), u)
+			}},
+			{"create", func() error {
+				nr := sampleResponse(a.ID)
+				nr.Answers[poison] = assessment.Yes
+				nr.Status = assessment.Submitted
+				return s.CreateResponse(t.Context(), nr, assessment.HashToken("never stored"))
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				err := tt.write()
+				if err == nil {
+					t.Fatal("write with a failing insert succeeded")
+				}
+				if errors.Is(err, assessment.ErrNotFound) || errors.Is(err, assessment.ErrClosed) {
+					t.Fatalf("err = %v, want the database's error", err)
+				}
+				if d := responseDiff(stored, mustResponse(t, s, hash)); d != nil {
+					t.Errorf("stored response changed:\n%s", strings.Join(d, "\n"))
+				}
+				if _, err := s.ResponseByToken(t.Context(), assessment.HashToken("never stored")); !errors.Is(err, assessment.ErrNotFound) {
+					t.Errorf("the failed create left a response behind: %v", err)
+				}
+				if n := countRows(t, s, "answers", "1 = 1"); n != int64(len(stored.Answers)) {
+					t.Errorf("%d answer rows, want %d", n, len(stored.Answers))
+				}
+				counts, err := s.ResponseCounts(t.Context(), a.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !maps.Equal(counts, countsBefore) {
+					t.Errorf("ResponseCounts = %v, want %v", counts, countsBefore)
+				}
+			})
+		}
+		// The store is still usable: the connection was not left inside a transaction.
+		u := cloneResponse(stored)
+		u.Status = assessment.Submitted
+		if err := s.UpdateResponse(t.Context(), u); err != nil {
+			t.Fatalf("update after the failures: %v", err)
+		}
+	})
+}
+
+func TestResponseCounts(t *testing.T) {
+	type resp struct {
+		pillar string
+		status assessment.ResponseStatus
+	}
+	repeat := func(n int, r resp) []resp {
+		out := make([]resp, n)
+		for i := range out {
+			out[i] = r
+		}
+		return out
+	}
+	var (
+		leadSub   = resp{pillars.Leadership, assessment.Submitted}
+		leadDraft = resp{pillars.Leadership, assessment.Draft}
+		staffSub  = resp{pillars.Staff, assessment.Submitted}
+		staffDr   = resp{pillars.Staff, assessment.Draft}
+		ppSub     = resp{pillars.PatientPartners, assessment.Submitted}
+	)
+	tests := []struct {
+		name      string
+		responses []resp
+		// submitLater are indexes of drafts submitted by an update after creation.
+		submitLater []int
+		want        map[string]storage.PillarCounts
+	}{
+		{name: "no responses", want: map[string]storage.PillarCounts{}},
+		{
+			name:      "drafts only",
+			responses: []resp{leadDraft, leadDraft, staffDr},
+			want: map[string]storage.PillarCounts{
+				pillars.Leadership: {Drafts: 2},
+				pillars.Staff:      {Drafts: 1},
+			},
+		},
+		{
+			name:      "mixed over three pillars",
+			responses: slices3(repeat(3, leadSub), repeat(2, leadDraft), []resp{staffSub, staffDr, staffDr}, repeat(4, ppSub)),
+			want: map[string]storage.PillarCounts{
+				pillars.Leadership:      {Submitted: 3, Drafts: 2},
+				pillars.Staff:           {Submitted: 1, Drafts: 2},
+				pillars.PatientPartners: {Submitted: 4},
+			},
+		},
+		{
+			name:        "drafts submitted later move over",
+			responses:   []resp{leadDraft, leadDraft, leadDraft, staffDr},
+			submitLater: []int{0, 3},
+			want: map[string]storage.PillarCounts{
+				pillars.Leadership: {Submitted: 1, Drafts: 2},
+				pillars.Staff:      {Submitted: 1},
+			},
+		},
+	}
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		// Responses to another assessment must never be counted.
+		noise := newAssessment(t, s, "noise")
+		for _, r := range repeat(5, leadSub) {
+			nr := sampleResponse(noise.ID)
+			nr.Pillar, nr.Status = r.pillar, r.status
+			createResponse(t, s, nr)
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				a := newAssessment(t, s, tt.name)
+				var created []*assessment.Response
+				for _, r := range tt.responses {
+					nr := sampleResponse(a.ID)
+					nr.Pillar, nr.Status = r.pillar, r.status
+					createResponse(t, s, nr)
+					created = append(created, nr)
+				}
+				for _, i := range tt.submitLater {
+					created[i].Status = assessment.Submitted
+					if err := s.UpdateResponse(t.Context(), created[i]); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got, err := s.ResponseCounts(t.Context(), a.ID)
+				if err != nil {
+					t.Fatalf("ResponseCounts: %v", err)
+				}
+				if !maps.Equal(got, tt.want) {
+					t.Errorf("ResponseCounts = %v, want %v", got, tt.want)
+				}
+			})
+		}
+		if got, err := s.ResponseCounts(t.Context(), noise.ID+1000); err != nil || len(got) != 0 {
+			t.Errorf("ResponseCounts of an unknown assessment = %v, %v; want empty", got, err)
+		}
+	})
+}
+
+func slices3[T any](parts ...[]T) []T {
+	var out []T
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// Many respondents submitting at the same moment all get through: SQLite's single
+// writer queues them (busy timeout, one connection), PostgreSQL takes them in parallel.
+func TestConcurrentSubmissions(t *testing.T) {
+	const n = 20
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "rush")
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		hashes := make([]string, n)
+		for i := range n {
+			wg.Go(func() {
+				r := sampleResponse(a.ID)
+				r.Pillar = []string{pillars.Leadership, pillars.Staff, pillars.PatientPartners}[i%3]
+				r.Status = assessment.Submitted
+				hashes[i] = assessment.HashToken(assessment.NewResumeToken())
+				errs[i] = s.CreateResponse(t.Context(), r, hashes[i])
+				if errs[i] == nil {
+					// Read while others write.
+					_, errs[i] = s.ResponseCounts(t.Context(), a.ID)
+				}
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("goroutine %d: %v", i, err)
+			}
+		}
+		counts, err := s.ResponseCounts(t.Context(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := 0
+		for _, c := range counts {
+			total += c.Submitted
+			if c.Drafts != 0 {
+				t.Errorf("drafts counted: %v", counts)
+			}
+		}
+		if total != n {
+			t.Errorf("submitted total = %d (%v), want %d", total, counts, n)
+		}
+		for i, h := range hashes {
+			if got := mustResponse(t, s, h); got.Status != assessment.Submitted || len(got.Answers) != 4 {
+				t.Errorf("response %d stored as %+v", i, got)
+			}
+		}
+	})
+}
+
+// Closing while respondents submit: every write either lands before the close or is
+// refused with ErrClosed; none is lost and none slips in afterwards.
+func TestCloseDuringSubmissions(t *testing.T) {
+	const n = 20
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "closing rush")
+		var (
+			wg       sync.WaitGroup
+			mu       sync.Mutex
+			accepted int
+			closeErr error
+		)
+		errs := make([]error, n)
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				r := sampleResponse(a.ID)
+				r.Status = assessment.Submitted
+				err := s.CreateResponse(t.Context(), r, assessment.HashToken(assessment.NewResumeToken()))
+				switch {
+				case err == nil:
+					mu.Lock()
+					accepted++
+					mu.Unlock()
+				case !errors.Is(err, assessment.ErrClosed):
+					errs[i] = err
+				}
+			})
+			if i == n/2 {
+				wg.Go(func() {
+					<-start
+					_, closeErr = s.SetAssessmentStatus(t.Context(), a.ID, assessment.Closed)
+				})
+			}
+		}
+		close(start)
+		wg.Wait()
+		if closeErr != nil {
+			t.Fatalf("close: %v", closeErr)
+		}
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("goroutine %d: %v", i, err)
+			}
+		}
+		counts, err := s.ResponseCounts(t.Context(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := counts[pillars.Leadership].Submitted; got != accepted {
+			t.Errorf("%d responses stored, %d accepted", got, accepted)
+		}
+		// After the close returned, nothing more gets in.
+		err = s.CreateResponse(t.Context(), sampleResponse(a.ID), assessment.HashToken(assessment.NewResumeToken()))
+		if !errors.Is(err, assessment.ErrClosed) {
+			t.Errorf("create after close: %v, want ErrClosed", err)
+		}
+	})
+}
