@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -71,6 +72,7 @@ func decodeResponseRequest(body []byte) (*responseRequest, *assessment.Response,
 		return nil, nil, nil, malformed("unexpected data after the JSON object")
 	}
 	verr := &assessment.ValidationError{}
+	duplicateMembers(body, verr)
 	answers, err := stringObject(req.Answers, "answers", verr)
 	if err != nil {
 		return nil, nil, nil, err
@@ -91,6 +93,39 @@ func decodeResponseRequest(body []byte) (*responseRequest, *assessment.Response,
 		r.Answers[id] = assessment.Answer(v)
 	}
 	return &req, r, verr, nil
+}
+
+// requestMembers are the members of a responseRequest body.
+var requestMembers = []string{"code", "pillar", "language", "answers", "reflections", "strength", "opportunity", "submit"}
+
+// duplicateMembers reports members of an already decoded body that were given twice.
+// encoding/json matches member names case-insensitively (as strings.EqualFold) and keeps
+// the last one, which would silently drop a whole "answers" object.
+func duplicateMembers(body []byte, verr *assessment.ValidationError) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return // null
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return
+		}
+		key, _ := tok.(string)
+		for _, name := range requestMembers {
+			if strings.EqualFold(key, name) {
+				if seen[name] {
+					verr.Add(name, assessment.CodeDuplicate)
+				}
+				seen[name] = true
+			}
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return
+		}
+	}
 }
 
 // stringObject reads a JSON object of strings (or null), noting keys given twice.

@@ -173,7 +173,9 @@ func (s *Server) fieldErrors(lang string, verr *assessment.ValidationError) map[
 func (s *Server) fieldMessage(lang, field string, fe assessment.FieldError) string {
 	switch {
 	case fe.Code == assessment.CodeRequired && strings.HasPrefix(field, "answers."):
-		return strings.Replace(s.tmpl.Message(lang, "field.required_answer"), "%s", strings.TrimPrefix(field, "answers."), 1)
+		// A non-breaking hyphen keeps "S-08" on one line on a narrow screen.
+		id := strings.ReplaceAll(strings.TrimPrefix(field, "answers."), "-", "\u2011")
+		return strings.Replace(s.tmpl.Message(lang, "field.required_answer"), "%s", id, 1)
 	case fe.Code == assessment.CodeRequired && field == "strength.text":
 		return s.tmpl.Message(lang, "field.required_strength")
 	case fe.Code == assessment.CodeRequired && field == "opportunity.text":

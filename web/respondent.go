@@ -207,7 +207,10 @@ func (s *Server) formLang(c echo.Context, r *assessment.Response, a *assessment.
 
 func (s *Server) formRejected(c echo.Context, lang string, a *assessment.Assessment, in *pillars.Instrument, p *pillars.Pillar, r *assessment.Response, verr *assessment.ValidationError, action, formAction string) error {
 	if action == actionAutosave {
-		return verr
+		// form.js reads the reply as JSON: answer 422 with the API's error body, not
+		// the HTML error page the error handler gives non-API paths.
+		s.writeAPIError(c, http.StatusUnprocessableEntity, "validation_failed", s.tmpl.Message(lang, "errors.title"), s.fieldErrors(lang, verr))
+		return nil
 	}
 	return s.renderForm(c, http.StatusUnprocessableEntity, lang, a, in, p, r, verr, formAction, "", "")
 }

@@ -83,9 +83,12 @@ func (s *Server) routes() {
 	pages.GET("/j/:code", s.joinPage)
 	pages.GET("/j/:code/form", s.newResponseForm)
 	pages.POST("/j/:code/form", s.createResponseForm)
-	pages.GET("/r/:token", s.resumePage)
-	pages.POST("/r/:token", s.updateResponseForm)
-	pages.GET("/r/:token/thanks", s.thanksPage)
+
+	// Everything under /r/ answers a secret link: never cached, errors and redirects too.
+	resume := e.Group("/r", noStore, s.csrf())
+	resume.GET("/:token", s.resumePage)
+	resume.POST("/:token", s.updateResponseForm)
+	resume.GET("/:token/thanks", s.thanksPage)
 
 	api := e.Group("/api/v1", noStore)
 	api.GET("/instrument", s.apiInstrument)

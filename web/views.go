@@ -176,10 +176,11 @@ func (s *Server) buildForm(langCode string, a *assessment.Assessment, in *pillar
 	v.Strength = named("strength", r.Strength)
 	v.Opportunity = named("opportunity", r.Opportunity)
 	v.Named = []namedView{v.Strength, v.Opportunity}
-	// Anything else wrong (a tampered pillar or language field) still gets a line.
+	// Anything else wrong (a tampered pillar or language field, an id that is not UTF-8)
+	// still gets a line.
 	if verr != nil {
 		for _, field := range verr.Keys() {
-			if field == "pillar" || field == "language" || field == "action" || strings.HasPrefix(field, "answers.") && !p.HasItem(strings.TrimPrefix(field, "answers.")) ||
+			if field == "pillar" || field == "language" || field == "action" || field == "answers" || field == "reflections" || strings.HasPrefix(field, "answers.") && !p.HasItem(strings.TrimPrefix(field, "answers.")) ||
 				strings.HasPrefix(field, "reflections.") && !p.HasPrompt(strings.TrimPrefix(field, "reflections.")) {
 				v.Errors = append(v.Errors, errorLink{Target: "response-form", Message: s.fieldMessage(langCode, field, verr.Fields[field])})
 			}

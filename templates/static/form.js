@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var form = document.getElementById("response-form");
-  if (!form || !window.fetch || !window.FormData) return;
+  if (!form || !window.fetch || !window.FormData || !window.URLSearchParams) return;
   var count = document.getElementById("progress-count");
   var bar = document.getElementById("progress-bar");
   var status = document.getElementById("autosave-status");
@@ -25,9 +25,11 @@
   function save() {
     if (busy) { again = true; return; }
     busy = true;
-    var data = new FormData(form);
+    // URL-encoded like a plain form post (the server refuses multipart). The
+    // attribute, not form.action: the buttons named "action" shadow that property.
+    var data = new URLSearchParams(new FormData(form));
     data.set("action", "autosave");
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { "Accept": "application/json" } })
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (res) { return res.ok ? res.json() : Promise.reject(res.status); })
       .then(function (body) {
         if (body.action_url && body.action_url !== form.getAttribute("action")) {
