@@ -53,8 +53,11 @@ type Assessment struct {
 	InstrumentVersion string
 	Round             int
 	PreviousID        *int64
-	CreatedAt         time.Time
-	ClosedAt          *time.Time
+	// FacilitatorID owns the assessment; nil for one created at the command line
+	// before any facilitator existed (the first facilitator adopts those).
+	FacilitatorID *int64
+	CreatedAt     time.Time
+	ClosedAt      *time.Time
 }
 
 // IsOpen reports whether the assessment takes responses.

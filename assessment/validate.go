@@ -22,6 +22,7 @@ const (
 	CodeInvalid     = "invalid"      // not one of the allowed values
 	CodeUnknown     = "unknown"      // an item, prompt or theme id that does not exist here
 	CodeTooLong     = "too_long"     // over the length limit
+	CodeTooShort    = "too_short"    // under the length minimum
 	CodeInvalidUTF8 = "invalid_utf8" // not valid UTF-8 text
 	CodeControl     = "control"      // NUL or other control characters
 	CodeMarkup      = "markup"       // looks like HTML or script
@@ -235,8 +236,8 @@ func checkNamed(verr *ValidationError, in *pillars.Instrument, field string, n N
 func NewAssessment(title, team, language string, threshold int, confirmLow bool, instrumentVersion string) (*Assessment, error) {
 	verr := &ValidationError{}
 	a := &Assessment{Status: Open, Round: 1, InstrumentVersion: instrumentVersion, Threshold: threshold}
-	a.Title = requiredText(verr, "title", title)
-	a.Team = requiredText(verr, "team", team)
+	a.Title = requiredTextMax(verr, "title", title, MaxTitleLen)
+	a.Team = requiredTextMax(verr, "team", team, MaxTitleLen)
 	if lang, ok := pillars.ParseLang(language); ok && len(language) == 2 {
 		a.Language = string(lang)
 	} else {
@@ -253,15 +254,4 @@ func NewAssessment(title, team, language string, threshold int, confirmLow bool,
 	}
 	a.Code = NewJoinCode()
 	return a, nil
-}
-
-func requiredText(verr *ValidationError, field, s string) string {
-	clean, code := CleanText(s, MaxTitleLen)
-	if code == "" && clean == "" {
-		code = CodeRequired
-	}
-	if code != "" {
-		verr.AddLimit(field, code, MaxTitleLen)
-	}
-	return clean
 }

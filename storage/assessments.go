@@ -21,6 +21,7 @@ type assessmentRow struct {
 	InstrumentVersion string
 	Round             int
 	PreviousID        *int64
+	FacilitatorID     *int64
 	CreatedAt         time.Time
 	ClosedAt          *time.Time
 }
@@ -39,6 +40,7 @@ func (r *assessmentRow) toDomain() *assessment.Assessment {
 		InstrumentVersion: r.InstrumentVersion,
 		Round:             r.Round,
 		PreviousID:        r.PreviousID,
+		FacilitatorID:     r.FacilitatorID,
 		CreatedAt:         r.CreatedAt,
 		ClosedAt:          r.ClosedAt,
 	}
@@ -56,6 +58,7 @@ func (s *Store) CreateAssessment(ctx context.Context, a *assessment.Assessment) 
 		InstrumentVersion: a.InstrumentVersion,
 		Round:             a.Round,
 		PreviousID:        a.PreviousID,
+		FacilitatorID:     a.FacilitatorID,
 	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		return err
@@ -84,8 +87,29 @@ func (s *Store) AssessmentByCode(ctx context.Context, code string) (*assessment.
 
 // Assessments lists every assessment, newest first.
 func (s *Store) Assessments(ctx context.Context) ([]assessment.Assessment, error) {
+	return s.listAssessments(s.db.WithContext(ctx))
+}
+
+// AssessmentsOf lists one facilitator's assessments, newest first.
+func (s *Store) AssessmentsOf(ctx context.Context, facilitatorID int64) ([]assessment.Assessment, error) {
+	return s.listAssessments(s.db.WithContext(ctx).Where("facilitator_id = ?", facilitatorID))
+}
+
+// DeleteAssessment removes an assessment with all its responses.
+func (s *Store) DeleteAssessment(ctx context.Context, id int64) error {
+	res := s.db.WithContext(ctx).Delete(&assessmentRow{}, "id = ?", id)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return assessment.ErrNotFound
+	}
+	return nil
+}
+
+func (s *Store) listAssessments(q *gorm.DB) ([]assessment.Assessment, error) {
 	var rows []assessmentRow
-	if err := s.db.WithContext(ctx).Order("id DESC").Find(&rows).Error; err != nil {
+	if err := q.Order("id DESC").Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]assessment.Assessment, len(rows))

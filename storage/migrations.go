@@ -22,6 +22,7 @@ type migration func(tx *gorm.DB, d Dialect) error
 func migrations() []migration {
 	return []migration{
 		migrateInitialSchema,
+		migrateFacilitators,
 	}
 }
 
@@ -90,6 +91,51 @@ func migrateInitialSchema(tx *gorm.DB, d Dialect) error {
 			text TEXT NOT NULL,
 			PRIMARY KEY (response_id, prompt_id)
 		)`,
+	)
+}
+
+// migrateFacilitators adds accounts, their sessions and API tokens, the audit trail,
+// a settings table (for the one-time setup link), and assessment ownership.
+func migrateFacilitators(tx *gorm.DB, d Dialect) error {
+	return execAll(tx, d,
+		`CREATE TABLE facilitators (
+			id {id},
+			email TEXT NOT NULL UNIQUE,
+			name TEXT NOT NULL,
+			password_hash TEXT NOT NULL,
+			created_at {time} NOT NULL
+		)`,
+		`CREATE TABLE sessions (
+			id_hash TEXT PRIMARY KEY,
+			facilitator_id BIGINT NOT NULL REFERENCES facilitators(id) ON DELETE CASCADE,
+			created_at {time} NOT NULL,
+			expires_at {time} NOT NULL
+		)`,
+		`CREATE INDEX sessions_facilitator ON sessions (facilitator_id)`,
+		`CREATE TABLE api_tokens (
+			id {id},
+			facilitator_id BIGINT NOT NULL REFERENCES facilitators(id) ON DELETE CASCADE,
+			label TEXT NOT NULL DEFAULT '',
+			token_hash TEXT NOT NULL UNIQUE,
+			created_at {time} NOT NULL,
+			last_used_at {time},
+			revoked_at {time}
+		)`,
+		`CREATE TABLE audit_events (
+			id {id},
+			facilitator_id BIGINT NOT NULL REFERENCES facilitators(id) ON DELETE CASCADE,
+			action TEXT NOT NULL,
+			assessment_id BIGINT,
+			detail TEXT NOT NULL DEFAULT '',
+			created_at {time} NOT NULL
+		)`,
+		`CREATE INDEX audit_events_facilitator ON audit_events (facilitator_id, id)`,
+		`CREATE TABLE settings (
+			key TEXT PRIMARY KEY,
+			value TEXT NOT NULL
+		)`,
+		`ALTER TABLE assessments ADD COLUMN facilitator_id BIGINT REFERENCES facilitators(id) ON DELETE CASCADE`,
+		`CREATE INDEX assessments_facilitator ON assessments (facilitator_id)`,
 	)
 }
 

@@ -1,0 +1,129 @@
+package assessment
+
+import (
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrDuplicate: something that must be unique (a facilitator's e-mail) already exists.
+var ErrDuplicate = errors.New("already exists")
+
+// Facilitator runs assessments for their teams. Facilitators are the only people with
+// accounts; respondents never have one.
+type Facilitator struct {
+	ID    int64
+	Email string // stored lower-case
+	Name  string
+	// PasswordHash is an encoded argon2id hash, never the password.
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// APIToken lets a facilitator's scripts use the API. Only the token's hash is stored.
+type APIToken struct {
+	ID            int64
+	FacilitatorID int64
+	Label         string
+	CreatedAt     time.Time
+	LastUsedAt    *time.Time
+	RevokedAt     *time.Time
+}
+
+// AuditEvent records one facilitator action: who, what, when, on which assessment.
+type AuditEvent struct {
+	ID            int64
+	FacilitatorID int64
+	Action        string
+	AssessmentID  *int64
+	Detail        string
+	CreatedAt     time.Time
+}
+
+// Audit actions.
+const (
+	AuditSignIn         = "sign_in"
+	AuditSignOut        = "sign_out"
+	AuditCreate         = "assessment_create"
+	AuditClose          = "assessment_close"
+	AuditReopen         = "assessment_reopen"
+	AuditDelete         = "assessment_delete"
+	AuditExport         = "assessment_export"
+	AuditTokenCreated   = "token_create"
+	AuditTokenRevoked   = "token_revoke"
+	AuditAccountCreated = "account_create"
+)
+
+// Password length bounds, in characters. Long passphrases are welcome; the upper bound
+// only keeps hashing cheap for the server.
+const (
+	MinPasswordLen = 12
+	MaxPasswordLen = 256
+	MaxNameLen     = 120
+	MaxEmailLen    = 254
+	MaxLabelLen    = 80
+)
+
+// NewFacilitator checks a new account's details; the caller hashes the password.
+func NewFacilitator(email, name, password string) (*Facilitator, error) {
+	verr := &ValidationError{}
+	f := &Facilitator{}
+	f.Email = checkEmail(verr, email)
+	f.Name = requiredTextMax(verr, "name", name, MaxNameLen)
+	checkPassword(verr, "password", password)
+	return f, verr.OrNil()
+}
+
+// checkPassword records a field error unless password is of an acceptable length.
+func checkPassword(verr *ValidationError, field, password string) {
+	switch n := utf8.RuneCountInString(password); {
+	case !utf8.ValidString(password):
+		verr.Add(field, CodeInvalidUTF8)
+	case n < MinPasswordLen:
+		verr.AddLimit(field, CodeTooShort, MinPasswordLen)
+	case n > MaxPasswordLen:
+		verr.AddLimit(field, CodeTooLong, MaxPasswordLen)
+	}
+}
+
+// NormalizeEmail returns the canonical form used to store and find an account.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func checkEmail(verr *ValidationError, s string) string {
+	email := NormalizeEmail(s)
+	switch {
+	case email == "":
+		verr.Add("email", CodeRequired)
+	case !utf8.ValidString(email) || len(email) > MaxEmailLen:
+		verr.Add("email", CodeInvalid)
+	default:
+		addr, err := mail.ParseAddress(email)
+		if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndex(email, "@"):], ".") {
+			verr.Add("email", CodeInvalid)
+		}
+	}
+	return email
+}
+
+func requiredTextMax(verr *ValidationError, field, s string, max int) string {
+	clean, code := CleanText(s, max)
+	if code == "" && clean == "" {
+		code = CodeRequired
+	}
+	if code != "" {
+		verr.AddLimit(field, code, max)
+	}
+	return clean
+}
+
+// CheckTokenLabel tidies an API token's label (optional).
+func CheckTokenLabel(label string) (string, error) {
+	verr := &ValidationError{}
+	clean, code := CleanText(label, MaxLabelLen)
+	if code != "" {
+		verr.AddLimit("label", code, MaxLabelLen)
+	}
+	return clean, verr.OrNil()
+}

@@ -1,0 +1,271 @@
+package storage
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/ecat-project/ecat/assessment"
+)
+
+type facilitatorRow struct {
+	ID           int64 `gorm:"primaryKey"`
+	Email        string
+	Name         string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+func (facilitatorRow) TableName() string { return "facilitators" }
+
+func (r *facilitatorRow) toDomain() *assessment.Facilitator {
+	return &assessment.Facilitator{ID: r.ID, Email: r.Email, Name: r.Name, PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt}
+}
+
+type sessionRow struct {
+	IDHash        string `gorm:"primaryKey"`
+	FacilitatorID int64
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+}
+
+func (sessionRow) TableName() string { return "sessions" }
+
+type apiTokenRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	FacilitatorID int64
+	Label         string
+	TokenHash     string
+	CreatedAt     time.Time
+	LastUsedAt    *time.Time
+	RevokedAt     *time.Time
+}
+
+func (apiTokenRow) TableName() string { return "api_tokens" }
+
+type auditRow struct {
+	ID            int64 `gorm:"primaryKey"`
+	FacilitatorID int64
+	Action        string
+	AssessmentID  *int64
+	Detail        string
+	CreatedAt     time.Time
+}
+
+func (auditRow) TableName() string { return "audit_events" }
+
+type settingRow struct {
+	Key   string `gorm:"primaryKey"`
+	Value string
+}
+
+func (settingRow) TableName() string { return "settings" }
+
+const setupTokenKey = "setup_token_hash"
+
+// isUniqueViolation recognizes a unique-constraint error from either database.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505") || strings.Contains(msg, "duplicate key value")
+}
+
+// CountFacilitators tells how many accounts exist.
+func (s *Store) CountFacilitators(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&facilitatorRow{}).Count(&n).Error
+	return n, err
+}
+
+// CreateFacilitator stores an account; assessment.ErrDuplicate when the e-mail is taken.
+func (s *Store) CreateFacilitator(ctx context.Context, f *assessment.Facilitator) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return createFacilitator(tx, f)
+	})
+}
+
+func createFacilitator(tx *gorm.DB, f *assessment.Facilitator) error {
+	row := facilitatorRow{Email: f.Email, Name: f.Name, PasswordHash: f.PasswordHash}
+	if err := tx.Create(&row).Error; err != nil {
+		if isUniqueViolation(err) {
+			return assessment.ErrDuplicate
+		}
+		return err
+	}
+	f.ID, f.CreatedAt = row.ID, row.CreatedAt
+	// Assessments opened at the command line before anyone had an account belong to
+	// the first facilitator.
+	var count int64
+	if err := tx.Model(&facilitatorRow{}).Count(&count).Error; err != nil {
+		return err
+	}
+	if count == 1 {
+		return tx.Model(&assessmentRow{}).Where("facilitator_id IS NULL").Update("facilitator_id", f.ID).Error
+	}
+	return nil
+}
+
+// CreateFirstFacilitator creates the first account through the one-time setup link.
+// It returns assessment.ErrNotFound when the link's token is wrong or already used,
+// or when an account exists already; the token is consumed with the account.
+func (s *Store) CreateFirstFacilitator(ctx context.Context, f *assessment.Facilitator, setupTokenHash string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where("key = ? AND value = ?", setupTokenKey, setupTokenHash).Delete(&settingRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return assessment.ErrNotFound
+		}
+		var count int64
+		if err := tx.Model(&facilitatorRow{}).Count(&count).Error; err != nil {
+			return err
+		}
+		if count > 0 {
+			return assessment.ErrNotFound
+		}
+		return createFacilitator(tx, f)
+	})
+}
+
+// SetSetupToken stores the hash of the one-time setup link's token, replacing any.
+func (s *Store) SetSetupToken(ctx context.Context, tokenHash string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("key = ?", setupTokenKey).Delete(&settingRow{}).Error; err != nil {
+			return err
+		}
+		return tx.Create(&settingRow{Key: setupTokenKey, Value: tokenHash}).Error
+	})
+}
+
+// SetupTokenValid reports whether tokenHash is the current setup token's hash.
+func (s *Store) SetupTokenValid(ctx context.Context, tokenHash string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&settingRow{}).Where("key = ? AND value = ?", setupTokenKey, tokenHash).Count(&n).Error
+	return n == 1, err
+}
+
+// FacilitatorByEmail finds an account by (normalized) e-mail, or assessment.ErrNotFound.
+func (s *Store) FacilitatorByEmail(ctx context.Context, email string) (*assessment.Facilitator, error) {
+	var row facilitatorRow
+	if err := s.db.WithContext(ctx).Take(&row, "email = ?", assessment.NormalizeEmail(email)).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return row.toDomain(), nil
+}
+
+// CreateSession starts a sign-in session known by the hash of its id.
+func (s *Store) CreateSession(ctx context.Context, idHash string, facilitatorID int64, expires time.Time) error {
+	return s.db.WithContext(ctx).Create(&sessionRow{IDHash: idHash, FacilitatorID: facilitatorID, ExpiresAt: expires.UTC()}).Error
+}
+
+// SessionFacilitator returns the facilitator of a live session, or ErrNotFound when the
+// session is unknown or expired (an expired one is removed).
+func (s *Store) SessionFacilitator(ctx context.Context, idHash string) (*assessment.Facilitator, error) {
+	db := s.db.WithContext(ctx)
+	var sess sessionRow
+	if err := db.Take(&sess, "id_hash = ?", idHash).Error; err != nil {
+		return nil, notFound(err)
+	}
+	if !sess.ExpiresAt.After(s.db.NowFunc()) {
+		db.Delete(&sessionRow{}, "id_hash = ?", idHash)
+		return nil, assessment.ErrNotFound
+	}
+	var row facilitatorRow
+	if err := db.Take(&row, "id = ?", sess.FacilitatorID).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return row.toDomain(), nil
+}
+
+// DeleteSession ends a session (sign-out).
+func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
+	return s.db.WithContext(ctx).Delete(&sessionRow{}, "id_hash = ?", idHash).Error
+}
+
+// DeleteExpiredSessions removes sessions past their expiry.
+func (s *Store) DeleteExpiredSessions(ctx context.Context) error {
+	return s.db.WithContext(ctx).Delete(&sessionRow{}, "expires_at <= ?", s.db.NowFunc()).Error
+}
+
+// CreateAPIToken stores a new token (by hash) and sets its ID and CreatedAt.
+func (s *Store) CreateAPIToken(ctx context.Context, t *assessment.APIToken, tokenHash string) error {
+	row := apiTokenRow{FacilitatorID: t.FacilitatorID, Label: t.Label, TokenHash: tokenHash}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		return err
+	}
+	t.ID, t.CreatedAt = row.ID, row.CreatedAt
+	return nil
+}
+
+// APITokens lists a facilitator's tokens, newest first, revoked ones included.
+func (s *Store) APITokens(ctx context.Context, facilitatorID int64) ([]assessment.APIToken, error) {
+	var rows []apiTokenRow
+	if err := s.db.WithContext(ctx).Where("facilitator_id = ?", facilitatorID).Order("id DESC").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]assessment.APIToken, len(rows))
+	for i, r := range rows {
+		out[i] = assessment.APIToken{ID: r.ID, FacilitatorID: r.FacilitatorID, Label: r.Label, CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+	}
+	return out, nil
+}
+
+// RevokeAPIToken revokes one of a facilitator's tokens; ErrNotFound when it is not
+// theirs or already revoked.
+func (s *Store) RevokeAPIToken(ctx context.Context, facilitatorID, tokenID int64) error {
+	res := s.db.WithContext(ctx).Model(&apiTokenRow{}).
+		Where("id = ? AND facilitator_id = ? AND revoked_at IS NULL", tokenID, facilitatorID).
+		Update("revoked_at", s.db.NowFunc())
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return assessment.ErrNotFound
+	}
+	return nil
+}
+
+// FacilitatorByAPIToken returns the owner of a live token and notes its use.
+func (s *Store) FacilitatorByAPIToken(ctx context.Context, tokenHash string) (*assessment.Facilitator, error) {
+	db := s.db.WithContext(ctx)
+	var tok apiTokenRow
+	if err := db.Take(&tok, "token_hash = ? AND revoked_at IS NULL", tokenHash).Error; err != nil {
+		return nil, notFound(err)
+	}
+	var row facilitatorRow
+	if err := db.Take(&row, "id = ?", tok.FacilitatorID).Error; err != nil {
+		return nil, notFound(err)
+	}
+	// Recording the last use is a courtesy; a failure here must not refuse the request.
+	_ = db.Model(&apiTokenRow{}).Where("id = ?", tok.ID).Update("last_used_at", s.db.NowFunc()).Error
+	return row.toDomain(), nil
+}
+
+// AddAuditEvent records a facilitator action.
+func (s *Store) AddAuditEvent(ctx context.Context, e *assessment.AuditEvent) error {
+	row := auditRow{FacilitatorID: e.FacilitatorID, Action: e.Action, AssessmentID: e.AssessmentID, Detail: e.Detail}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		return err
+	}
+	e.ID, e.CreatedAt = row.ID, row.CreatedAt
+	return nil
+}
+
+// AuditEvents lists a facilitator's most recent actions, newest first.
+func (s *Store) AuditEvents(ctx context.Context, facilitatorID int64, limit int) ([]assessment.AuditEvent, error) {
+	var rows []auditRow
+	err := s.db.WithContext(ctx).Where("facilitator_id = ?", facilitatorID).Order("id DESC").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]assessment.AuditEvent, len(rows))
+	for i, r := range rows {
+		out[i] = assessment.AuditEvent{ID: r.ID, FacilitatorID: r.FacilitatorID, Action: r.Action, AssessmentID: r.AssessmentID, Detail: r.Detail, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}
