@@ -469,7 +469,7 @@ func TestRespondentJourneyMobile(t *testing.T) {
 		exists: a.getAttribute("href").charAt(0) === "#" && document.getElementById(a.getAttribute("href").slice(1)) !== null}))`)
 	var wantLinks []errorLink
 	for _, it := range items[half:] {
-		wantLinks = append(wantLinks, errorLink{Href: "#" + radioID(it.ID, assessment.Yes), Text: e.msg("field.required_answer", it.ID), Exists: true})
+		wantLinks = append(wantLinks, errorLink{Href: "#" + radioID(it.ID, assessment.Yes), Text: e.msg("field.required_answer", strings.ReplaceAll(it.ID, "-", "\u2011")), Exists: true})
 	}
 	wantLinks = append(wantLinks,
 		errorLink{Href: "#strength-text", Text: e.msg("field.required_strength"), Exists: true},
@@ -486,7 +486,7 @@ func TestRespondentJourneyMobile(t *testing.T) {
 		if !strings.Contains(a["class"], "invalid") || a["aria-describedby"] != "err-"+it.ID {
 			t.Errorf("fieldset #q-%s: class %q aria-describedby %q, want invalid and err-%s", it.ID, a["class"], a["aria-describedby"], it.ID)
 		}
-		if got, want := domText(t, ctx, "#err-"+it.ID), e.msg("error_prefix")+" "+e.msg("field.required_answer", it.ID); got != want {
+		if got, want := domText(t, ctx, "#err-"+it.ID), e.msg("error_prefix")+" "+e.msg("field.required_answer", strings.ReplaceAll(it.ID, "-", "\u2011")); got != want {
 			t.Errorf("#err-%s = %q, want %q", it.ID, got, want)
 		}
 	}

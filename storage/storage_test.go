@@ -134,6 +134,11 @@ func TestMigrateCreatesTheTables(t *testing.T) {
 			{"responses", 0},
 			{"answers", 0},
 			{"reflections", 0},
+			{"facilitators", 0},
+			{"sessions", 0},
+			{"api_tokens", 0},
+			{"audit_events", 0},
+			{"settings", 0},
 			{"schema_version", 1},
 		}
 		for _, table := range tables {
@@ -165,7 +170,7 @@ func TestPostgresTablesLiveInTheTestSchema(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "answers,assessments,reflections,responses,schema_version"
+		want := "answers,api_tokens,assessments,audit_events,facilitators,reflections,responses,schema_version,sessions,settings"
 		if got := strings.Join(tables, ","); got != want {
 			t.Errorf("tables in %s = %s, want %s", schema, got, want)
 		}
