@@ -1,6 +1,7 @@
 package assessment
 
 import (
+	"encoding/hex"
 	"errors"
 	"net/mail"
 	"strings"
@@ -116,6 +117,26 @@ func requiredTextMax(verr *ValidationError, field, s string, max int) string {
 		verr.AddLimit(field, code, max)
 	}
 	return clean
+}
+
+// APITokenPrefix starts every API token, so a leaked one is easy to recognize.
+const APITokenPrefix = "ecat_"
+
+// NewAPIToken returns a fresh 256-bit API token: "ecat_" and 64 hex digits.
+func NewAPIToken() string {
+	var b [32]byte
+	mustRandom(b[:])
+	return APITokenPrefix + hex.EncodeToString(b[:])
+}
+
+// LooksLikeAPIToken reports whether s has the shape of an API token.
+func LooksLikeAPIToken(s string) bool {
+	rest, ok := strings.CutPrefix(s, APITokenPrefix)
+	if !ok || len(rest) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(rest)
+	return err == nil && strings.ToLower(rest) == rest
 }
 
 // CheckTokenLabel tidies an API token's label (optional).

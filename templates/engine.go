@@ -45,6 +45,8 @@ type Page struct {
 	Script bool
 	// RequestID ties an error page to the server's log line.
 	RequestID string
+	// User is the signed-in facilitator's name; it turns on the facilitator menu.
+	User string
 	// Body is the page's own data.
 	Body any
 
@@ -92,6 +94,7 @@ func New() (*Engine, error) {
 	funcs := template.FuncMap{
 		// dict passes the page along with a value into a sub-template.
 		"dict": func(p *Page, v any) map[string]any { return map[string]any{"Page": p, "Value": v} },
+		"list": func(v ...string) []string { return v },
 	}
 	for _, name := range names {
 		base := strings.TrimSuffix(path.Base(name), ".html")

@@ -3,6 +3,7 @@ package templates
 import (
 	"bytes"
 	"errors"
+	"html/template"
 	"io/fs"
 	"regexp"
 	"sort"
@@ -46,6 +47,17 @@ func samples() map[string]any {
 		"Errors": []map[string]any{{"Target": "a-S-01-yes", "Message": "Choose"}},
 		"Notice": "saved", "ResumeURL": "http://x/r/tok", "Submitted": false, "MaxReflection": 2000,
 	}
+	summary := map[string]any{
+		"A":    map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 1, "Status": "open", "Threshold": 3},
+		"Code": "AAAA-BBBB-CCCC-DDDD", "JoinURL": "http://x/j/AAAA", "CreatedAt": "2026-01-01", "StatusText": "Open",
+		"Submitted": 4, "Drafts": 1,
+		"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff", "Submitted": 4, "Drafts": 1, "Shown": true}},
+	}
+	withQR := map[string]any{}
+	for k, v := range summary {
+		withQR[k] = v
+	}
+	withQR["QR"], withQR["Open"], withQR["Notice"], withQR["Completion"] = template.HTML("<svg></svg>"), true, "closed", "/assessments/1/completion"
 	return map[string]any{
 		"home": map[string]any{"Code": "ABC", "Error": "bad code"},
 		"join": map[string]any{"Title": "T", "Team": "X", "Threshold": 3, "Action": "/j/C/form", "Lang": "en", "Error": "choose",
@@ -54,8 +66,25 @@ func samples() map[string]any {
 		"view":   form,
 		"thanks": map[string]any{"Threshold": 3, "Open": true, "ResumeURL": "http://x/r/tok"},
 		"error":  map[string]any{"Heading": "Not found", "Message": "M", "Hint": "H"},
+
+		"setup": map[string]any{"Action": "/setup/tok", "Email": "a@b.org", "Name": "Sam",
+			"Fields": map[string]string{"password": "too short", "email": "bad"}},
+		"login":     map[string]any{"Email": "a@b.org", "Next": "/dashboard", "Error": "no match"},
+		"dashboard": map[string]any{"Assessments": []map[string]any{summary}},
+		"assessment_new": map[string]any{"Title": "T", "Team": "X", "Language": "fr", "Threshold": "2", "NeedConfirm": true,
+			"Fields": map[string]string{"threshold": "confirm", "title": "required"}, "Errors": []map[string]any{{"Target": "title", "Message": "required"}}},
+		"assessment":        withQR,
+		"invitation":        withQR,
+		"assessment_delete": summary,
+		"tokens": map[string]any{"NewToken": "ecat_x", "Error": "too long",
+			"Tokens": []map[string]any{{"ID": 1, "Label": "script", "Created": "2026-01-01", "LastUsed": "", "Revoked": false}, {"ID": 2, "Label": "", "Revoked": true}}},
+		"activity": []map[string]any{{"When": "2026-01-01", "Action": "Signed in", "Detail": "d", "AssessmentURL": "/assessments/1"}},
 	}
 }
+
+// facilitatorPages are rendered signed in, with the facilitator menu.
+var facilitatorPages = map[string]bool{"dashboard": true, "assessment_new": true, "assessment": true, "invitation": true,
+	"assessment_delete": true, "tokens": true, "activity": true}
 
 func TestRenderEveryPage(t *testing.T) {
 	e := newEngine(t)
@@ -74,6 +103,9 @@ func TestRenderEveryPage(t *testing.T) {
 				}
 				var buf bytes.Buffer
 				p := &Page{Lang: lang, Title: "Title", CSRF: "tok", SwitchURL: "/?lang=x", Script: name == "form", RequestID: "rid", Body: body}
+				if facilitatorPages[name] {
+					p.User, p.Script = "Sam", name == "assessment"
+				}
 				if err := e.Render(&buf, name, p); err != nil {
 					t.Fatal(err)
 				}
@@ -84,7 +116,7 @@ func TestRenderEveryPage(t *testing.T) {
 					}
 				}
 				// A key printed instead of its message means a missing translation.
-				if m := regexp.MustCompile(`>\s*((?:home|join|form|view|thanks|error|errors|field|answer)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
+				if m := regexp.MustCompile(`>\s*((?:home|join|form|view|thanks|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
 					t.Errorf("untranslated key %q in page", m[1])
 				}
 				if strings.Contains(html, "typed <text>") {

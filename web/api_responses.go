@@ -62,14 +62,9 @@ func readJSON(c echo.Context) ([]byte, error) {
 // decodeResponseRequest parses a response body into a response. Item and prompt ids
 // given twice are reported as duplicates (encoding/json would silently keep the last).
 func decodeResponseRequest(body []byte) (*responseRequest, *assessment.Response, *assessment.ValidationError, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	var req responseRequest
-	if err := dec.Decode(&req); err != nil {
-		return nil, nil, nil, malformed(jsonProblem(err))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, nil, nil, malformed("unexpected data after the JSON object")
+	if err := decodeStrict(body, &req); err != nil {
+		return nil, nil, nil, err
 	}
 	verr := &assessment.ValidationError{}
 	duplicateMembers(body, verr)
@@ -126,6 +121,20 @@ func duplicateMembers(body []byte, verr *assessment.ValidationError) {
 			return
 		}
 	}
+}
+
+// decodeStrict decodes one JSON object into v: unknown fields, wrong types and
+// anything after the object are 400 malformed.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return malformed(jsonProblem(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return malformed("unexpected data after the JSON object")
+	}
+	return nil
 }
 
 // stringObject reads a JSON object of strings (or null), noting keys given twice.

@@ -30,16 +30,19 @@ func (e *httpError) Error() string {
 }
 
 var (
-	errBodyTooLarge = &httpError{Status: http.StatusBadRequest, Code: "body_too_large", Key: "too_large"}
-	errUnsupported  = &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Key: "unsupported"}
-	errCSRF         = &httpError{Status: http.StatusForbidden, Code: "csrf_token_invalid", Key: "csrf"}
-	errNotFound     = &httpError{Status: http.StatusNotFound, Code: "not_found", Key: "not_found"}
-	errCodeUnknown  = &httpError{Status: http.StatusNotFound, Code: "assessment_not_found", Key: "code_unknown"}
-	errTokenUnknown = &httpError{Status: http.StatusNotFound, Code: "response_not_found", Key: "token_unknown"}
-	errClosed       = &httpError{Status: http.StatusConflict, Code: "assessment_closed", Key: "closed"}
-	errMethod       = &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Key: "method"}
-	errServer       = &httpError{Status: http.StatusInternalServerError, Code: "internal", Key: "server"}
-	errUnavailable  = &httpError{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: "unavailable"}
+	errBodyTooLarge   = &httpError{Status: http.StatusBadRequest, Code: "body_too_large", Key: "too_large"}
+	errUnsupported    = &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Key: "unsupported"}
+	errCSRF           = &httpError{Status: http.StatusForbidden, Code: "csrf_token_invalid", Key: "csrf"}
+	errNotFound       = &httpError{Status: http.StatusNotFound, Code: "not_found", Key: "not_found"}
+	errCodeUnknown    = &httpError{Status: http.StatusNotFound, Code: "assessment_not_found", Key: "code_unknown"}
+	errTokenUnknown   = &httpError{Status: http.StatusNotFound, Code: "response_not_found", Key: "token_unknown"}
+	errClosed         = &httpError{Status: http.StatusConflict, Code: "assessment_closed", Key: "closed"}
+	errMethod         = &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Key: "method"}
+	errUnauthorized   = &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Key: "unauthorized"}
+	errSignInRequired = &httpError{Status: http.StatusForbidden, Code: "sign_in_required", Key: "sign_in_required"}
+	errTooMany        = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Key: "too_many"}
+	errServer         = &httpError{Status: http.StatusInternalServerError, Code: "internal", Key: "server"}
+	errUnavailable    = &httpError{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: "unavailable"}
 )
 
 func malformed(detail string) *httpError {
@@ -180,10 +183,18 @@ func (s *Server) fieldMessage(lang, field string, fe assessment.FieldError) stri
 		return s.tmpl.Message(lang, "field.required_strength")
 	case fe.Code == assessment.CodeRequired && field == "opportunity.text":
 		return s.tmpl.Message(lang, "field.required_opportunity")
+	case fe.Code == assessment.CodeRequired:
+		return s.tmpl.Message(lang, "field.required")
 	case field == "pillar" || field == "language":
 		return s.tmpl.Message(lang, "field."+field)
-	case fe.Code == assessment.CodeTooLong:
-		return strings.Replace(s.tmpl.Message(lang, "field.too_long"), "%d", strconv.Itoa(fe.Limit), 1)
+	case field == "email" && fe.Code == assessment.CodeInvalid:
+		return s.tmpl.Message(lang, "field.email_invalid")
+	case field == "threshold" && fe.Code == assessment.CodeConfirm:
+		return s.tmpl.Message(lang, "field.threshold_confirm")
+	case field == "threshold":
+		return s.tmpl.Message(lang, "field.threshold_invalid")
+	case fe.Code == assessment.CodeTooLong || fe.Code == assessment.CodeTooShort:
+		return strings.Replace(s.tmpl.Message(lang, "field."+fe.Code), "%d", strconv.Itoa(fe.Limit), 1)
 	}
 	return s.tmpl.Message(lang, "field."+fe.Code)
 }

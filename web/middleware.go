@@ -151,9 +151,13 @@ const (
 
 func newToken(n int) string {
 	b := make([]byte, n)
-	_, _ = rand.Read(b)
+	randomBytes(b)
 	return hex.EncodeToString(b)
 }
+
+// randomBytes fills b from the system's secure source, which never fails on the
+// platforms Go supports.
+func randomBytes(b []byte) { _, _ = rand.Read(b) }
 
 func csrfToken(c echo.Context) string {
 	tok, _ := c.Get(csrfCookie).(string)

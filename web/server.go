@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -33,6 +34,10 @@ type Config struct {
 	BodyLimit int64
 	// ShutdownTimeout bounds how long in-flight requests may finish on shutdown.
 	ShutdownTimeout time.Duration
+	// TrustProxy reads the client address from X-Forwarded-For (set it only behind a
+	// reverse proxy that sets that header). The address is used for sign-in throttling
+	// only, in memory, and never logged.
+	TrustProxy bool
 }
 
 // DefaultBodyLimit is the largest request body accepted: a complete response with every
@@ -47,6 +52,13 @@ type Server struct {
 	tmpl    *templates.Engine
 	log     *slog.Logger
 	echo    *echo.Echo
+
+	// Failed sign-ins, per account and per address.
+	loginByAccount *throttle
+	loginByAddress *throttle
+
+	dummyOnce sync.Once
+	dummyHash string
 }
 
 // New builds the server and its routes.
@@ -58,9 +70,17 @@ func New(cfg Config, store *storage.Store, catalog *pillars.Catalog, tmpl *templ
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	s := &Server{cfg: cfg, store: store, catalog: catalog, tmpl: tmpl, log: log}
+	s := &Server{
+		cfg: cfg, store: store, catalog: catalog, tmpl: tmpl, log: log,
+		loginByAccount: newThrottle(5, 15*time.Minute),
+		loginByAddress: newThrottle(20, 15*time.Minute),
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = echo.ExtractIPDirect()
+	if cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
 	e.Use(s.logRequests)
@@ -90,11 +110,41 @@ func (s *Server) routes() {
 	resume.POST("/:token", s.updateResponseForm)
 	resume.GET("/:token/thanks", s.thanksPage)
 
+	// The facilitator's workspace. Middleware is given per route rather than through a
+	// group on "", whose catch-all would send every unknown URL to the sign-in page.
+	open := []echo.MiddlewareFunc{noStore, s.csrf()}
+	e.GET("/setup/:token", s.setupPage, open...)
+	e.POST("/setup/:token", s.setupSubmit, open...)
+	e.GET("/login", s.loginPage, open...)
+	e.POST("/login", s.loginSubmit, open...)
+	signedIn := []echo.MiddlewareFunc{noStore, s.csrf(), s.requireSession}
+	e.POST("/logout", s.logout, signedIn...)
+	e.GET("/dashboard", s.dashboard, signedIn...)
+	e.GET("/assessments/new", s.newAssessmentPage, signedIn...)
+	e.POST("/assessments", s.createAssessment, signedIn...)
+	e.GET("/assessments/:id", s.assessmentPage, signedIn...)
+	e.GET("/assessments/:id/invitation", s.invitationPage, signedIn...)
+	e.GET("/assessments/:id/completion", s.completion, signedIn...)
+	e.POST("/assessments/:id/close", s.closeAssessment, signedIn...)
+	e.POST("/assessments/:id/reopen", s.reopenAssessment, signedIn...)
+	e.GET("/assessments/:id/delete", s.confirmDeletePage, signedIn...)
+	e.POST("/assessments/:id/delete", s.deleteAssessment, signedIn...)
+	e.GET("/account/tokens", s.tokensPage, signedIn...)
+	e.POST("/account/tokens", s.createToken, signedIn...)
+	e.POST("/account/tokens/:id/revoke", s.revokeToken, signedIn...)
+	e.GET("/account/activity", s.activityPage, signedIn...)
+
 	api := e.Group("/api/v1", noStore)
 	api.GET("/instrument", s.apiInstrument)
 	api.POST("/responses", s.apiCreateResponse)
 	api.GET("/responses/:token", s.apiGetResponse)
 	api.PUT("/responses/:token", s.apiUpdateResponse)
+	api.POST("/assessments", s.apiCreateAssessment, s.requireToken)
+	api.GET("/assessments", s.apiListAssessments, s.requireToken)
+	api.GET("/assessments/:id", s.apiGetAssessment, s.requireToken)
+	api.POST("/assessments/:id/close", s.apiCloseAssessment, s.requireToken)
+	api.POST("/assessments/:id/reopen", s.apiReopenAssessment, s.requireToken)
+	api.DELETE("/assessments/:id", s.apiDeleteAssessment, s.requireToken)
 }
 
 // ServeHTTP lets tests drive the server without a socket.

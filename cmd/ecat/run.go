@@ -38,9 +38,15 @@ Usage:
                   Run the web server (migrates the database first).
   ecat migrate    [--db ecat.db]
                   Bring the database schema up to date.
-  ecat assessment create --title T --team X [--threshold 3] [--lang en|fr]
-                  [--confirm-low-threshold] [--db ecat.db] [--base-url URL] [--json]
+  ecat facilitator add --email E --name N [--db ecat.db]
+                  Create a facilitator account; the password is read from standard input.
+  ecat facilitator token --email E [--label L] [--db ecat.db]
+                  Create an API token; it is printed as the last line of output.
+  ecat assessment create --title T --team X [--owner EMAIL] [--threshold 3]
+                  [--lang en|fr] [--confirm-low-threshold] [--db ecat.db]
+                  [--base-url URL] [--json]
                   Open a new assessment; prints its id, join code and join link.
+                  --owner names the facilitator it belongs to (needed once any exist).
   ecat assessment list  [--db ecat.db]
   ecat assessment close  ID [--db ecat.db]
   ecat assessment reopen ID [--db ecat.db]
@@ -52,22 +58,25 @@ Settings (a flag wins over its environment variable):
   --db        ECAT_DB        SQLite file path, or a postgres:// DSN (default ecat.db)
   --base-url  ECAT_BASE_URL  public address used in links (default http://ADDR)
   ECAT_LOG_FORMAT            "text" (default) or "json"
+  ECAT_TRUST_PROXY           "true" behind a reverse proxy that sets X-Forwarded-For
 `
 
 // Config is everything the commands read from flags and the environment.
 type Config struct {
-	Addr      string
-	DB        string
-	BaseURL   string
-	LogFormat string
+	Addr       string
+	DB         string
+	BaseURL    string
+	LogFormat  string
+	TrustProxy bool
 }
 
 func configFromEnv(getenv func(string) string) Config {
 	cfg := Config{
-		Addr:      getenv("ECAT_ADDR"),
-		DB:        getenv("ECAT_DB"),
-		BaseURL:   getenv("ECAT_BASE_URL"),
-		LogFormat: getenv("ECAT_LOG_FORMAT"),
+		Addr:       getenv("ECAT_ADDR"),
+		DB:         getenv("ECAT_DB"),
+		BaseURL:    getenv("ECAT_BASE_URL"),
+		LogFormat:  getenv("ECAT_LOG_FORMAT"),
+		TrustProxy: getenv("ECAT_TRUST_PROXY") == "true",
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
@@ -96,7 +105,9 @@ func (cfg *Config) publicBaseURL() string {
 	return "http://" + cfg.Addr
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+// run is the whole program. stdin is read only by `facilitator add`, for the password,
+// so that it never appears on a command line or in shell history.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	cfg := configFromEnv(getenv)
 	if len(args) == 0 {
 		fmt.Fprint(stdout, helpText)
@@ -110,6 +121,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return cmdMigrate(ctx, cfg, rest, stdout)
 	case "assessment":
 		return cmdAssessment(ctx, cfg, rest, stdout)
+	case "facilitator":
+		return cmdFacilitator(ctx, cfg, rest, stdin, stdout)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "ecat %s (schema %d)\n", version, storage.SchemaVersion())
 		return nil
@@ -189,10 +202,32 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) 
 		return err
 	}
 	defer store.Close()
-	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL}, store, catalog, tmpl, log)
+	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy}, store, catalog, tmpl, log)
 	return srv.ListenAndServe(ctx, func(addr string) {
 		log.Info("ecat listening", "addr", addr, "url", "http://"+addr, "db", string(store.Dialect()), "schema", storage.SchemaVersion(), "version", version)
+		base := cfg.BaseURL
+		if base == "" {
+			base = "http://" + addr
+		}
+		if err := offerSetupLink(ctx, store, strings.TrimRight(base, "/"), stdout); err != nil {
+			log.Error("could not prepare the setup link", "error", err.Error())
+		}
 	})
+}
+
+// offerSetupLink prints a one-time link to create the first facilitator account, when
+// there is none yet. Each start makes a new link; the old one stops working.
+func offerSetupLink(ctx context.Context, store *storage.Store, base string, stdout io.Writer) error {
+	n, err := store.CountFacilitators(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	token := assessment.NewResumeToken()
+	if err := store.SetSetupToken(ctx, assessment.HashToken(token)); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nNo facilitator account exists yet. Open this one-time link to create the first one:\n\n    %s/setup/%s\n\n", base, token)
+	return nil
 }
 
 func cmdMigrate(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
@@ -250,6 +285,7 @@ func cmdAssessmentCreate(ctx context.Context, cfg Config, args []string, stdout 
 	lang := fs.String("lang", "en", "default language: en or fr")
 	confirmLow := fs.Bool("confirm-low-threshold", false, "accept a threshold below 3")
 	asJSON := fs.Bool("json", false, "print one JSON object")
+	owner := fs.String("owner", "", "e-mail of the facilitator the assessment belongs to")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -269,6 +305,9 @@ func cmdAssessmentCreate(ctx context.Context, cfg Config, args []string, stdout 
 		return err
 	}
 	defer store.Close()
+	if err := setOwner(ctx, store, a, *owner); err != nil {
+		return err
+	}
 	if err := store.CreateAssessment(ctx, a); err != nil {
 		return err
 	}
@@ -279,6 +318,31 @@ func cmdAssessmentCreate(ctx context.Context, cfg Config, args []string, stdout 
 	fmt.Fprintf(stdout, "Assessment %d created for %s: %s\n", a.ID, a.Team, a.Title)
 	fmt.Fprintf(stdout, "Join code: %s\n", assessment.FormatJoinCode(a.Code))
 	fmt.Fprintf(stdout, "Join link: %s\n", joinURL)
+	return nil
+}
+
+// setOwner gives the assessment to the facilitator named by --owner. Without it, the
+// assessment is left to the first facilitator to be created, which only works while
+// there is none.
+func setOwner(ctx context.Context, store *storage.Store, a *assessment.Assessment, email string) error {
+	if email == "" {
+		n, err := store.CountFacilitators(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return usagef("assessment create: give --owner EMAIL (the facilitator it belongs to)")
+		}
+		return nil
+	}
+	f, err := store.FacilitatorByEmail(ctx, email)
+	if errors.Is(err, assessment.ErrNotFound) {
+		return usagef("assessment create: no facilitator with e-mail %q", email)
+	}
+	if err != nil {
+		return err
+	}
+	a.FacilitatorID = &f.ID
 	return nil
 }
 
@@ -301,14 +365,19 @@ func describeValidation(err error) string {
 			msg = "is required"
 		case fe.Code == assessment.CodeTooLong:
 			msg = fmt.Sprintf("must be at most %d characters", fe.Limit)
+		case fe.Code == assessment.CodeTooShort:
+			msg = fmt.Sprintf("must be at least %d characters", fe.Limit)
 		case field == "language":
 			msg = "must be en or fr"
 		}
-		flagName := field
-		if field == "language" {
-			flagName = "lang"
+		switch field {
+		case "language":
+			parts = append(parts, "--lang "+msg)
+		case "password":
+			parts = append(parts, "the password (standard input) "+msg)
+		default:
+			parts = append(parts, "--"+field+" "+msg)
 		}
-		parts = append(parts, "--"+flagName+" "+msg)
 	}
 	return strings.Join(parts, "; ")
 }

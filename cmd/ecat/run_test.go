@@ -27,7 +27,7 @@ func env(kv ...string) func(string) string {
 func runCLI(t *testing.T, getenv func(string) string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := run(context.Background(), args, getenv, &out)
+	err := run(context.Background(), args, getenv, strings.NewReader(""), &out)
 	return out.String(), err
 }
 
@@ -146,7 +146,7 @@ func TestServeAndShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--db", db}, env("ECAT_ADDR", addr), &bytes.Buffer{})
+		done <- run(ctx, []string{"serve", "--db", db}, env("ECAT_ADDR", addr), strings.NewReader(""), &bytes.Buffer{})
 	}()
 	var resp *http.Response
 	var err error
