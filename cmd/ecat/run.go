@@ -202,6 +202,9 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) 
 		return err
 	}
 	defer store.Close()
+	if err := store.DeleteExpiredSessions(ctx); err != nil {
+		return err
+	}
 	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy}, store, catalog, tmpl, log)
 	return srv.ListenAndServe(ctx, func(addr string) {
 		log.Info("ecat listening", "addr", addr, "url", "http://"+addr, "db", string(store.Dialect()), "schema", storage.SchemaVersion(), "version", version)
