@@ -1,0 +1,43 @@
+package assessment
+
+// Tallies are an assessment's submitted responses as counted by the database: what the
+// report is computed from. Drafts never appear here.
+type Tallies struct {
+	// Submitted counts submitted responses per pillar key.
+	Submitted map[string]int
+	// Items holds one entry per pillar, item and answer value that occurs.
+	Items []ItemCount
+	// Named holds every key strength and opportunity text, with its pillar and theme.
+	Named []NamedText
+	// Reflections holds every non-empty reflection text, with its pillar and prompt.
+	Reflections []ReflectionText
+}
+
+// ItemCount is how many submitted responses of a pillar gave one answer to one item.
+type ItemCount struct {
+	Pillar string
+	ItemID string
+	Answer Answer
+	N      int
+}
+
+// Kinds of named text.
+const (
+	KindStrength    = "strength"
+	KindOpportunity = "opportunity"
+)
+
+// NamedText is one respondent's key strength or opportunity, verbatim.
+type NamedText struct {
+	Pillar string `json:"pillar"`
+	Kind   string `json:"kind"`  // KindStrength or KindOpportunity
+	Theme  string `json:"theme"` // "" when none was chosen
+	Text   string `json:"text"`
+}
+
+// ReflectionText is one respondent's answer to a reflection prompt, verbatim.
+type ReflectionText struct {
+	Pillar   string `json:"pillar"`
+	PromptID string `json:"prompt_id"`
+	Text     string `json:"text"`
+}

@@ -1,0 +1,458 @@
+// Package reports turns an assessment's tallies into the team report: scores, bands,
+// contrasting experiences, perception gaps, named strengths and opportunities and
+// Unknown hotspots, with the anonymity rule applied before anything else. Aggregation is
+// pure: no I/O, only assessment and pillars types in and a Report out. The figures are
+// indicative: the self-assessment is reflective, not a test.
+package reports
+
+import (
+	"math"
+	"sort"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/pillars"
+)
+
+// Rules from DESIGN.md, "Scoring and reporting rules".
+const (
+	StrengthBand      = 75   // a score at or above is a strength
+	DevelopingBand    = 50   // at or above (and below StrengthBand) is developing
+	ContrastShare     = 0.25 // Yes and No shares both at least this within a group
+	GapPoints         = 25   // theme scores this far apart between two pillars
+	UnknownHotspotMin = 0.25 // an item whose Unknown share is at least this
+)
+
+// Bands.
+const (
+	BandStrength    = "strength"
+	BandDeveloping  = "developing"
+	BandOpportunity = "opportunity"
+)
+
+// Counts of the answers to one item within a group.
+type Counts struct {
+	Yes        int `json:"yes"`
+	Somewhat   int `json:"somewhat"`
+	No         int `json:"no"`
+	Unknown    int `json:"unknown"`
+	Unanswered int `json:"unanswered"`
+}
+
+// Total is every submitted response of the group, answered or not.
+func (c Counts) Total() int { return c.Yes + c.Somewhat + c.No + c.Unknown + c.Unanswered }
+
+// ItemResult is one checklist item's figures within a group.
+type ItemResult struct {
+	ID      string `json:"id"`
+	Pillar  string `json:"pillar"`
+	Section string `json:"section"`
+	Theme   string `json:"theme"`
+	Counts  Counts `json:"counts"`
+	// Percent gives the counts as whole percentages of the group that add up to 100
+	// (largest-remainder rounding), for bars shown side by side.
+	Percent Counts `json:"percent"`
+	// Score is 0–100 over Yes, Somewhat and No (Unknown left out); nil when nobody
+	// answered one of those.
+	Score *float64 `json:"score"`
+	Band  string   `json:"band,omitempty"`
+	// UnknownShare is the share (0–1) of answers that were Unknown.
+	UnknownShare float64 `json:"unknown_share"`
+}
+
+// ScoreResult is a theme's or section's score: the mean of its item scores.
+type ScoreResult struct {
+	Key   string   `json:"key"`
+	Score *float64 `json:"score"`
+	Band  string   `json:"band,omitempty"`
+}
+
+// Group is one pillar's results. A withheld group (fewer submitted responses than the
+// threshold) carries its pillar and that it is withheld, and nothing else.
+type Group struct {
+	Pillar        string                      `json:"pillar"`
+	Submitted     int                         `json:"submitted"`
+	Withheld      bool                        `json:"withheld"`
+	Items         []ItemResult                `json:"items"`
+	Sections      []ScoreResult               `json:"sections"`
+	Themes        []ScoreResult               `json:"themes"`
+	Strengths     []assessment.NamedText      `json:"strengths"`
+	Opportunities []assessment.NamedText      `json:"opportunities"`
+	Reflections   []assessment.ReflectionText `json:"reflections"`
+}
+
+// Team is the figures over every group that is shown; withheld groups are left out
+// entirely, so nothing about them can be recovered by subtraction.
+type Team struct {
+	Submitted       int           `json:"submitted"`
+	IncludedPillars []string      `json:"included_pillars"`
+	WithheldPillars []string      `json:"withheld_pillars"`
+	Items           []ItemResult  `json:"items"`
+	Themes          []ScoreResult `json:"themes"`
+}
+
+// Gap is a theme seen very differently by two pillars.
+type Gap struct {
+	Theme   string  `json:"theme"`
+	PillarA string  `json:"pillar_a"`
+	PillarB string  `json:"pillar_b"`
+	ScoreA  float64 `json:"score_a"`
+	ScoreB  float64 `json:"score_b"`
+	Points  float64 `json:"points"`
+}
+
+// Contrast is an item on which a group is split between Yes and No.
+type Contrast struct {
+	Pillar   string  `json:"pillar"`
+	ItemID   string  `json:"item_id"`
+	Theme    string  `json:"theme"`
+	YesShare float64 `json:"yes_share"`
+	NoShare  float64 `json:"no_share"`
+}
+
+// NamedTheme groups the strengths or opportunities people tied to one theme ("" for
+// none), most named first.
+type NamedTheme struct {
+	Theme string   `json:"theme"`
+	Count int      `json:"count"`
+	Texts []string `json:"texts"`
+}
+
+// Report is the whole team report.
+type Report struct {
+	Assessment      *assessment.Assessment `json:"-"`
+	Threshold       int                    `json:"threshold"`
+	Groups          []Group                `json:"groups"`
+	Team            Team                   `json:"team"`
+	Gaps            []Gap                  `json:"gaps"`
+	Contrasts       []Contrast             `json:"contrasts"`
+	Strengths       []NamedTheme           `json:"strengths"`
+	Opportunities   []NamedTheme           `json:"opportunities"`
+	HighestThemes   []ScoreResult          `json:"highest_themes"`
+	LowestThemes    []ScoreResult          `json:"lowest_themes"`
+	UnknownHotspots []ItemResult           `json:"unknown_hotspots"`
+}
+
+// Build computes the report of an assessment from its tallies. Groups below the
+// assessment's threshold are withheld before anything is computed from them.
+func Build(a *assessment.Assessment, in *pillars.Instrument, t *assessment.Tallies) *Report {
+	r := &Report{Assessment: a, Threshold: a.Threshold}
+	counts := map[string]map[string]*Counts{} // pillar → item → counts
+	for _, ic := range t.Items {
+		if counts[ic.Pillar] == nil {
+			counts[ic.Pillar] = map[string]*Counts{}
+		}
+		c := counts[ic.Pillar][ic.ItemID]
+		if c == nil {
+			c = &Counts{}
+			counts[ic.Pillar][ic.ItemID] = c
+		}
+		switch ic.Answer {
+		case assessment.Yes:
+			c.Yes += ic.N
+		case assessment.Somewhat:
+			c.Somewhat += ic.N
+		case assessment.No:
+			c.No += ic.N
+		case assessment.Unknown:
+			c.Unknown += ic.N
+		}
+	}
+	for _, p := range in.Pillars {
+		g := Group{Pillar: p.Key, Submitted: t.Submitted[p.Key]}
+		if g.Submitted < a.Threshold || g.Submitted == 0 {
+			g.Withheld = true
+			g.Submitted = 0 // not even the exact count of a small group is reported
+			r.Team.WithheldPillars = append(r.Team.WithheldPillars, p.Key)
+			r.Groups = append(r.Groups, emptyGroup(g))
+			continue
+		}
+		buildGroup(&g, &p, counts[p.Key])
+		for _, n := range t.Named {
+			if n.Pillar != p.Key {
+				continue
+			}
+			if n.Kind == assessment.KindStrength {
+				g.Strengths = append(g.Strengths, n)
+			} else {
+				g.Opportunities = append(g.Opportunities, n)
+			}
+		}
+		for _, f := range t.Reflections {
+			if f.Pillar == p.Key {
+				g.Reflections = append(g.Reflections, f)
+			}
+		}
+		r.Groups = append(r.Groups, emptyGroup(g))
+		r.Team.IncludedPillars = append(r.Team.IncludedPillars, p.Key)
+		r.Team.Submitted += g.Submitted
+		r.Team.Items = append(r.Team.Items, g.Items...)
+	}
+	r.Team.Themes = themeScores(in, r.Team.Items)
+	r.Gaps = gaps(in, r.Groups)
+	r.Contrasts = contrasts(r.Groups)
+	r.Strengths, r.Opportunities = namedThemes(in, r.Groups)
+	r.HighestThemes, r.LowestThemes = extremes(r.Team.Themes, 3)
+	r.UnknownHotspots = hotspots(r.Team.Items)
+	return r
+}
+
+// emptyGroup makes nil lists empty, so JSON shows [] rather than null.
+func emptyGroup(g Group) Group {
+	if g.Items == nil {
+		g.Items = []ItemResult{}
+	}
+	if g.Sections == nil {
+		g.Sections = []ScoreResult{}
+	}
+	if g.Themes == nil {
+		g.Themes = []ScoreResult{}
+	}
+	if g.Strengths == nil {
+		g.Strengths = []assessment.NamedText{}
+	}
+	if g.Opportunities == nil {
+		g.Opportunities = []assessment.NamedText{}
+	}
+	if g.Reflections == nil {
+		g.Reflections = []assessment.ReflectionText{}
+	}
+	return g
+}
+
+func buildGroup(g *Group, p *pillars.Pillar, counts map[string]*Counts) {
+	for _, sec := range p.Sections {
+		var scores []*float64
+		for _, it := range sec.Items {
+			c := Counts{}
+			if counts[it.ID] != nil {
+				c = *counts[it.ID]
+			}
+			c.Unanswered = max(0, g.Submitted-(c.Yes+c.Somewhat+c.No+c.Unknown))
+			ir := itemResult(p.Key, sec.Key, it, c)
+			g.Items = append(g.Items, ir)
+			scores = append(scores, ir.Score)
+		}
+		g.Sections = append(g.Sections, scoreResult(sec.Key, mean(scores)))
+	}
+	byTheme := map[string][]*float64{}
+	var order []string
+	for _, ir := range g.Items {
+		if _, seen := byTheme[ir.Theme]; !seen {
+			order = append(order, ir.Theme)
+		}
+		byTheme[ir.Theme] = append(byTheme[ir.Theme], ir.Score)
+	}
+	for _, th := range order {
+		g.Themes = append(g.Themes, scoreResult(th, mean(byTheme[th])))
+	}
+}
+
+func itemResult(pillar, section string, it pillars.Item, c Counts) ItemResult {
+	ir := ItemResult{ID: it.ID, Pillar: pillar, Section: section, Theme: it.Theme, Counts: c, Percent: percentages(c)}
+	if scored := c.Yes + c.Somewhat + c.No; scored > 0 {
+		s := round1(100 * (float64(c.Yes) + 0.5*float64(c.Somewhat)) / float64(scored))
+		ir.Score, ir.Band = &s, band(s)
+	}
+	if answered := c.Yes + c.Somewhat + c.No + c.Unknown; answered > 0 {
+		ir.UnknownShare = round3(float64(c.Unknown) / float64(answered))
+	}
+	return ir
+}
+
+// themeScores gives every instrument theme's score over items (mean of item scores),
+// in the instrument's theme order.
+func themeScores(in *pillars.Instrument, items []ItemResult) []ScoreResult {
+	byTheme := map[string][]*float64{}
+	for _, ir := range items {
+		byTheme[ir.Theme] = append(byTheme[ir.Theme], ir.Score)
+	}
+	out := []ScoreResult{}
+	for _, th := range in.Themes {
+		out = append(out, scoreResult(th.Key, mean(byTheme[th.Key])))
+	}
+	return out
+}
+
+func scoreResult(key string, score *float64) ScoreResult {
+	r := ScoreResult{Key: key, Score: score}
+	if score != nil {
+		r.Band = band(*score)
+	}
+	return r
+}
+
+// mean of the scores that exist; nil when none does.
+func mean(scores []*float64) *float64 {
+	sum, n := 0.0, 0
+	for _, s := range scores {
+		if s != nil {
+			sum += *s
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	m := round1(sum / float64(n))
+	return &m
+}
+
+func band(score float64) string {
+	switch {
+	case score >= StrengthBand:
+		return BandStrength
+	case score >= DevelopingBand:
+		return BandDeveloping
+	}
+	return BandOpportunity
+}
+
+// percentages turns counts into whole percentages of their total that add up to exactly
+// 100, by largest remainder (ties to the earlier field: yes, somewhat, no, unknown,
+// unanswered).
+func percentages(c Counts) Counts {
+	total := c.Total()
+	if total == 0 {
+		return Counts{}
+	}
+	values := []int{c.Yes, c.Somewhat, c.No, c.Unknown, c.Unanswered}
+	floors := make([]int, len(values))
+	type rem struct {
+		i int
+		r int
+	}
+	rems := make([]rem, len(values))
+	sum := 0
+	for i, v := range values {
+		floors[i] = v * 100 / total
+		rems[i] = rem{i, v * 100 % total}
+		sum += floors[i]
+	}
+	sort.SliceStable(rems, func(a, b int) bool { return rems[a].r > rems[b].r })
+	for k := 0; sum < 100; k++ {
+		floors[rems[k].i]++
+		sum++
+	}
+	return Counts{Yes: floors[0], Somewhat: floors[1], No: floors[2], Unknown: floors[3], Unanswered: floors[4]}
+}
+
+func gaps(in *pillars.Instrument, groups []Group) []Gap {
+	var out []Gap
+	for _, th := range in.Themes {
+		for i := range groups {
+			for j := i + 1; j < len(groups); j++ {
+				a, b := themeScore(groups[i], th.Key), themeScore(groups[j], th.Key)
+				if a == nil || b == nil {
+					continue
+				}
+				if d := math.Abs(*a - *b); d >= GapPoints {
+					out = append(out, Gap{Theme: th.Key, PillarA: groups[i].Pillar, PillarB: groups[j].Pillar, ScoreA: *a, ScoreB: *b, Points: round1(d)})
+				}
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Points > out[j].Points })
+	if out == nil {
+		out = []Gap{}
+	}
+	return out
+}
+
+func themeScore(g Group, key string) *float64 {
+	if g.Withheld {
+		return nil
+	}
+	for _, t := range g.Themes {
+		if t.Key == key {
+			return t.Score
+		}
+	}
+	return nil
+}
+
+func contrasts(groups []Group) []Contrast {
+	out := []Contrast{}
+	for _, g := range groups {
+		for _, ir := range g.Items {
+			answered := ir.Counts.Yes + ir.Counts.Somewhat + ir.Counts.No + ir.Counts.Unknown
+			if answered == 0 {
+				continue
+			}
+			yes, no := float64(ir.Counts.Yes)/float64(answered), float64(ir.Counts.No)/float64(answered)
+			if yes >= ContrastShare && no >= ContrastShare {
+				out = append(out, Contrast{Pillar: g.Pillar, ItemID: ir.ID, Theme: ir.Theme, YesShare: round3(yes), NoShare: round3(no)})
+			}
+		}
+	}
+	return out
+}
+
+// namedThemes groups the shown groups' strengths and opportunities by theme, most named
+// first, then in the instrument's theme order, untagged last.
+func namedThemes(in *pillars.Instrument, groups []Group) (strengths, opportunities []NamedTheme) {
+	order := map[string]int{"": len(in.Themes)}
+	for i, th := range in.Themes {
+		order[th.Key] = i
+	}
+	collect := func(pick func(Group) []assessment.NamedText) []NamedTheme {
+		byTheme := map[string]*NamedTheme{}
+		for _, g := range groups {
+			for _, n := range pick(g) {
+				nt := byTheme[n.Theme]
+				if nt == nil {
+					nt = &NamedTheme{Theme: n.Theme}
+					byTheme[n.Theme] = nt
+				}
+				nt.Count++
+				nt.Texts = append(nt.Texts, n.Text)
+			}
+		}
+		out := []NamedTheme{}
+		for _, nt := range byTheme {
+			out = append(out, *nt)
+		}
+		sort.Slice(out, func(i, j int) bool {
+			if out[i].Count != out[j].Count {
+				return out[i].Count > out[j].Count
+			}
+			return order[out[i].Theme] < order[out[j].Theme]
+		})
+		return out
+	}
+	strengths = collect(func(g Group) []assessment.NamedText { return g.Strengths })
+	opportunities = collect(func(g Group) []assessment.NamedText { return g.Opportunities })
+	return strengths, opportunities
+}
+
+// extremes returns up to n highest and n lowest scored themes.
+func extremes(themes []ScoreResult, n int) (highest, lowest []ScoreResult) {
+	var scored []ScoreResult
+	for _, t := range themes {
+		if t.Score != nil {
+			scored = append(scored, t)
+		}
+	}
+	sort.SliceStable(scored, func(i, j int) bool { return *scored[i].Score > *scored[j].Score })
+	highest = append([]ScoreResult{}, scored[:min(n, len(scored))]...)
+	for i := len(scored) - 1; i >= 0 && len(lowest) < n; i-- {
+		lowest = append(lowest, scored[i])
+	}
+	if lowest == nil {
+		lowest = []ScoreResult{}
+	}
+	return highest, lowest
+}
+
+func hotspots(items []ItemResult) []ItemResult {
+	out := []ItemResult{}
+	for _, ir := range items {
+		if ir.UnknownShare >= UnknownHotspotMin {
+			out = append(out, ir)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].UnknownShare > out[j].UnknownShare })
+	return out
+}
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
