@@ -84,11 +84,17 @@ func (s *Store) CountFacilitators(ctx context.Context) (int64, error) {
 // CreateFacilitator stores an account; assessment.ErrDuplicate when the e-mail is taken.
 func (s *Store) CreateFacilitator(ctx context.Context, f *assessment.Facilitator) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return createFacilitator(tx, f)
+		return s.createFacilitator(tx, f)
 	})
 }
 
-func createFacilitator(tx *gorm.DB, f *assessment.Facilitator) error {
+// createFacilitator inserts an account inside tx. Account creations take turns (on
+// PostgreSQL through an advisory lock; SQLite writers already do), so two creations at
+// the same moment cannot both believe they are the first.
+func (s *Store) createFacilitator(tx *gorm.DB, f *assessment.Facilitator) error {
+	if err := s.lockAccounts(tx); err != nil {
+		return err
+	}
 	row := facilitatorRow{Email: f.Email, Name: f.Name, PasswordHash: f.PasswordHash}
 	if err := tx.Create(&row).Error; err != nil {
 		if isUniqueViolation(err) {
@@ -114,6 +120,9 @@ func createFacilitator(tx *gorm.DB, f *assessment.Facilitator) error {
 // or when an account exists already; the token is consumed with the account.
 func (s *Store) CreateFirstFacilitator(ctx context.Context, f *assessment.Facilitator, setupTokenHash string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockAccounts(tx); err != nil {
+			return err
+		}
 		res := tx.Where("key = ? AND value = ?", setupTokenKey, setupTokenHash).Delete(&settingRow{})
 		if res.Error != nil {
 			return res.Error
@@ -128,8 +137,17 @@ func (s *Store) CreateFirstFacilitator(ctx context.Context, f *assessment.Facili
 		if count > 0 {
 			return assessment.ErrNotFound
 		}
-		return createFacilitator(tx, f)
+		return s.createFacilitator(tx, f)
 	})
+}
+
+// lockAccounts serializes account creation on PostgreSQL until tx ends.
+func (s *Store) lockAccounts(tx *gorm.DB) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	// "ecaf" in ASCII; distinct from the schema lock.
+	return tx.Exec(`SELECT pg_advisory_xact_lock(1701011814)`).Error
 }
 
 // SetSetupToken stores the hash of the one-time setup link's token, replacing any.
