@@ -78,13 +78,26 @@ func samples() map[string]any {
 		"assessment_delete": summary,
 		"tokens": map[string]any{"NewToken": "ecat_x", "Error": "too long",
 			"Tokens": []map[string]any{{"ID": 1, "Label": "script", "Created": "2026-01-01", "LastUsed": "", "Revoked": false}, {"ID": 2, "Label": "", "Revoked": true}}},
+		"report": map[string]any{
+			"A": map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 1}, "Threshold": 3, "Submitted": 6,
+			"Included": []string{"Staff"}, "Withheld": []string{"Patient partners"}, "PillarTitles": []string{"Staff", "Patient partners"},
+			"Groups": []map[string]any{
+				{"Key": "staff", "Title": "Staff", "Submitted": 6, "Items": []map[string]any{{"ID": "S-01", "Text": "t", "Score": "50", "BandText": "developing", "Bar": template.HTML("<svg></svg>"), "Counts": map[string]int{"Yes": 1, "Somewhat": 1, "No": 1, "Unknown": 1}}}},
+				{"Key": "patient_partners", "Title": "Patient partners", "Withheld": true},
+			},
+			"Heat":      []map[string]any{{"Theme": "Resources", "Cells": []map[string]string{{"Score": "50", "Band": "developing"}}, "Team": map[string]string{"Score": "50", "Band": "developing"}, "Gap": "30"}},
+			"Strengths": []map[string]any{{"Title": "Resources", "Count": 2, "Texts": []string{"a", "b"}}},
+			"Highest":   []map[string]any{{"Title": "Resources", "Score": "50"}},
+			"Contrasts": []map[string]any{{"ID": "S-01", "Text": "t", "Counts": map[string]int{"Yes": 1, "Somewhat": 1, "No": 1, "Unknown": 1}}},
+			"Hotspots":  []map[string]any{{"ID": "S-01", "Text": "t", "Percent": map[string]int{"Unknown": 30}}},
+		},
 		"activity": []map[string]any{{"When": "2026-01-01", "Action": "Signed in", "Detail": "d", "AssessmentURL": "/assessments/1"}},
 	}
 }
 
 // facilitatorPages are rendered signed in, with the facilitator menu.
 var facilitatorPages = map[string]bool{"dashboard": true, "assessment_new": true, "assessment": true, "invitation": true,
-	"assessment_delete": true, "tokens": true, "activity": true}
+	"assessment_delete": true, "tokens": true, "activity": true, "report": true}
 
 func TestRenderEveryPage(t *testing.T) {
 	e := newEngine(t)
@@ -116,7 +129,7 @@ func TestRenderEveryPage(t *testing.T) {
 					}
 				}
 				// A key printed instead of its message means a missing translation.
-				if m := regexp.MustCompile(`>\s*((?:home|join|form|view|thanks|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
+				if m := regexp.MustCompile(`>\s*((?:home|join|form|view|thanks|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit|report|band)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
 					t.Errorf("untranslated key %q in page", m[1])
 				}
 				if strings.Contains(html, "typed <text>") {

@@ -165,9 +165,12 @@ func me(c echo.Context) *assessment.Facilitator {
 	return f
 }
 
-// safeNext keeps a post-sign-in redirect on this site.
+// safeNext keeps a post-sign-in redirect on this site. Control characters are refused
+// anywhere: browsers drop tabs and newlines from a URL, so "/\t/evil.example" would
+// become "//evil.example", another site.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "/dashboard"
 	}
 	return next

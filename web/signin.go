@@ -57,6 +57,15 @@ func (s *Server) checkSetupToken(c echo.Context) error {
 	if !ok {
 		return errNotFound
 	}
+	// A link printed at start-up dies once an account exists, however it was made
+	// (`ecat facilitator add` does not know about the link).
+	n, err := s.store.CountFacilitators(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return errNotFound
+	}
 	return nil
 }
 

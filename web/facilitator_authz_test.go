@@ -1,0 +1,326 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ecat-project/ecat/assessment"
+)
+
+// The authorization matrix: every facilitator route of the router, tried by nobody, by
+// another facilitator, and by the owner of the assessment (or token) in its path.
+
+// facilitatorRoutePrefixes select the routes that need a facilitator.
+var facilitatorRoutePrefixes = []string{"/dashboard", "/assessments", "/account", "/logout", "/api/v1/assessments"}
+
+func isFacilitatorRoute(path string) bool {
+	for _, p := range facilitatorRoutePrefixes {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// authzCase is what one route expects. Without a session or token, the answer follows
+// from the kind of route (a GET page redirects to sign-in, a POST is 403, the API 401);
+// another facilitator gets 404 on every route with an :id.
+type authzCase struct {
+	form url.Values // page POST fields (the CSRF token is added)
+	body any        // API request body
+	// closedFirst closes the owner's assessment before the requests (to reopen it).
+	closedFirst bool
+	// other is the status for another facilitator on a route without :id (their own).
+	other int
+	// owner is the status for the owner.
+	owner int
+	// ownerDid checks what the owner's request did.
+	ownerDid func(t *testing.T, e *testEnv, rec *httptest.ResponseRecorder, a *assessment.Assessment, token string)
+}
+
+func authzTable() map[string]authzCase {
+	newForm := url.Values{"title": {"Made through the form"}, "team": {"Ward 9"}, "threshold": {"3"}, "language": {"en"}}
+	newBody := map[string]any{"title": "Made through the API", "team": "Ward 9", "threshold": 3, "language": "en"}
+	statusIs := func(want assessment.Status) func(*testing.T, *testEnv, *httptest.ResponseRecorder, *assessment.Assessment, string) {
+		return func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+			t.Helper()
+			if got := e.storedAssessment(a.ID); got == nil || got.Status != want {
+				t.Errorf("after the owner's request the assessment is %+v, want %s", got, want)
+			}
+		}
+	}
+	deleted := func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+		t.Helper()
+		if e.storedAssessment(a.ID) != nil {
+			t.Error("the owner's delete left the assessment in place")
+		}
+	}
+	jsonID := func(t *testing.T, _ *testEnv, rec *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+		t.Helper()
+		var got struct {
+			ID int64 `json:"id"`
+		}
+		decodeJSON(t, rec.Body.Bytes(), &got)
+		if got.ID != a.ID {
+			t.Errorf("API answered assessment %d, want %d", got.ID, a.ID)
+		}
+	}
+	return map[string]authzCase{
+		"POST /logout": {other: 303, owner: 303, ownerDid: func(t *testing.T, e *testEnv, rec *httptest.ResponseRecorder, _ *assessment.Assessment, _ string) {
+			if loc := rec.Header().Get("Location"); loc != "/login" {
+				t.Errorf("sign-out went to %q", loc)
+			}
+		}},
+		"GET /dashboard":       {other: 200, owner: 200},
+		"GET /assessments/new": {other: 200, owner: 200},
+		"POST /assessments": {form: newForm, other: 303, owner: 303, ownerDid: func(t *testing.T, e *testEnv, rec *httptest.ResponseRecorder, _ *assessment.Assessment, _ string) {
+			id, err := strconv.ParseInt(strings.TrimPrefix(rec.Header().Get("Location"), "/assessments/"), 10, 64)
+			if err != nil {
+				t.Fatalf("create went to %q", rec.Header().Get("Location"))
+			}
+			if got := e.storedAssessment(id); got == nil || got.Title != "Made through the form" {
+				t.Errorf("created assessment %+v", got)
+			}
+		}},
+		"GET /assessments/:id":            {owner: 200},
+		"GET /assessments/:id/invitation": {owner: 200},
+		"GET /assessments/:id/completion": {owner: 200},
+		"GET /assessments/:id/report":     {owner: 200},
+		"POST /assessments/:id/close":     {owner: 303, ownerDid: statusIs(assessment.Closed)},
+		"POST /assessments/:id/reopen":    {closedFirst: true, owner: 303, ownerDid: statusIs(assessment.Open)},
+		"GET /assessments/:id/delete":     {owner: 200},
+		"POST /assessments/:id/delete":    {form: url.Values{"confirm": {"yes"}}, owner: 303, ownerDid: deleted},
+		"GET /account/tokens":             {other: 200, owner: 200},
+		"POST /account/tokens":            {form: url.Values{"label": {"matrix"}}, other: 201, owner: 201},
+		"POST /account/tokens/:id/revoke": {owner: 303, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, _ *assessment.Assessment, token string) {
+			if rec := e.bearer(http.MethodGet, "/api/v1/assessments", token, nil); rec.Code != http.StatusUnauthorized {
+				t.Errorf("revoked token still answers %d", rec.Code)
+			}
+		}},
+		"GET /account/activity":       {other: 200, owner: 200},
+		"POST /api/v1/assessments":    {body: newBody, other: 201, owner: 201},
+		"GET /api/v1/assessments":     {other: 200, owner: 200},
+		"GET /api/v1/assessments/:id": {owner: 200, ownerDid: jsonID},
+		"GET /api/v1/assessments/:id/report": {owner: 200, ownerDid: func(t *testing.T, _ *testEnv, rec *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+			var got struct {
+				Assessment struct {
+					ID int64 `json:"id"`
+				} `json:"assessment"`
+				Threshold int `json:"threshold"`
+			}
+			decodeJSON(t, rec.Body.Bytes(), &got)
+			if got.Assessment.ID != a.ID || got.Threshold != a.Threshold {
+				t.Errorf("report answered assessment %d threshold %d", got.Assessment.ID, got.Threshold)
+			}
+		}},
+		"POST /api/v1/assessments/:id/close":  {owner: 200, ownerDid: statusIs(assessment.Closed)},
+		"POST /api/v1/assessments/:id/reopen": {closedFirst: true, owner: 200, ownerDid: statusIs(assessment.Open)},
+		"DELETE /api/v1/assessments/:id":      {owner: 204, ownerDid: deleted},
+	}
+}
+
+// TestFacilitatorAuthorizationMatrix is generated from the router, so a new facilitator
+// route cannot be left out: the test fails until the table says what it expects.
+func TestFacilitatorAuthorizationMatrix(t *testing.T) {
+	e := newTestEnv(t)
+	table := authzTable()
+
+	var keys []string
+	inRouter := map[string]bool{}
+	for _, r := range e.srv.Routes() {
+		if !isFacilitatorRoute(r.Path) || !isHTTPMethod(r.Method) {
+			continue
+		}
+		key := r.Method + " " + r.Path
+		if inRouter[key] {
+			continue
+		}
+		inRouter[key] = true
+		keys = append(keys, key)
+		if _, ok := table[key]; !ok {
+			t.Errorf("facilitator route %q is not in the authorization table: add what it expects", key)
+		}
+	}
+	for key := range table {
+		if !inRouter[key] {
+			t.Errorf("authorization table lists %q, which the router no longer has", key)
+		}
+	}
+	sort.Strings(keys)
+	if len(keys) < 20 {
+		t.Fatalf("only %d facilitator routes found: %v", len(keys), keys)
+	}
+
+	owner := e.newFacilitator("owner@example.org", "Olive Owner")
+	other := e.newFacilitator("other@example.org", "Oscar Other")
+	otherToken, _ := e.newAPIToken(other, "other's script")
+
+	for _, key := range keys {
+		c, ok := table[key]
+		if !ok {
+			continue
+		}
+		t.Run(strings.NewReplacer(" ", "_", "/", "_", ":", "").Replace(key), func(t *testing.T) {
+			se := *e
+			se.t = t
+			e := &se
+			method, pattern, _ := strings.Cut(key, " ")
+			api := strings.HasPrefix(pattern, "/api/")
+
+			a := e.ownedAssessment(owner, "Olive private round")
+			if c.closedFirst {
+				e.closeAssessment(a)
+			}
+			before := *e.storedAssessment(a.ID)
+			ownerToken, ownerTokenID := e.newAPIToken(owner, "owner's script")
+			path := pattern
+			hasID := strings.Contains(pattern, ":id")
+			if strings.HasPrefix(pattern, "/account/tokens/") {
+				path = strings.Replace(path, ":id", strconv.FormatInt(ownerTokenID, 10), 1)
+			} else {
+				path = strings.Replace(path, ":id", strconv.FormatInt(a.ID, 10), 1)
+			}
+
+			// send runs the request as b (pages) or with token (API).
+			send := func(b *browser, token string) *httptest.ResponseRecorder {
+				t.Helper()
+				var rec *httptest.ResponseRecorder
+				switch {
+				case api:
+					rec = e.bearer(method, path, token, c.body)
+				case method == http.MethodGet:
+					rec = b.get(path)
+				default:
+					rec = b.postForm(path, c.form)
+				}
+				assertSecurityHeaders(t, rec)
+				assertNoStore(t, rec)
+				return rec
+			}
+			unchanged := func(who string) {
+				t.Helper()
+				got := e.storedAssessment(a.ID)
+				if got == nil {
+					t.Fatalf("%s: the owner's assessment was deleted", who)
+				}
+				if got.Status != before.Status || got.Title != before.Title || got.Team != before.Team ||
+					got.Threshold != before.Threshold || got.FacilitatorID == nil || *got.FacilitatorID != owner.ID {
+					t.Errorf("%s: the owner's assessment changed from %+v to %+v", who, before, *got)
+				}
+				if f, err := e.store.FacilitatorByAPIToken(t.Context(), assessment.HashToken(ownerToken)); err != nil || f.ID != owner.ID {
+					t.Errorf("%s: the owner's token no longer works: %v", who, err)
+				}
+			}
+
+			// (a) Nobody: no session, no token.
+			anon := e.newBrowser()
+			anon.ensureCSRF()
+			rec := send(anon, "")
+			switch {
+			case api:
+				if rec.Code != http.StatusUnauthorized {
+					t.Errorf("no token: status %d, want 401; body %s", rec.Code, rec.Body)
+				} else if got := decodeAPIError(t, rec).Error.Code; got != "unauthorized" {
+					t.Errorf("no token: error code %q", got)
+				}
+				if rec.Header().Get("WWW-Authenticate") == "" {
+					t.Error("no token: no WWW-Authenticate header")
+				}
+			case method == http.MethodGet:
+				want := "/login?next=" + url.QueryEscape(path)
+				if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != want {
+					t.Errorf("no session: %d to %q, want 303 to %q", rec.Code, rec.Header().Get("Location"), want)
+				}
+			default:
+				if rec.Code != http.StatusForbidden {
+					t.Errorf("no session: status %d, want 403", rec.Code)
+				} else {
+					e.assertErrorPage(t, rec, "sign_in_required")
+				}
+			}
+			unchanged("no session")
+
+			// (b) Another facilitator, with a valid session (and CSRF token) or token.
+			ob := e.signedIn(other)
+			rec = send(ob, otherToken)
+			wantOther := c.other
+			if hasID {
+				wantOther = http.StatusNotFound
+			}
+			if rec.Code != wantOther {
+				t.Errorf("other facilitator: status %d, want %d; body %.300s", rec.Code, wantOther, rec.Body)
+			} else if hasID && api {
+				if got := decodeAPIError(t, rec).Error.Code; got != "not_found" {
+					t.Errorf("other facilitator: error code %q", got)
+				}
+			} else if hasID {
+				e.assertErrorPage(t, rec, "not_found")
+			}
+			if strings.Contains(rec.Body.String(), a.Title) || strings.Contains(rec.Body.String(), a.Code) || strings.Contains(rec.Body.String(), assessment.FormatJoinCode(a.Code)) {
+				t.Errorf("other facilitator sees the owner's assessment: %.500s", rec.Body)
+			}
+			unchanged("other facilitator")
+
+			// (c) The owner.
+			rec = send(e.signedIn(owner), ownerToken)
+			if rec.Code != c.owner {
+				t.Errorf("owner: status %d, want %d; body %.300s", rec.Code, c.owner, rec.Body)
+			} else if c.ownerDid != nil {
+				c.ownerDid(t, e, rec, a, ownerToken)
+			}
+		})
+	}
+}
+
+func isHTTPMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// TestFacilitatorListsAreOwn checks the lists (dashboard, API) show only one's own
+// assessments, and an id that exists nowhere answers like someone else's.
+func TestFacilitatorListsAreOwn(t *testing.T) {
+	e := newTestEnv(t)
+	alice := e.newFacilitator("alice@example.org", "Alice")
+	bob := e.newFacilitator("bob@example.org", "Bob")
+	aliceA := e.ownedAssessment(alice, "Alice's round")
+	bobA := e.ownedAssessment(bob, "Bob's round")
+	aliceToken, _ := e.newAPIToken(alice, "")
+
+	body := e.signedIn(alice).get("/dashboard").Body.String()
+	if !strings.Contains(body, escaped(t, aliceA.Title)) || strings.Contains(body, escaped(t, bobA.Title)) {
+		t.Errorf("Alice's dashboard:\n%s", body)
+	}
+	rec := e.bearer(http.MethodGet, "/api/v1/assessments", aliceToken, nil)
+	var list []map[string]any
+	decodeJSON(t, rec.Body.Bytes(), &list)
+	if len(list) != 1 || list[0]["id"] != float64(aliceA.ID) {
+		t.Errorf("Alice's API list: %s", rec.Body)
+	}
+	raw, _ := json.Marshal(list)
+	if strings.Contains(string(raw), bobA.Code) {
+		t.Errorf("Alice's API list shows Bob's code: %s", raw)
+	}
+	// Someone else's id and an id that does not exist get the same answer.
+	missing := strconv.FormatInt(bobA.ID+100, 10)
+	for _, p := range []string{"/api/v1/assessments/" + strconv.FormatInt(bobA.ID, 10), "/api/v1/assessments/" + missing, "/api/v1/assessments/abc", "/api/v1/assessments/-1"} {
+		if rec := e.bearer(http.MethodGet, p, aliceToken, nil); rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", p, rec.Code)
+		}
+	}
+	b := e.signedIn(alice)
+	for _, p := range []string{"/assessments/" + strconv.FormatInt(bobA.ID, 10), "/assessments/" + missing, "/assessments/abc"} {
+		if rec := b.get(p); rec.Code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", p, rec.Code)
+		}
+	}
+}
