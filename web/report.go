@@ -27,11 +27,6 @@ func (s *Server) buildReport(c echo.Context, a *assessment.Assessment) (*reports
 	return reports.Build(a, in, t), in, nil
 }
 
-type reportJSON struct {
-	Assessment assessmentJSON `json:"assessment"`
-	*reports.Report
-}
-
 func (s *Server) apiReport(c echo.Context) error {
 	a, err := s.ownAssessment(c)
 	if err != nil {
@@ -41,11 +36,7 @@ func (s *Server) apiReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	aj, err := s.assessmentJSON(c, a)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, reportJSON{Assessment: aj, Report: rep})
+	return c.JSON(http.StatusOK, reports.NewDocument(rep))
 }
 
 // View of the on-screen report.
