@@ -91,6 +91,14 @@ func (b *lockedBuffer) String() string {
 // browser tests t.Parallel.
 func newBrowser(t *testing.T, width, height int, jsEnabled bool) context.Context {
 	t.Helper()
+	return newBrowserWithin(t, width, height, jsEnabled, browserTimeout)
+}
+
+// newBrowserWithin is newBrowser with its own bound on everything the browser
+// does, for a test that is long on purpose (one that waits for a page's own
+// timer, say).
+func newBrowserWithin(t *testing.T, width, height int, jsEnabled bool, timeout time.Duration) context.Context {
+	t.Helper()
 	chrome := os.Getenv(envChrome)
 	if chrome == "" {
 		t.Skipf("%s is not set: skipping browser test", envChrome)
@@ -124,7 +132,7 @@ func newBrowser(t *testing.T, width, height int, jsEnabled bool) context.Context
 		chromedp.CombinedOutput(output),
 	)
 
-	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), browserTimeout)
+	timeoutCtx, cancelTimeout := context.WithTimeout(context.Background(), timeout)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(timeoutCtx, opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {

@@ -144,7 +144,11 @@ func (s *Server) createAssessment(c echo.Context) error {
 		}
 		for _, field := range []string{"title", "team", "language", "threshold"} {
 			if msg, ok := v.Fields[field]; ok {
-				v.Errors = append(v.Errors, errorLink{Target: field, Message: msg})
+				target := field
+				if v.NeedConfirm && field == "threshold" {
+					target = "confirm_low_threshold" // what there is to fix is the box to tick
+				}
+				v.Errors = append(v.Errors, errorLink{Target: target, Message: msg})
 			}
 		}
 		return s.facilitatorPage(c, http.StatusUnprocessableEntity, "assessment_new", "title.assessment_new", v)
@@ -354,13 +358,23 @@ func (s *Server) revokeToken(c echo.Context) error {
 	if err != nil || id <= 0 {
 		return errNotFound
 	}
+	tokens, err := s.store.APITokens(c.Request().Context(), me(c).ID)
+	if err != nil {
+		return err
+	}
+	label := "#" + strconv.FormatInt(id, 10)
+	for _, t := range tokens {
+		if t.ID == id && t.Label != "" {
+			label = t.Label
+		}
+	}
 	if err := s.store.RevokeAPIToken(c.Request().Context(), me(c).ID, id); err != nil {
 		if errors.Is(err, assessment.ErrNotFound) {
 			return errNotFound
 		}
 		return err
 	}
-	s.audit(c, me(c).ID, assessment.AuditTokenRevoked, nil, strconv.FormatInt(id, 10))
+	s.audit(c, me(c).ID, assessment.AuditTokenRevoked, nil, label)
 	return c.Redirect(http.StatusSeeOther, "/account/tokens")
 }
 
