@@ -1,0 +1,145 @@
+package reports
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ecat-project/ecat/pillars"
+)
+
+var verb = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+
+// TestLabelsHaveBothLanguages: every label exists in English and French, with the same
+// formatting verbs in the same order.
+func TestLabelsHaveBothLanguages(t *testing.T) {
+	for key, tr := range workbookLabels() {
+		if strings.TrimSpace(tr.en) == "" || strings.TrimSpace(tr.fr) == "" {
+			t.Errorf("label %q: en %q, fr %q", key, tr.en, tr.fr)
+		}
+		if en, fr := verb.FindAllString(tr.en, -1), verb.FindAllString(tr.fr, -1); !slices.Equal(en, fr) {
+			t.Errorf("label %q: verbs %q in English, %q in French", key, en, fr)
+		}
+	}
+}
+
+// TestLabelsUsedExist: every label key the workbook code names, and every key it
+// builds from the report (bands, pillars), is in the table.
+func TestLabelsUsedExist(t *testing.T) {
+	table := workbookLabels()
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, "xlsx.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := 0
+	ast.Inspect(file, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) == 0 {
+			return true
+		}
+		sel, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok || (sel.Sel.Name != "T" && sel.Sel.Name != "F") {
+			return true
+		}
+		lit, ok := call.Args[0].(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING {
+			return true
+		}
+		key, _ := strconv.Unquote(lit.Value)
+		used++
+		if _, ok := table[key]; !ok {
+			t.Errorf("%s: label %q is not in the table", fset.Position(lit.Pos()), key)
+		}
+		return true
+	})
+	if used < 50 {
+		t.Errorf("found only %d label uses in xlsx.go", used)
+	}
+	var keys []string
+	for _, band := range []string{BandStrength, BandDeveloping, BandOpportunity} {
+		keys = append(keys, "band."+band)
+	}
+	c, err := pillars.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range c.Current().Pillars {
+		keys = append(keys, "sheet.pillar."+p.Key)
+	}
+	for _, key := range keys {
+		if _, ok := table[key]; !ok {
+			t.Errorf("label %q is not in the table", key)
+		}
+	}
+}
+
+// TestSheetNameLabels: sheet names are valid in Excel and distinct in each language.
+func TestSheetNameLabels(t *testing.T) {
+	for _, lang := range pillars.Langs {
+		l := newLabeler(lang)
+		seen := map[string]bool{}
+		for key := range workbookLabels() {
+			if !strings.HasPrefix(key, "sheet.") {
+				continue
+			}
+			name := l.T(key)
+			if len([]rune(name)) > 31 || strings.ContainsAny(name, `[]:*?/\`) || sheetName(name) != name {
+				t.Errorf("%s %s: %q is not a valid sheet name", lang, key, name)
+			}
+			if seen[strings.ToLower(name)] {
+				t.Errorf("%s: sheet name %q used twice", lang, name)
+			}
+			seen[strings.ToLower(name)] = true
+		}
+	}
+}
+
+func TestLabelerFallbacks(t *testing.T) {
+	if got := newLabeler("de").T("sheet.summary"); got != "Summary" {
+		t.Errorf("unsupported language: %q", got)
+	}
+	if got := newLabeler(pillars.French).Num(62.5); got != "62,5" {
+		t.Errorf("French decimal: %q", got)
+	}
+	if got := newLabeler(pillars.English).List(nil); got != "None." {
+		t.Errorf("empty list: %q", got)
+	}
+}
+
+// TestBandColoursContrast: the band colours keep text readable (WCAG AA, 4.5:1).
+func TestBandColoursContrast(t *testing.T) {
+	for _, pair := range [][2]string{{strengthFont, strengthFill}, {developingFont, developingFill}, {opportunityFont, opportunityFill}} {
+		if r := contrast(pair[0], pair[1]); r < 4.5 {
+			t.Errorf("%s on %s: contrast %.2f, want at least 4.5", pair[0], pair[1], r)
+		}
+	}
+}
+
+func contrast(a, b string) float64 {
+	la, lb := luminance(a), luminance(b)
+	if la < lb {
+		la, lb = lb, la
+	}
+	return (la + 0.05) / (lb + 0.05)
+}
+
+func luminance(hex string) float64 {
+	var rgb [3]float64
+	for i := range rgb {
+		v, _ := strconv.ParseUint(hex[2*i:2*i+2], 16, 8)
+		c := float64(v) / 255
+		if c <= 0.03928 {
+			rgb[i] = c / 12.92
+		} else {
+			rgb[i] = math.Pow((c+0.055)/1.055, 2.4)
+		}
+	}
+	return 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
+}
