@@ -71,6 +71,13 @@ func authzTable() map[string]authzCase {
 			t.Errorf("API answered assessment %d, want %d", got.ID, a.ID)
 		}
 	}
+	isWorkbook := func(t *testing.T, _ *testEnv, rec *httptest.ResponseRecorder, _ *assessment.Assessment, _ string) {
+		t.Helper()
+		// An .xlsx file is a zip archive: it starts with "PK".
+		if ct := rec.Header().Get("Content-Type"); !strings.Contains(ct, "spreadsheetml") || !strings.HasPrefix(rec.Body.String(), "PK") {
+			t.Errorf("not a workbook: %q, %d bytes", ct, rec.Body.Len())
+		}
+	}
 	return map[string]authzCase{
 		"POST /logout": {other: 303, owner: 303, ownerDid: func(t *testing.T, e *testEnv, rec *httptest.ResponseRecorder, _ *assessment.Assessment, _ string) {
 			if loc := rec.Header().Get("Location"); loc != "/login" {
@@ -88,16 +95,17 @@ func authzTable() map[string]authzCase {
 				t.Errorf("created assessment %+v", got)
 			}
 		}},
-		"GET /assessments/:id":            {owner: 200},
-		"GET /assessments/:id/invitation": {owner: 200},
-		"GET /assessments/:id/completion": {owner: 200},
-		"GET /assessments/:id/report":     {owner: 200},
-		"POST /assessments/:id/close":     {owner: 303, ownerDid: statusIs(assessment.Closed)},
-		"POST /assessments/:id/reopen":    {closedFirst: true, owner: 303, ownerDid: statusIs(assessment.Open)},
-		"GET /assessments/:id/delete":     {owner: 200},
-		"POST /assessments/:id/delete":    {form: url.Values{"confirm": {"yes"}}, owner: 303, ownerDid: deleted},
-		"GET /account/tokens":             {other: 200, owner: 200},
-		"POST /account/tokens":            {form: url.Values{"label": {"matrix"}}, other: 201, owner: 201},
+		"GET /assessments/:id":             {owner: 200},
+		"GET /assessments/:id/invitation":  {owner: 200},
+		"GET /assessments/:id/completion":  {owner: 200},
+		"GET /assessments/:id/report":      {owner: 200},
+		"GET /assessments/:id/report.xlsx": {owner: 200, ownerDid: isWorkbook},
+		"POST /assessments/:id/close":      {owner: 303, ownerDid: statusIs(assessment.Closed)},
+		"POST /assessments/:id/reopen":     {closedFirst: true, owner: 303, ownerDid: statusIs(assessment.Open)},
+		"GET /assessments/:id/delete":      {owner: 200},
+		"POST /assessments/:id/delete":     {form: url.Values{"confirm": {"yes"}}, owner: 303, ownerDid: deleted},
+		"GET /account/tokens":              {other: 200, owner: 200},
+		"POST /account/tokens":             {form: url.Values{"label": {"matrix"}}, other: 201, owner: 201},
 		"POST /account/tokens/:id/revoke": {owner: 303, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, _ *assessment.Assessment, token string) {
 			if rec := e.bearer(http.MethodGet, "/api/v1/assessments", token, nil); rec.Code != http.StatusUnauthorized {
 				t.Errorf("revoked token still answers %d", rec.Code)
@@ -119,9 +127,10 @@ func authzTable() map[string]authzCase {
 				t.Errorf("report answered assessment %d threshold %d", got.Assessment.ID, got.Threshold)
 			}
 		}},
-		"POST /api/v1/assessments/:id/close":  {owner: 200, ownerDid: statusIs(assessment.Closed)},
-		"POST /api/v1/assessments/:id/reopen": {closedFirst: true, owner: 200, ownerDid: statusIs(assessment.Open)},
-		"DELETE /api/v1/assessments/:id":      {owner: 204, ownerDid: deleted},
+		"POST /api/v1/assessments/:id/close":      {owner: 200, ownerDid: statusIs(assessment.Closed)},
+		"POST /api/v1/assessments/:id/reopen":     {closedFirst: true, owner: 200, ownerDid: statusIs(assessment.Open)},
+		"DELETE /api/v1/assessments/:id":          {owner: 204, ownerDid: deleted},
+		"GET /api/v1/assessments/:id/report.xlsx": {owner: 200, ownerDid: isWorkbook},
 	}
 }
 

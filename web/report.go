@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -197,4 +198,32 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 		v.Hotspots = append(v.Hotspots, item(ir))
 	}
 	return v
+}
+
+// reportXLSX sends the workbook, in the assessment's language unless the reader chose
+// another, straight to the response.
+func (s *Server) reportXLSX(c echo.Context) error {
+	a, err := s.ownAssessment(c)
+	if err != nil {
+		return err
+	}
+	rep, in, err := s.buildReport(c, a)
+	if err != nil {
+		return err
+	}
+	lang := a.Language
+	if l, ok := pillars.ParseLang(c.QueryParam("lang")); ok {
+		lang = string(l)
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="ecat-report-%d-round-%d.xlsx"`, a.ID, a.Round))
+	c.Response().WriteHeader(http.StatusOK)
+	if err := reports.WriteXLSX(c.Response(), rep, in, pillars.Lang(lang), time.Now()); err != nil {
+		// Headers are gone; the log keeps the cause and the download is cut short.
+		s.log.Error("workbook failed", "request_id", requestID(c), "error", err.Error())
+		return nil
+	}
+	s.audit(c, me(c).ID, assessment.AuditExport, &a.ID, "xlsx")
+	return nil
 }

@@ -50,6 +50,8 @@ Usage:
   ecat assessment list  [--db ecat.db]
   ecat assessment close  ID [--db ecat.db]
   ecat assessment reopen ID [--db ecat.db]
+  ecat export --assessment ID [--format xlsx|csv|json] -o FILE [--lang en|fr]
+                  Write the team report (same anonymity rule as on screen); -o - for stdout.
   ecat version
   ecat help
 
@@ -123,6 +125,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdAssessment(ctx, cfg, rest, stdout)
 	case "facilitator":
 		return cmdFacilitator(ctx, cfg, rest, stdin, stdout)
+	case "export":
+		return cmdExport(ctx, cfg, rest, stdout)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "ecat %s (schema %d)\n", version, storage.SchemaVersion())
 		return nil
