@@ -150,4 +150,3 @@ func TestExportErrors(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
-
