@@ -5,7 +5,9 @@ package templates
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -31,6 +33,11 @@ var Languages = []string{"en", "fr"}
 type Engine struct {
 	pages    map[string]*template.Template
 	messages map[string]map[string]string // lang → key → text
+	// assets maps a static file's name to its fingerprinted name ("app.css" →
+	// "app.1a2b3c4d.css") and back, so pages link to URLs that change with the content
+	// and browsers may cache them for a year.
+	assets   map[string]string
+	original map[string]string
 }
 
 // Page is what every page template receives.
@@ -75,7 +82,11 @@ func (p *Page) OtherLang() string {
 
 // New parses every page with the layout and loads the message catalogs.
 func New() (*Engine, error) {
-	e := &Engine{pages: map[string]*template.Template{}, messages: map[string]map[string]string{}}
+	e := &Engine{pages: map[string]*template.Template{}, messages: map[string]map[string]string{},
+		assets: map[string]string{}, original: map[string]string{}}
+	if err := e.fingerprint(); err != nil {
+		return nil, err
+	}
 	for _, lang := range Languages {
 		raw, err := localeFS.ReadFile("locales/" + lang + ".json")
 		if err != nil {
@@ -95,6 +106,8 @@ func New() (*Engine, error) {
 		// dict passes the page along with a value into a sub-template.
 		"dict": func(p *Page, v any) map[string]any { return map[string]any{"Page": p, "Value": v} },
 		"list": func(v ...string) []string { return v },
+		// asset is the URL of a static file, fingerprinted.
+		"asset": func(name string) string { return "/static/" + e.assets[name] },
 	}
 	for _, name := range names {
 		base := strings.TrimSuffix(path.Base(name), ".html")
@@ -149,6 +162,35 @@ func (e *Engine) Render(w io.Writer, name string, p *Page) error {
 	}
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+func (e *Engine) fingerprint() error {
+	return fs.WalkDir(Static(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		raw, err := fs.ReadFile(Static(), name)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(raw)
+		ext := path.Ext(name)
+		fp := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:4]) + ext
+		e.assets[name], e.original[fp] = fp, name
+		return nil
+	})
+}
+
+// ResolveAsset maps a requested static file name to the embedded file: a fingerprinted
+// name (immutable: its content never changes under that name), or a plain one.
+func (e *Engine) ResolveAsset(requested string) (name string, immutable bool, ok bool) {
+	if orig, found := e.original[requested]; found {
+		return orig, true, true
+	}
+	if _, found := e.assets[requested]; found {
+		return requested, false, true
+	}
+	return "", false, false
 }
 
 // Static returns the embedded static assets (CSS, JS), rooted at their folder.

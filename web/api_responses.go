@@ -237,6 +237,9 @@ func (s *Server) apiCreateResponse(c echo.Context) error {
 	if err := s.store.CreateResponse(ctx, r, assessment.HashToken(token)); err != nil {
 		return err
 	}
+	if r.Status == assessment.Submitted {
+		s.metrics.responseSubmitted()
+	}
 	return c.JSON(http.StatusCreated, responseCreated{ID: r.ID, ResumeToken: token, ResumeURL: s.resumeLink(c, token), Status: string(r.Status)})
 }
 
@@ -271,6 +274,9 @@ func (s *Server) apiUpdateResponse(c echo.Context) error {
 	}
 	if err := s.store.UpdateResponse(c.Request().Context(), r); err != nil {
 		return err
+	}
+	if r.Status == assessment.Submitted && stored.Status != assessment.Submitted {
+		s.metrics.responseSubmitted()
 	}
 	return c.JSON(http.StatusOK, responseCreated{ID: r.ID, Status: string(r.Status)})
 }

@@ -33,6 +33,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "(no route)"
 		}
 		status := c.Response().Status
+		s.metrics.observeRequest(route, c.Request().Method, status, time.Since(start))
 		level := s.log.Info
 		if status >= 500 {
 			level = s.log.Error

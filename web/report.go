@@ -224,6 +224,7 @@ func (s *Server) reportXLSX(c echo.Context) error {
 		s.log.Error("workbook failed", "request_id", requestID(c), "error", err.Error())
 		return nil
 	}
+	s.metrics.exported("xlsx")
 	s.audit(c, me(c).ID, assessment.AuditExport, &a.ID, "xlsx")
 	return nil
 }

@@ -190,6 +190,9 @@ func (s *Server) saveResponseForm(c echo.Context, a *assessment.Assessment, in *
 	if err != nil {
 		return err
 	}
+	if r.Status == assessment.Submitted && (stored == nil || stored.Status != assessment.Submitted) {
+		s.metrics.responseSubmitted()
+	}
 	return s.formSaved(c, lang, action, token)
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/ecat-project/ecat/templates"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -204,4 +205,14 @@ func TestLogsKeepSecretsOut(t *testing.T) {
 	if t.Failed() {
 		t.Logf("log:\n%s", logs)
 	}
+}
+
+// staticExists reports whether a linked static name (fingerprinted or plain) is served.
+func staticExists(name string) bool {
+	tmpl, err := templates.New()
+	if err != nil {
+		return false
+	}
+	_, _, ok := tmpl.ResolveAsset(name)
+	return ok
 }

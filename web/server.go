@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -34,6 +33,9 @@ type Config struct {
 	BodyLimit int64
 	// ShutdownTimeout bounds how long in-flight requests may finish on shutdown.
 	ShutdownTimeout time.Duration
+	// Metrics serves Prometheus metrics at /metrics. Off by default: expose it only
+	// where your monitoring can reach it and the public cannot.
+	Metrics bool
 	// TrustProxy reads the client address from X-Forwarded-For (set it only behind a
 	// reverse proxy that sets that header). The address is used for sign-in throttling
 	// only, in memory, and never logged.
@@ -52,6 +54,7 @@ type Server struct {
 	tmpl    *templates.Engine
 	log     *slog.Logger
 	echo    *echo.Echo
+	metrics *metrics
 
 	// Failed sign-ins, per account and per address.
 	loginByAccount *throttle
@@ -71,7 +74,7 @@ func New(cfg Config, store *storage.Store, catalog *pillars.Catalog, tmpl *templ
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Server{
-		cfg: cfg, store: store, catalog: catalog, tmpl: tmpl, log: log,
+		cfg: cfg, store: store, catalog: catalog, tmpl: tmpl, log: log, metrics: newMetrics(),
 		loginByAccount: newThrottle(5, 15*time.Minute),
 		loginByAddress: newThrottle(20, 15*time.Minute),
 	}
@@ -87,6 +90,12 @@ func New(cfg Config, store *storage.Store, catalog *pillars.Catalog, tmpl *templ
 	e.Use(s.recoverPanics)
 	e.Use(securityHeaders(strings.HasPrefix(cfg.BaseURL, "https://")))
 	e.Use(s.limitBody)
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
+		Level:     5,
+		MinLength: 1024,
+		// Workbooks are zip archives already.
+		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, ".xlsx") },
+	}))
 	s.echo = e
 	s.routes()
 	return s
@@ -94,8 +103,13 @@ func New(cfg Config, store *storage.Store, catalog *pillars.Catalog, tmpl *templ
 
 func (s *Server) routes() {
 	e := s.echo
-	static := http.FileServer(http.FS(templates.Static()))
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", cacheFor(time.Hour, static))))
+	e.GET("/static/:name", s.staticAsset)
+
+	e.GET("/healthz", s.healthz, noStore)
+	e.GET("/readyz", s.readyz, noStore)
+	if s.cfg.Metrics {
+		e.GET("/metrics", s.metricsHandler, noStore)
+	}
 
 	pages := e.Group("", s.csrf())
 	pages.GET("/", s.home)
@@ -203,15 +217,18 @@ func (s *Server) baseURL(c echo.Context) string {
 	return c.Scheme() + "://" + c.Request().Host
 }
 
-func cacheFor(d time.Duration, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(d.Seconds())))
-		h.ServeHTTP(w, r)
-	})
-}
-
-// staticExists is used by tests to check every asset a page links to is served.
-func staticExists(name string) bool {
-	_, err := fs.Stat(templates.Static(), name)
-	return err == nil
+// staticAsset serves the embedded CSS and JS. Pages link to fingerprinted names, which
+// browsers may keep for a year; a plain name (an old bookmark) is cached briefly.
+func (s *Server) staticAsset(c echo.Context) error {
+	name, immutable, ok := s.tmpl.ResolveAsset(c.Param("name"))
+	if !ok {
+		return errNotFound
+	}
+	if immutable {
+		c.Response().Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	}
+	http.ServeFileFS(c.Response(), c.Request(), templates.Static(), name)
+	return nil
 }

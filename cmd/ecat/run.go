@@ -35,7 +35,9 @@ const helpText = `ecat — the Engagement-Capable Assessment Tool
 
 Usage:
   ecat serve      [--addr 127.0.0.1:8080] [--db ecat.db] [--base-url URL]
-                  Run the web server (migrates the database first).
+                  [--metrics] [--log-format text|json]
+                  Run the web server (migrates the database first). Stops cleanly on
+                  SIGINT/SIGTERM, letting requests in flight finish.
   ecat migrate    [--db ecat.db]
                   Bring the database schema up to date.
   ecat facilitator add --email E --name N [--db ecat.db]
@@ -52,14 +54,20 @@ Usage:
   ecat assessment reopen ID [--db ecat.db]
   ecat export --assessment ID [--format xlsx|csv|json] -o FILE [--lang en|fr]
                   Write the team report (same anonymity rule as on screen); -o - for stdout.
+  ecat backup --to FILE [--db ecat.db]
+                  A consistent copy of a SQLite database, safe while the server runs.
+                  (PostgreSQL: use pg_dump.)
   ecat version
   ecat help
+
+Exit status: 0 success, 1 failure, 2 a mistake in the command line.
 
 Settings (a flag wins over its environment variable):
   --addr      ECAT_ADDR      listen address (default 127.0.0.1:8080)
   --db        ECAT_DB        SQLite file path, or a postgres:// DSN (default ecat.db)
   --base-url  ECAT_BASE_URL  public address used in links (default http://ADDR)
   ECAT_LOG_FORMAT            "text" (default) or "json"
+  --metrics   ECAT_METRICS   "true" serves Prometheus metrics at /metrics
   ECAT_TRUST_PROXY           "true" behind a reverse proxy that sets X-Forwarded-For
 `
 
@@ -70,6 +78,7 @@ type Config struct {
 	BaseURL    string
 	LogFormat  string
 	TrustProxy bool
+	Metrics    bool
 }
 
 func configFromEnv(getenv func(string) string) Config {
@@ -79,6 +88,7 @@ func configFromEnv(getenv func(string) string) Config {
 		BaseURL:    getenv("ECAT_BASE_URL"),
 		LogFormat:  getenv("ECAT_LOG_FORMAT"),
 		TrustProxy: getenv("ECAT_TRUST_PROXY") == "true",
+		Metrics:    getenv("ECAT_METRICS") == "true",
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
@@ -127,6 +137,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdFacilitator(ctx, cfg, rest, stdin, stdout)
 	case "export":
 		return cmdExport(ctx, cfg, rest, stdout)
+	case "backup":
+		return cmdBackup(ctx, cfg, rest, stdout)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "ecat %s (schema %d)\n", version, storage.SchemaVersion())
 		return nil
@@ -189,8 +201,13 @@ func openStore(ctx context.Context, cfg Config, migrate bool) (*storage.Store, e
 func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
 	fs := newFlagSet("serve")
 	cfg.bind(fs, true, true)
+	fs.BoolVar(&cfg.Metrics, "metrics", cfg.Metrics, "serve Prometheus metrics at /metrics")
+	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if cfg.LogFormat != "" && cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return usagef("serve: --log-format must be text or json")
 	}
 	log := newLogger(cfg, os.Stderr)
 	catalog, err := pillars.Load()
@@ -209,7 +226,7 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) 
 	if err := store.DeleteExpiredSessions(ctx); err != nil {
 		return err
 	}
-	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy}, store, catalog, tmpl, log)
+	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Metrics: cfg.Metrics}, store, catalog, tmpl, log)
 	return srv.ListenAndServe(ctx, func(addr string) {
 		log.Info("ecat listening", "addr", addr, "url", "http://"+addr, "db", string(store.Dialect()), "schema", storage.SchemaVersion(), "version", version)
 		base := cfg.BaseURL
@@ -234,6 +251,31 @@ func offerSetupLink(ctx context.Context, store *storage.Store, base string, stdo
 		return err
 	}
 	fmt.Fprintf(stdout, "\nNo facilitator account exists yet. Open this one-time link to create the first one:\n\n    %s/setup/%s\n\n", base, token)
+	return nil
+}
+
+func cmdBackup(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+	fs := newFlagSet("backup")
+	cfg.bind(fs, false, false)
+	to := fs.String("to", "", "file to write the copy to (must not exist)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *to == "" {
+		return usagef("backup: give --to FILE")
+	}
+	if storage.IsPostgresDSN(cfg.DB) {
+		return storage.ErrBackupPostgres
+	}
+	store, err := openStore(ctx, cfg, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Backup(ctx, *to); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Backup written to %s\n", *to)
 	return nil
 }
 

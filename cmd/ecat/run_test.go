@@ -186,3 +186,34 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Errorf("help: %q, %v", out, err)
 	}
 }
+
+func TestBackupCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "live.db")
+	if _, err := runCLI(t, env(), "assessment", "create", "--title", "Kept", "--team", "Ward", "--db", db); err != nil {
+		t.Fatal(err)
+	}
+	copyPath := filepath.Join(dir, "copy.db")
+	out, err := runCLI(t, env(), "backup", "--db", db, "--to", copyPath)
+	if err != nil || !strings.Contains(out, "Backup written") {
+		t.Fatalf("backup: %q %v", out, err)
+	}
+	// Restoring is pointing ecat at the copy.
+	out, err = runCLI(t, env(), "assessment", "list", "--db", copyPath)
+	if err != nil || !strings.Contains(out, "Kept") {
+		t.Errorf("the copy lacks the assessment: %q %v", out, err)
+	}
+	if _, err := runCLI(t, env(), "backup", "--db", db, "--to", copyPath); err == nil {
+		t.Error("backup overwrote an existing file")
+	}
+	var usage *usageError
+	if _, err := runCLI(t, env(), "backup", "--db", db); !errors.As(err, &usage) {
+		t.Errorf("backup without --to: %v", err)
+	}
+	if _, err := runCLI(t, env(), "backup", "--db", "postgres://x@127.0.0.1:1/db", "--to", filepath.Join(dir, "pg")); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		t.Errorf("backup of PostgreSQL: %v", err)
+	}
+	if _, err := runCLI(t, env(), "serve", "--db", db, "--log-format", "xml"); !errors.As(err, &usage) {
+		t.Errorf("serve --log-format xml: %v", err)
+	}
+}
