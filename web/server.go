@@ -151,6 +151,7 @@ func (s *Server) routes() {
 	e.GET("/account/activity", s.activityPage, signedIn...)
 
 	api := e.Group("/api/v1", noStore)
+	api.GET("/openapi.json", s.openAPI)
 	api.GET("/instrument", s.apiInstrument)
 	api.POST("/responses", s.apiCreateResponse)
 	api.GET("/responses/:token", s.apiGetResponse)

@@ -1,0 +1,449 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// oaDoc is the OpenAPI document decoded loosely, for the checks below.
+type oaDoc struct {
+	OpenAPI    string                                `json:"openapi"`
+	Servers    []struct{ URL string }                `json:"servers"`
+	Paths      map[string]map[string]json.RawMessage `json:"paths"`
+	Components struct {
+		Schemas   map[string]any `json:"schemas"`
+		Responses map[string]any `json:"responses"`
+	} `json:"components"`
+}
+
+var oaMethods = map[string]bool{"get": true, "put": true, "post": true, "delete": true, "patch": true, "head": true, "options": true}
+
+func loadOpenAPI(t *testing.T) (*oaDoc, map[string]any) {
+	t.Helper()
+	var d oaDoc
+	if err := json.Unmarshal(openAPIDocument, &d); err != nil {
+		t.Fatalf("openapi.json does not parse: %v", err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(openAPIDocument, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(d.OpenAPI, "3.") {
+		t.Fatalf("openapi = %q, want 3.x", d.OpenAPI)
+	}
+	if len(d.Servers) != 1 || d.Servers[0].URL != "/api/v1" {
+		t.Fatalf("servers = %+v, want the one relative server /api/v1", d.Servers)
+	}
+	return &d, raw
+}
+
+// echoPathToOpenAPI turns "/assessments/:id/report" into "/assessments/{id}/report".
+func echoPathToOpenAPI(p string) string {
+	parts := strings.Split(p, "/")
+	for i, s := range parts {
+		if strings.HasPrefix(s, ":") {
+			parts[i] = "{" + s[1:] + "}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// TestOpenAPICoverage keeps the document true to the router, both ways: every API route
+// registered is described, and every operation described is routed.
+func TestOpenAPICoverage(t *testing.T) {
+	e := newTestEnv(t)
+	d, _ := loadOpenAPI(t)
+	routed := map[string]bool{}
+	for _, r := range e.srv.Routes() {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasSuffix(r.Path, "*") {
+			continue
+		}
+		routed[strings.ToLower(r.Method)+" "+echoPathToOpenAPI(strings.TrimPrefix(r.Path, "/api/v1"))] = true
+	}
+	if len(routed) < 10 {
+		t.Fatalf("only %d API routes found; is the route listing broken?", len(routed))
+	}
+	described := map[string]bool{}
+	for path, item := range d.Paths {
+		for method := range item {
+			if oaMethods[method] {
+				described[method+" "+path] = true
+			}
+		}
+	}
+	for _, k := range sortedKeys(routed) {
+		if !described[k] {
+			t.Errorf("route %s is not described in web/openapi.json", k)
+		}
+	}
+	for _, k := range sortedKeys(described) {
+		if !routed[k] {
+			t.Errorf("web/openapi.json describes %s, which is not routed", k)
+		}
+	}
+}
+
+func TestOpenAPIServed(t *testing.T) {
+	e := newTestEnv(t)
+	rec := e.api(http.MethodGet, "/api/v1/openapi.json", "", nil)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d", rec.Code)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if rec.Body.String() != string(openAPIDocument) {
+		t.Error("served document differs from the embedded one")
+	}
+}
+
+// schemaChecker validates JSON values against the subset of JSON Schema the document
+// uses. It is strict where the document is silent: an object property the schema does
+// not declare is an error, so a field added to an answer without documenting it fails.
+type schemaChecker struct {
+	raw  map[string]any
+	errs []string
+}
+
+func (c *schemaChecker) resolve(node map[string]any) map[string]any {
+	for i := 0; i < 10; i++ {
+		ref, ok := node["$ref"].(string)
+		if !ok {
+			return node
+		}
+		var cur any = c.raw
+		for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+			m, _ := cur.(map[string]any)
+			cur = m[part]
+		}
+		next, ok := cur.(map[string]any)
+		if !ok {
+			c.errs = append(c.errs, "unresolvable $ref "+ref)
+			return map[string]any{}
+		}
+		node = next
+	}
+	return node
+}
+
+func (c *schemaChecker) fail(path, format string, args ...any) {
+	c.errs = append(c.errs, path+": "+fmt.Sprintf(format, args...))
+}
+
+func jsonType(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	case float64:
+		if x == math.Trunc(x) {
+			return "integer"
+		}
+		return "number"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func (c *schemaChecker) check(path string, schema map[string]any, v any) {
+	schema = c.resolve(schema)
+	if types, ok := schema["type"]; ok {
+		var allowed []string
+		switch x := types.(type) {
+		case string:
+			allowed = []string{x}
+		case []any:
+			for _, t := range x {
+				allowed = append(allowed, t.(string))
+			}
+		}
+		got := jsonType(v)
+		match := false
+		for _, a := range allowed {
+			if a == got || (a == "number" && got == "integer") {
+				match = true
+			}
+		}
+		if !match {
+			c.fail(path, "type %s, want %v", got, allowed)
+			return
+		}
+	}
+	if enum, ok := schema["enum"].([]any); ok {
+		found := false
+		for _, e := range enum {
+			if fmt.Sprint(e) == fmt.Sprint(v) {
+				found = true
+			}
+		}
+		if !found {
+			c.fail(path, "%v is not one of %v", v, enum)
+		}
+	}
+	switch x := v.(type) {
+	case float64:
+		if min, ok := schema["minimum"].(float64); ok && x < min {
+			c.fail(path, "%v < minimum %v", x, min)
+		}
+		if max, ok := schema["maximum"].(float64); ok && x > max {
+			c.fail(path, "%v > maximum %v", x, max)
+		}
+	case string:
+		if p, ok := schema["pattern"].(string); ok && !regexp.MustCompile(p).MatchString(x) {
+			c.fail(path, "%q does not match %s", x, p)
+		}
+		if n, ok := schema["maxLength"].(float64); ok && float64(len([]rune(x))) > n {
+			c.fail(path, "longer than %v", n)
+		}
+	case []any:
+		if items, ok := schema["items"].(map[string]any); ok {
+			for i, el := range x {
+				c.check(path+"["+strconv.Itoa(i)+"]", items, el)
+			}
+		}
+	case map[string]any:
+		props, _ := schema["properties"].(map[string]any)
+		for _, req := range asStrings(schema["required"]) {
+			if _, ok := x[req]; !ok {
+				c.fail(path, "required property %q missing", req)
+			}
+		}
+		extra, extraOK := schema["additionalProperties"]
+		for k, el := range x {
+			if ps, ok := props[k].(map[string]any); ok {
+				c.check(path+"."+k, ps, el)
+				continue
+			}
+			switch ap := extra.(type) {
+			case map[string]any:
+				c.check(path+"."+k, ap, el)
+			case bool:
+				if !ap {
+					c.fail(path, "property %q not allowed", k)
+				}
+			default:
+				if !extraOK {
+					c.fail(path, "property %q is not documented", k)
+				}
+			}
+		}
+	}
+}
+
+func asStrings(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, s := range list {
+		out = append(out, s.(string))
+	}
+	return out
+}
+
+// responseSchema finds the schema documented for path+method answering status.
+func (c *schemaChecker) responseSchema(d *oaDoc, method, path string, status int) (map[string]any, bool) {
+	item, ok := d.Paths[path]
+	if !ok {
+		return nil, false
+	}
+	var op struct {
+		Responses map[string]map[string]any `json:"responses"`
+	}
+	if err := json.Unmarshal(item[strings.ToLower(method)], &op); err != nil {
+		return nil, false
+	}
+	resp, ok := op.Responses[strconv.Itoa(status)]
+	if !ok {
+		return nil, false
+	}
+	resp = c.resolve(resp)
+	content, _ := resp["content"].(map[string]any)
+	media, _ := content["application/json"].(map[string]any)
+	schema, _ := media["schema"].(map[string]any)
+	if schema == nil {
+		return map[string]any{}, true // documented, without a JSON body
+	}
+	return schema, true
+}
+
+// TestOpenAPIMatchesLiveAnswers drives every documented operation and checks each answer
+// against the schema documented for its status: an integrator can rely on the document.
+func TestOpenAPIMatchesLiveAnswers(t *testing.T) {
+	e := newTestEnv(t)
+	d, raw := loadOpenAPI(t)
+	c := &schemaChecker{raw: raw}
+	f := e.newFacilitator("oa@example.org", "Open API")
+	token, _ := e.newAPIToken(f, "openapi")
+	other := e.newFacilitator("other@example.org", "Other")
+	otherA := e.ownedAssessment(other, "Not yours")
+
+	covered := map[string]bool{}
+	call := func(method, docPath, realPath string, body any, bearer bool, want int) []byte {
+		t.Helper()
+		var code int
+		var b []byte
+		if bearer {
+			r := e.bearer(method, "/api/v1"+realPath, token, body)
+			code, b = r.Code, r.Body.Bytes()
+		} else {
+			var payload []byte
+			if body != nil {
+				payload = mustJSON(t, body)
+			}
+			r := e.api(method, "/api/v1"+realPath, "application/json", payload)
+			code, b = r.Code, r.Body.Bytes()
+		}
+		if code != want {
+			t.Fatalf("%s %s: status %d, want %d: %s", method, realPath, code, want, b)
+		}
+		schema, ok := c.responseSchema(d, method, docPath, code)
+		if !ok {
+			t.Errorf("%s %s answered %d, which is not documented", method, docPath, code)
+			return b
+		}
+		covered[strings.ToLower(method)+" "+docPath] = true
+		// The document itself is described loosely (an OpenAPI object); its shape is
+		// checked by the linter in CI, not here.
+		if len(b) > 0 && json.Valid(b) && docPath != "/openapi.json" {
+			var v any
+			if err := json.Unmarshal(b, &v); err != nil {
+				t.Fatal(err)
+			}
+			before := len(c.errs)
+			c.check(method+" "+docPath+" "+strconv.Itoa(code), schema, v)
+			for _, msg := range c.errs[before:] {
+				t.Error(msg)
+			}
+		}
+		return b
+	}
+
+	call("GET", "/openapi.json", "/openapi.json", nil, false, 200)
+	call("GET", "/instrument", "/instrument?lang=fr", nil, false, 200)
+	call("GET", "/instrument", "/instrument?lang=xx", nil, false, 422)
+
+	created := call("POST", "/assessments", "/assessments", map[string]any{"title": "Round", "team": "Ward 4B", "threshold": 1, "language": "en", "confirm_low_threshold": true}, true, 201)
+	var a struct {
+		ID   int64
+		Code string
+	}
+	decodeJSON(t, created, &a)
+	call("POST", "/assessments", "/assessments", map[string]any{"title": "", "team": "T", "threshold": 3, "language": "en"}, true, 422)
+	call("GET", "/assessments", "/assessments", nil, true, 200)
+	id := strconv.FormatInt(a.ID, 10)
+	call("GET", "/assessments/{id}", "/assessments/"+id, nil, true, 200)
+	call("GET", "/assessments/{id}", "/assessments/"+strconv.FormatInt(otherA.ID, 10), nil, true, 404)
+	call("GET", "/assessments", "/assessments", nil, false, 401)
+
+	resp := call("POST", "/responses", "/responses", e.completeBody(a.Code, "staff"), false, 201)
+	var r struct {
+		ResumeToken string `json:"resume_token"`
+	}
+	decodeJSON(t, resp, &r)
+	call("POST", "/responses", "/responses", map[string]any{"code": a.Code, "pillar": "nope"}, false, 422)
+	call("POST", "/responses", "/responses", e.completeBody("0000000000000000", "staff"), false, 404)
+	call("GET", "/responses/{token}", "/responses/"+r.ResumeToken, nil, false, 200)
+	upd := e.completeBody(a.Code, "staff")
+	delete(upd, "code")
+	call("PUT", "/responses/{token}", "/responses/"+r.ResumeToken, upd, false, 200)
+
+	call("GET", "/assessments/{id}/report", "/assessments/"+id+"/report", nil, true, 200)
+	call("POST", "/assessments/{id}/close", "/assessments/"+id+"/close", nil, true, 200)
+	call("PUT", "/responses/{token}", "/responses/"+r.ResumeToken, upd, false, 409)
+	call("POST", "/assessments/{id}/reopen", "/assessments/"+id+"/reopen", nil, true, 200)
+
+	x := e.bearer("GET", "/api/v1/assessments/"+id+"/report.xlsx", token, nil)
+	if x.Code != 200 || !strings.Contains(x.Header().Get("Content-Type"), "spreadsheetml") {
+		t.Fatalf("report.xlsx: %d %q", x.Code, x.Header().Get("Content-Type"))
+	}
+	if _, ok := c.responseSchema(d, "GET", "/assessments/{id}/report.xlsx", 200); ok {
+		covered["get /assessments/{id}/report.xlsx"] = true
+	}
+	call("DELETE", "/assessments/{id}", "/assessments/"+id, nil, true, 204)
+
+	// Every documented operation was exercised at least once here.
+	var missing []string
+	for path, item := range d.Paths {
+		for method := range item {
+			if oaMethods[method] && !covered[method+" "+path] {
+				missing = append(missing, method+" "+path)
+			}
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("operations not exercised by this test (add a call): %v", missing)
+	}
+}
+
+// TestOpenAPIExamplesMatchSchemas checks every example in the document against the
+// schema next to it, so the examples an integrator copies are right.
+func TestOpenAPIExamplesMatchSchemas(t *testing.T) {
+	_, raw := loadOpenAPI(t)
+	c := &schemaChecker{raw: raw}
+	n := 0
+	var walk func(path string, node any)
+	walk = func(path string, node any) {
+		switch x := node.(type) {
+		case map[string]any:
+			if schema, ok := x["schema"].(map[string]any); ok {
+				if ex, ok := x["example"]; ok {
+					c.check(path+".example", schema, ex)
+					n++
+				}
+				if exs, ok := x["examples"].(map[string]any); ok {
+					for name, ex := range exs {
+						if m, ok := ex.(map[string]any); ok {
+							c.check(path+".examples."+name, schema, m["value"])
+							n++
+						}
+					}
+				}
+			}
+			for k, v := range x {
+				walk(path+"/"+k, v)
+			}
+		case []any:
+			for i, v := range x {
+				walk(path+"["+strconv.Itoa(i)+"]", v)
+			}
+		}
+	}
+	walk("#", raw["paths"])
+	walk("#/components", raw["components"])
+	if n < 10 {
+		t.Fatalf("only %d examples checked; the walk is broken", n)
+	}
+	for _, msg := range c.errs {
+		t.Error(msg)
+	}
+}
+
+// TestSchemaCheckerCatchesDrift proves the checker can fail: an undocumented property,
+// a wrong type and a missing required property are each reported.
+func TestSchemaCheckerCatchesDrift(t *testing.T) {
+	_, raw := loadOpenAPI(t)
+	for name, v := range map[string]any{
+		"extra property": map[string]any{"error": map[string]any{"code": "x", "message": "m", "surprise": 1}},
+		"wrong type":     map[string]any{"error": map[string]any{"code": 5, "message": "m"}},
+		"missing":        map[string]any{"error": map[string]any{"code": "x"}},
+	} {
+		c := &schemaChecker{raw: raw}
+		c.check("test", map[string]any{"$ref": "#/components/schemas/Error"}, v)
+		if len(c.errs) == 0 {
+			t.Errorf("%s: no error reported", name)
+		}
+	}
+}
