@@ -20,6 +20,12 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrClosed: the assessment no longer takes responses or changes to them.
 	ErrClosed = errors.New("assessment is closed")
+	// ErrStillOpen: the round must be closed first (to reassess it).
+	ErrStillOpen = errors.New("assessment is still open")
+	// ErrAlreadyReassessed: the round already has a next round.
+	ErrAlreadyReassessed = errors.New("assessment already has a next round")
+	// ErrNoActions: a round is marked discussed only once it has an action.
+	ErrNoActions = errors.New("no action recorded")
 )
 
 // Status of an assessment.
@@ -58,6 +64,20 @@ type Assessment struct {
 	FacilitatorID *int64
 	CreatedAt     time.Time
 	ClosedAt      *time.Time
+	// DiscussedAt is when the facilitator marked the team discussion held, with at
+	// least one action recorded; nil until then.
+	DiscussedAt *time.Time
+}
+
+// NextRound returns the team's next round of a, open, with a new join code, the same
+// settings and owner, and the given (current) instrument version.
+func NextRound(a *Assessment, instrumentVersion string) *Assessment {
+	prev := a.ID
+	return &Assessment{
+		Title: a.Title, Team: a.Team, Language: a.Language, Threshold: a.Threshold,
+		Status: Open, Code: NewJoinCode(), InstrumentVersion: instrumentVersion,
+		Round: a.Round + 1, PreviousID: &prev, FacilitatorID: a.FacilitatorID,
+	}
 }
 
 // IsOpen reports whether the assessment takes responses.

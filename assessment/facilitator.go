@@ -55,6 +55,11 @@ const (
 	AuditTokenCreated   = "token_create"
 	AuditTokenRevoked   = "token_revoke"
 	AuditAccountCreated = "account_create"
+	AuditReassess       = "assessment_reassess"
+	AuditDiscussed      = "assessment_discussed"
+	AuditActionCreated  = "action_create"
+	AuditActionUpdated  = "action_update"
+	AuditActionDeleted  = "action_delete"
 )
 
 // Password length bounds, in characters. Long passphrases are welcome; the upper bound

@@ -24,6 +24,7 @@ type assessmentRow struct {
 	FacilitatorID     *int64
 	CreatedAt         time.Time
 	ClosedAt          *time.Time
+	DiscussedAt       *time.Time
 }
 
 func (assessmentRow) TableName() string { return "assessments" }
@@ -43,6 +44,7 @@ func (r *assessmentRow) toDomain() *assessment.Assessment {
 		FacilitatorID:     r.FacilitatorID,
 		CreatedAt:         r.CreatedAt,
 		ClosedAt:          r.ClosedAt,
+		DiscussedAt:       r.DiscussedAt,
 	}
 }
 

@@ -23,6 +23,7 @@ func migrations() []migration {
 	return []migration{
 		migrateInitialSchema,
 		migrateFacilitators,
+		migrateActions,
 	}
 }
 
@@ -136,6 +137,33 @@ func migrateFacilitators(tx *gorm.DB, d Dialect) error {
 		)`,
 		`ALTER TABLE assessments ADD COLUMN facilitator_id BIGINT REFERENCES facilitators(id) ON DELETE CASCADE`,
 		`CREATE INDEX assessments_facilitator ON assessments (facilitator_id)`,
+	)
+}
+
+// migrateActions adds the action plan agreed in the team discussion, when a round was
+// marked discussed, and makes a round's next round unique (reassessing twice at once
+// cannot open two next rounds).
+func migrateActions(tx *gorm.DB, d Dialect) error {
+	return execAll(tx, d,
+		`CREATE TABLE actions (
+			id {id},
+			assessment_id BIGINT NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+			origin_assessment_id BIGINT REFERENCES assessments(id) ON DELETE SET NULL,
+			carried_from_id BIGINT REFERENCES actions(id) ON DELETE SET NULL,
+			text TEXT NOT NULL,
+			pillar TEXT NOT NULL DEFAULT '',
+			theme TEXT NOT NULL DEFAULT '',
+			lead TEXT NOT NULL,
+			support TEXT NOT NULL DEFAULT '',
+			due TEXT NOT NULL DEFAULT '',
+			status TEXT NOT NULL,
+			created_at {time} NOT NULL,
+			updated_at {time} NOT NULL
+		)`,
+		`CREATE INDEX actions_assessment ON actions (assessment_id, id)`,
+		`CREATE INDEX actions_carried_from ON actions (carried_from_id)`,
+		`ALTER TABLE assessments ADD COLUMN discussed_at {time}`,
+		`CREATE UNIQUE INDEX assessments_previous ON assessments (previous_id)`,
 	)
 }
 

@@ -1,0 +1,271 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/ecat-project/ecat/assessment"
+)
+
+type actionRow struct {
+	ID                 int64 `gorm:"primaryKey"`
+	AssessmentID       int64
+	OriginAssessmentID *int64
+	CarriedFromID      *int64
+	Text               string
+	Pillar             string
+	Theme              string
+	Lead               string
+	Support            string
+	Due                string
+	Status             string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+func (actionRow) TableName() string { return "actions" }
+
+func (r *actionRow) toDomain() assessment.Action {
+	a := assessment.Action{
+		ID: r.ID, AssessmentID: r.AssessmentID, CarriedFromID: r.CarriedFromID,
+		Text: r.Text, Pillar: r.Pillar, Theme: r.Theme, Lead: r.Lead, Support: r.Support,
+		Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if r.OriginAssessmentID != nil {
+		a.OriginAssessmentID = *r.OriginAssessmentID
+	}
+	if r.Due != "" {
+		if d, err := time.Parse(assessment.ActionDateLayout, r.Due); err == nil {
+			a.Due = &d
+		}
+	}
+	return a
+}
+
+func actionToRow(a *assessment.Action) actionRow {
+	row := actionRow{
+		ID: a.ID, AssessmentID: a.AssessmentID, CarriedFromID: a.CarriedFromID,
+		Text: a.Text, Pillar: a.Pillar, Theme: a.Theme, Lead: a.Lead, Support: a.Support,
+		Due: a.DueString(), Status: a.Status, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+	}
+	if a.OriginAssessmentID != 0 {
+		origin := a.OriginAssessmentID
+		row.OriginAssessmentID = &origin
+	}
+	return row
+}
+
+// CreateAction stores a new action of a round and sets its ID and times. A new action's
+// origin is the round it is created in.
+func (s *Store) CreateAction(ctx context.Context, a *assessment.Action) error {
+	if a.OriginAssessmentID == 0 {
+		a.OriginAssessmentID = a.AssessmentID
+	}
+	row := actionToRow(a)
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		return err
+	}
+	a.ID, a.CreatedAt, a.UpdatedAt = row.ID, row.CreatedAt, row.UpdatedAt
+	return nil
+}
+
+// Action returns the action with id, or assessment.ErrNotFound.
+func (s *Store) Action(ctx context.Context, id int64) (*assessment.Action, error) {
+	var row actionRow
+	if err := s.db.WithContext(ctx).Take(&row, "id = ?", id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	a := row.toDomain()
+	return &a, nil
+}
+
+// Actions lists a round's actions in the order they were recorded.
+func (s *Store) Actions(ctx context.Context, assessmentID int64) ([]assessment.Action, error) {
+	var rows []actionRow
+	if err := s.db.WithContext(ctx).Where("assessment_id = ?", assessmentID).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]assessment.Action, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}
+
+// UpdateAction writes an action's fields (not its round or origin) and sets UpdatedAt.
+func (s *Store) UpdateAction(ctx context.Context, a *assessment.Action) error {
+	now := s.db.NowFunc()
+	res := s.db.WithContext(ctx).Model(&actionRow{}).Where("id = ?", a.ID).Updates(map[string]any{
+		"text": a.Text, "pillar": a.Pillar, "theme": a.Theme, "lead": a.Lead, "support": a.Support,
+		"due": a.DueString(), "status": a.Status, "updated_at": now,
+	})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return assessment.ErrNotFound
+	}
+	a.UpdatedAt = now
+	return nil
+}
+
+// DeleteAction removes an action. A copy carried into a later round stays, no longer
+// linked back.
+func (s *Store) DeleteAction(ctx context.Context, id int64) error {
+	res := s.db.WithContext(ctx).Delete(&actionRow{}, "id = ?", id)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return assessment.ErrNotFound
+	}
+	return nil
+}
+
+// ActionsAgreedIn lists the actions agreed in a round as they stand now: an action that
+// was carried into the next round shows the status (and due date) of that later copy,
+// since that is where the team kept it up to date.
+func (s *Store) ActionsAgreedIn(ctx context.Context, assessmentID int64) ([]assessment.Action, error) {
+	list, err := s.Actions(ctx, assessmentID)
+	if err != nil || len(list) == 0 {
+		return list, err
+	}
+	ids := make([]int64, len(list))
+	for i := range list {
+		ids[i] = list[i].ID
+	}
+	var copies []actionRow
+	if err := s.db.WithContext(ctx).Where("carried_from_id IN ?", ids).Order("id").Find(&copies).Error; err != nil {
+		return nil, err
+	}
+	latest := map[int64]actionRow{}
+	for _, c := range copies {
+		latest[*c.CarriedFromID] = c
+	}
+	for i := range list {
+		if c, ok := latest[list[i].ID]; ok {
+			d := c.toDomain()
+			list[i].Status, list[i].Due, list[i].UpdatedAt = d.Status, d.Due, d.UpdatedAt
+		}
+	}
+	return list, nil
+}
+
+// Reassess opens the team's next round after prev, which must be closed and not yet
+// reassessed: next (from assessment.NextRound) is stored and the open actions of prev
+// are carried into it, linked to the action and the round they came from. It all
+// happens in one transaction; a concurrent second reassessment of the same round fails
+// with assessment.ErrAlreadyReassessed (a unique index on previous_id backs this).
+func (s *Store) Reassess(ctx context.Context, prevID int64, next *assessment.Assessment) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var prev assessmentRow
+		if err := tx.Take(&prev, "id = ?", prevID).Error; err != nil {
+			return notFound(err)
+		}
+		if prev.Status != string(assessment.Closed) {
+			return assessment.ErrStillOpen
+		}
+		var n int64
+		if err := tx.Model(&assessmentRow{}).Where("previous_id = ?", prevID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return assessment.ErrAlreadyReassessed
+		}
+		row := assessmentRow{
+			Title: next.Title, Team: next.Team, Language: next.Language, Threshold: next.Threshold,
+			Status: string(next.Status), Code: next.Code, InstrumentVersion: next.InstrumentVersion,
+			Round: next.Round, PreviousID: &prevID, FacilitatorID: next.FacilitatorID,
+		}
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		next.ID, next.CreatedAt = row.ID, row.CreatedAt
+		var open []actionRow
+		if err := tx.Where("assessment_id = ? AND status IN ?", prevID,
+			[]string{assessment.ActionPlanned, assessment.ActionInProgress}).Order("id").Find(&open).Error; err != nil {
+			return err
+		}
+		for _, a := range open {
+			from := a.ID
+			carried := a
+			carried.ID = 0
+			carried.AssessmentID = row.ID
+			carried.CarriedFromID = &from
+			if carried.OriginAssessmentID == nil {
+				origin := prevID
+				carried.OriginAssessmentID = &origin
+			}
+			carried.CreatedAt, carried.UpdatedAt = time.Time{}, time.Time{}
+			if err := tx.Create(&carried).Error; err != nil {
+				return fmt.Errorf("carry action %d: %w", from, err)
+			}
+		}
+		return nil
+	})
+	if err != nil && isUniqueViolation(err) {
+		// Another reassessment of the same round committed first (the join code, the
+		// only other unique column, has 80 random bits).
+		return assessment.ErrAlreadyReassessed
+	}
+	return err
+}
+
+// NextRoundOf returns the round opened after id, or assessment.ErrNotFound.
+func (s *Store) NextRoundOf(ctx context.Context, id int64) (*assessment.Assessment, error) {
+	var row assessmentRow
+	if err := s.db.WithContext(ctx).Take(&row, "previous_id = ?", id).Error; err != nil {
+		return nil, notFound(err)
+	}
+	return row.toDomain(), nil
+}
+
+// maxRounds bounds the walk along a team's rounds.
+const maxRounds = 200
+
+// Rounds lists the rounds of a's team up to and including a, oldest first, following
+// the links back from each round to the one before.
+func (s *Store) Rounds(ctx context.Context, a *assessment.Assessment) ([]assessment.Assessment, error) {
+	out := []assessment.Assessment{*a}
+	for cur := a; cur.PreviousID != nil && len(out) < maxRounds; {
+		prev, err := s.Assessment(ctx, *cur.PreviousID)
+		if errors.Is(err, assessment.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *prev)
+		cur = prev
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+// MarkDiscussed records that the round's team discussion was held. It needs at least
+// one action recorded for the round (assessment.ErrNoActions otherwise). Marking again
+// keeps the first time.
+func (s *Store) MarkDiscussed(ctx context.Context, id int64) (*assessment.Assessment, error) {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&actionRow{}).Where("assessment_id = ?", id).Count(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			return assessment.ErrNoActions
+		}
+		res := tx.Model(&assessmentRow{}).Where("id = ? AND discussed_at IS NULL", id).
+			Update("discussed_at", s.db.NowFunc())
+		return res.Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Assessment(ctx, id)
+}
