@@ -58,6 +58,22 @@ func samples() map[string]any {
 		withQR[k] = v
 	}
 	withQR["QR"], withQR["Open"], withQR["Notice"], withQR["Completion"] = template.HTML("<svg></svg>"), true, "closed", "/assessments/1/completion"
+	actionForm := map[string]any{"Action": "/assessments/1/actions", "SubmitKey": "actions.submit_add",
+		"Values": map[string]string{"text": "Invite partners", "lead": "", "due": "2027-13-01"},
+		"Fields": map[string]string{"lead": "required", "due": "bad date"},
+		"Errors": []map[string]any{{"Target": "action-lead", "Message": "required"}},
+		"Selects": []map[string]any{{"Name": "pillar", "Options": []map[string]any{{"Value": "", "Label": "All"}, {"Value": "staff", "Label": "Staff", "Selected": true}}},
+			{"Name": "status", "Options": []map[string]any{{"Value": "planned", "Label": "Planned"}}}},
+	}
+	withPlan := map[string]any{}
+	for k, v := range withQR {
+		withPlan[k] = v
+	}
+	withPlan["Open"], withPlan["NewAction"], withPlan["NeedAction"], withPlan["Discussed"] = false, actionForm, true, "2027-01-01"
+	withPlan["Previous"] = map[string]any{"ID": 1, "Round": 1}
+	withPlan["Actions"] = []map[string]any{{"ID": 1, "Text": "Invite partners", "Lead": "Manager", "Support": "Time", "Due": "2027-01-31",
+		"PillarTitle": "Staff", "ThemeTitle": "Influence", "Status": "planned", "StatusText": "Planned", "CarriedFromRound": 1,
+		"EditURL": "/assessments/2/actions/1/edit", "DeleteURL": "/assessments/2/actions/1/delete"}}
 	return map[string]any{
 		"home": map[string]any{"Code": "ABC", "Error": "bad code"},
 		"join": map[string]any{"Title": "T", "Team": "X", "Threshold": 3, "Action": "/j/C/form", "Lang": "en", "Error": "choose",
@@ -73,7 +89,8 @@ func samples() map[string]any {
 		"dashboard": map[string]any{"Assessments": []map[string]any{summary}},
 		"assessment_new": map[string]any{"Title": "T", "Team": "X", "Language": "fr", "Threshold": "2", "NeedConfirm": true,
 			"Fields": map[string]string{"threshold": "confirm", "title": "required"}, "Errors": []map[string]any{{"Target": "title", "Message": "required"}}},
-		"assessment":        withQR,
+		"assessment":        withPlan,
+		"action_edit":       map[string]any{"A": map[string]any{"ID": 1, "Team": "4B", "Round": 2}, "Form": actionForm},
 		"invitation":        withQR,
 		"assessment_delete": summary,
 		"tokens": map[string]any{"NewToken": "ecat_x", "Error": "too long",
@@ -97,7 +114,7 @@ func samples() map[string]any {
 
 // facilitatorPages are rendered signed in, with the facilitator menu.
 var facilitatorPages = map[string]bool{"dashboard": true, "assessment_new": true, "assessment": true, "invitation": true,
-	"assessment_delete": true, "tokens": true, "activity": true, "report": true}
+	"assessment_delete": true, "tokens": true, "activity": true, "report": true, "action_edit": true}
 
 func TestRenderEveryPage(t *testing.T) {
 	e := newEngine(t)

@@ -26,6 +26,7 @@ type assessmentJSON struct {
 	InstrumentVersion string                `json:"instrument_version"`
 	CreatedAt         time.Time             `json:"created_at"`
 	ClosedAt          *time.Time            `json:"closed_at"`
+	DiscussedAt       *time.Time            `json:"discussed_at"`
 	Responses         map[string]countsJSON `json:"responses"`
 }
 
@@ -38,6 +39,7 @@ func (s *Server) assessmentJSON(c echo.Context, a *assessment.Assessment) (asses
 		ID: a.ID, Title: a.Title, Team: a.Team, Language: a.Language, Threshold: a.Threshold,
 		Status: string(a.Status), Code: a.Code, JoinURL: s.baseURL(c) + "/j/" + a.Code, Round: a.Round,
 		PreviousID: a.PreviousID, InstrumentVersion: a.InstrumentVersion, CreatedAt: a.CreatedAt, ClosedAt: a.ClosedAt,
+		DiscussedAt: a.DiscussedAt,
 		Responses: counts,
 	}, nil
 }

@@ -191,6 +191,10 @@ func (s *Server) fieldMessage(lang, field string, fe assessment.FieldError) stri
 		return s.tmpl.Message(lang, "field.email_invalid")
 	case field == "threshold" && fe.Code == assessment.CodeConfirm:
 		return s.tmpl.Message(lang, "field.threshold_confirm")
+	case field == "due" && fe.Code == assessment.CodeInvalid:
+		return s.tmpl.Message(lang, "field.due_invalid")
+	case (field == "theme" || strings.HasSuffix(field, ".theme")) && fe.Code == assessment.CodeUnknown:
+		return s.tmpl.Message(lang, "field.theme_unknown")
 	case field == "threshold":
 		return s.tmpl.Message(lang, "field.threshold_invalid")
 	case fe.Code == assessment.CodeTooLong || fe.Code == assessment.CodeTooShort:

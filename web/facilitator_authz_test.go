@@ -17,7 +17,7 @@ import (
 // another facilitator, and by the owner of the assessment (or token) in its path.
 
 // facilitatorRoutePrefixes select the routes that need a facilitator.
-var facilitatorRoutePrefixes = []string{"/dashboard", "/assessments", "/account", "/logout", "/api/v1/assessments"}
+var facilitatorRoutePrefixes = []string{"/dashboard", "/assessments", "/account", "/logout", "/api/v1/assessments", "/api/v1/actions"}
 
 func isFacilitatorRoute(path string) bool {
 	for _, p := range facilitatorRoutePrefixes {
@@ -78,6 +78,24 @@ func authzTable() map[string]authzCase {
 			t.Errorf("not a workbook: %q, %d bytes", ct, rec.Body.Len())
 		}
 	}
+	actionForm := url.Values{"text": {"Agreed in the matrix"}, "lead": {"Olive"}, "support": {""}, "pillar": {"staff"},
+		"theme": {""}, "due": {"2027-01-31"}, "status": {"in_progress"}}
+	actionBody := map[string]any{"text": "Agreed in the API", "lead": "Olive", "due": "2027-01-31"}
+	actionCount := func(n int) func(*testing.T, *testEnv, *httptest.ResponseRecorder, *assessment.Assessment, string) {
+		return func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+			t.Helper()
+			if got := len(e.storedActions(a.ID)); got != n {
+				t.Errorf("after the owner's request the round has %d actions, want %d", got, n)
+			}
+		}
+	}
+	reassessed := func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+		t.Helper()
+		next, err := e.store.NextRoundOf(t.Context(), a.ID)
+		if err != nil || next.Round != a.Round+1 || len(e.storedActions(next.ID)) != 1 {
+			t.Errorf("after the owner's reassess: next round %+v, %v", next, err)
+		}
+	}
 	return map[string]authzCase{
 		"POST /logout": {other: 303, owner: 303, ownerDid: func(t *testing.T, e *testEnv, rec *httptest.ResponseRecorder, _ *assessment.Assessment, _ string) {
 			if loc := rec.Header().Get("Location"); loc != "/login" {
@@ -127,6 +145,32 @@ func authzTable() map[string]authzCase {
 				t.Errorf("report answered assessment %d threshold %d", got.Assessment.ID, got.Threshold)
 			}
 		}},
+		"POST /assessments/:id/actions":             {form: actionForm, owner: 303, ownerDid: actionCount(2)},
+		"GET /assessments/:id/actions/:action/edit": {owner: 200},
+		"POST /assessments/:id/actions/:action": {form: actionForm, owner: 303, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+			t.Helper()
+			if list := e.storedActions(a.ID); len(list) != 1 || list[0].Text != "Agreed in the matrix" || list[0].Status != assessment.ActionInProgress {
+				t.Errorf("after the owner's edit: %+v", list)
+			}
+		}},
+		"POST /assessments/:id/actions/:action/delete": {owner: 303, ownerDid: actionCount(0)},
+		"POST /assessments/:id/discussed": {owner: 303, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+			t.Helper()
+			if got := e.storedAssessment(a.ID); got.DiscussedAt == nil {
+				t.Error("the owner's mark left the round not discussed")
+			}
+		}},
+		"POST /assessments/:id/reassess":        {closedFirst: true, owner: 303, ownerDid: reassessed},
+		"POST /api/v1/assessments/:id/reassess": {closedFirst: true, owner: 201, ownerDid: reassessed},
+		"GET /api/v1/assessments/:id/actions":   {owner: 200},
+		"POST /api/v1/assessments/:id/actions":  {body: actionBody, owner: 201, ownerDid: actionCount(2)},
+		"PATCH /api/v1/actions/:id": {body: map[string]any{"status": "done"}, owner: 200, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+			t.Helper()
+			if list := e.storedActions(a.ID); len(list) != 1 || list[0].Status != assessment.ActionDone {
+				t.Errorf("after the owner's PATCH: %+v", list)
+			}
+		}},
+		"DELETE /api/v1/actions/:id":              {owner: 204, ownerDid: actionCount(0)},
 		"POST /api/v1/assessments/:id/close":      {owner: 200, ownerDid: statusIs(assessment.Closed)},
 		"POST /api/v1/assessments/:id/reopen":     {closedFirst: true, owner: 200, ownerDid: statusIs(assessment.Open)},
 		"DELETE /api/v1/assessments/:id":          {owner: 204, ownerDid: deleted},
@@ -188,11 +232,16 @@ func TestFacilitatorAuthorizationMatrix(t *testing.T) {
 			}
 			before := *e.storedAssessment(a.ID)
 			ownerToken, ownerTokenID := e.newAPIToken(owner, "owner's script")
+			act := e.newAction(a, "Agreed before the request")
 			path := pattern
 			hasID := strings.Contains(pattern, ":id")
-			if strings.HasPrefix(pattern, "/account/tokens/") {
+			switch {
+			case strings.HasPrefix(pattern, "/account/tokens/"):
 				path = strings.Replace(path, ":id", strconv.FormatInt(ownerTokenID, 10), 1)
-			} else {
+			case strings.HasPrefix(pattern, "/api/v1/actions/"):
+				path = strings.Replace(path, ":id", strconv.FormatInt(act.ID, 10), 1)
+			default:
+				path = strings.Replace(path, ":action", strconv.FormatInt(act.ID, 10), 1)
 				path = strings.Replace(path, ":id", strconv.FormatInt(a.ID, 10), 1)
 			}
 
@@ -221,6 +270,12 @@ func TestFacilitatorAuthorizationMatrix(t *testing.T) {
 				if got.Status != before.Status || got.Title != before.Title || got.Team != before.Team ||
 					got.Threshold != before.Threshold || got.FacilitatorID == nil || *got.FacilitatorID != owner.ID {
 					t.Errorf("%s: the owner's assessment changed from %+v to %+v", who, before, *got)
+				}
+				if list := e.storedActions(a.ID); len(list) != 1 || list[0].Text != act.Text || list[0].Status != act.Status || list[0].Lead != act.Lead {
+					t.Errorf("%s: the owner's action plan changed to %+v", who, list)
+				}
+				if _, err := e.store.NextRoundOf(t.Context(), a.ID); err == nil {
+					t.Errorf("%s: a next round was opened", who)
 				}
 				if f, err := e.store.FacilitatorByAPIToken(t.Context(), assessment.HashToken(ownerToken)); err != nil || f.ID != owner.ID {
 					t.Errorf("%s: the owner's token no longer works: %v", who, err)

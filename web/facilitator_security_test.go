@@ -35,15 +35,20 @@ func TestFacilitatorCSRF(t *testing.T) {
 	}
 	// Fields that would make each form succeed with a valid token.
 	fields := map[string]url.Values{
-		"/login":                     {"email": {owner.Email}, "password": {testPassword}},
-		"/setup/:token":              {"email": {"new@example.org"}, "name": {"New"}, "password": {testPassword}, "password_confirm": {testPassword}},
-		"/logout":                    {},
-		"/assessments":               {"title": {"Forged round"}, "team": {"Ward 1"}, "threshold": {"3"}, "language": {"en"}},
-		"/assessments/:id/close":     {},
-		"/assessments/:id/reopen":    {},
-		"/assessments/:id/delete":    {"confirm": {"yes"}},
-		"/account/tokens":            {"label": {"forged"}},
-		"/account/tokens/:id/revoke": {},
+		"/login":                                  {"email": {owner.Email}, "password": {testPassword}},
+		"/setup/:token":                           {"email": {"new@example.org"}, "name": {"New"}, "password": {testPassword}, "password_confirm": {testPassword}},
+		"/logout":                                 {},
+		"/assessments":                            {"title": {"Forged round"}, "team": {"Ward 1"}, "threshold": {"3"}, "language": {"en"}},
+		"/assessments/:id/close":                  {},
+		"/assessments/:id/reopen":                 {},
+		"/assessments/:id/delete":                 {"confirm": {"yes"}},
+		"/account/tokens":                         {"label": {"forged"}},
+		"/account/tokens/:id/revoke":              {},
+		"/assessments/:id/actions":                {"text": {"Forged action"}, "lead": {"Mallory"}},
+		"/assessments/:id/actions/:action":        {"text": {"Forged edit"}, "lead": {"Mallory"}, "status": {"dropped"}},
+		"/assessments/:id/actions/:action/delete": {},
+		"/assessments/:id/discussed":              {},
+		"/assessments/:id/reassess":               {},
 	}
 	var paths []string
 	for _, r := range e.srv.Routes() {
@@ -62,14 +67,20 @@ func TestFacilitatorCSRF(t *testing.T) {
 		t.Errorf("forms in the router: %v; in this test: %v", paths, sortedKeys(fields))
 	}
 
+	act := e.newAction(a, "Agreed at the meeting")
+	closed := e.ownedAssessment(owner, "Olive closed round")
+	e.closeAssessment(closed)
 	b := e.signedIn(owner)
 	stranger := e.newBrowser() // has a CSRF cookie of its own, not b's
 	strangerToken := stranger.ensureCSRF()
 	before := e.allTablesChecksum()
 	for _, pattern := range paths {
-		path := strings.NewReplacer(":token", setup, ":id", strconv.FormatInt(a.ID, 10)).Replace(pattern)
-		if strings.HasPrefix(pattern, "/account/tokens/") {
+		path := strings.NewReplacer(":token", setup, ":id", strconv.FormatInt(a.ID, 10), ":action", strconv.FormatInt(act.ID, 10)).Replace(pattern)
+		switch {
+		case strings.HasPrefix(pattern, "/account/tokens/"):
 			path = strings.Replace(pattern, ":id", strconv.FormatInt(tokenID, 10), 1)
+		case strings.HasSuffix(pattern, "/reassess"):
+			path = strings.Replace(pattern, ":id", strconv.FormatInt(closed.ID, 10), 1) // only a closed round can be reassessed
 		}
 		for _, variant := range []struct {
 			name  string
@@ -888,6 +899,7 @@ type apiAssessment struct {
 	InstrumentVersion string                `json:"instrument_version"`
 	CreatedAt         time.Time             `json:"created_at"`
 	ClosedAt          *time.Time            `json:"closed_at"`
+	DiscussedAt       *time.Time            `json:"discussed_at"`
 	Responses         map[string]countsJSON `json:"responses"`
 }
 

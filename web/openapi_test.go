@@ -360,9 +360,24 @@ func TestOpenAPIMatchesLiveAnswers(t *testing.T) {
 	call("PUT", "/responses/{token}", "/responses/"+r.ResumeToken, upd, false, 200)
 
 	call("GET", "/assessments/{id}/report", "/assessments/"+id+"/report", nil, true, 200)
+	act := call("POST", "/assessments/{id}/actions", "/assessments/"+id+"/actions",
+		map[string]any{"text": "Invite a partner", "lead": "Manager", "pillar": "staff", "due": "2027-01-31"}, true, 201)
+	var ar struct{ ID int64 }
+	decodeJSON(t, act, &ar)
+	actionPath := "/actions/" + strconv.FormatInt(ar.ID, 10)
+	call("POST", "/assessments/{id}/actions", "/assessments/"+id+"/actions", map[string]any{"text": "", "lead": "x", "due": "soon"}, true, 422)
+	call("GET", "/assessments/{id}/actions", "/assessments/"+id+"/actions", nil, true, 200)
+	call("PATCH", "/actions/{id}", actionPath, map[string]any{"status": "in_progress", "theme": nil}, true, 200)
+	call("PATCH", "/actions/{id}", actionPath, map[string]any{"status": "finished"}, true, 422)
+	call("PATCH", "/actions/{id}", "/actions/999999", map[string]any{"status": "done"}, true, 404)
+
+	call("POST", "/assessments/{id}/reassess", "/assessments/"+id+"/reassess", nil, true, 409)
 	call("POST", "/assessments/{id}/close", "/assessments/"+id+"/close", nil, true, 200)
 	call("PUT", "/responses/{token}", "/responses/"+r.ResumeToken, upd, false, 409)
+	call("POST", "/assessments/{id}/reassess", "/assessments/"+id+"/reassess", nil, true, 201)
+	call("POST", "/assessments/{id}/reassess", "/assessments/"+id+"/reassess", nil, true, 409)
 	call("POST", "/assessments/{id}/reopen", "/assessments/"+id+"/reopen", nil, true, 200)
+	call("DELETE", "/actions/{id}", actionPath, nil, true, 204)
 
 	x := e.bearer("GET", "/api/v1/assessments/"+id+"/report.xlsx", token, nil)
 	if x.Code != 200 || !strings.Contains(x.Header().Get("Content-Type"), "spreadsheetml") {

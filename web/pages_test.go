@@ -483,7 +483,7 @@ func TestPagesFormTampering(t *testing.T) {
 		{"unknown prompt", func(v url.Values) { v.Set("refl.P-R1", "hi") }, 422, "field.unknown"},
 		{"answer given twice", func(v url.Values) { v["a.S-01"] = []string{"yes", "no"} }, 422, "field.duplicate"},
 		{"strength given twice", func(v url.Values) { v["strength_text"] = []string{"a", "b"} }, 422, "field.duplicate"},
-		{"unknown theme", func(v url.Values) { v.Set("opportunity_theme", "weather") }, 422, "field.unknown"},
+		{"unknown theme", func(v url.Values) { v.Set("opportunity_theme", "weather") }, 422, "field.theme_unknown"},
 		{"unsupported language", func(v url.Values) { v.Set("lang", "de") }, 422, "field.language"},
 		{"control character", func(v url.Values) { v.Set("refl.S-R1", "a\x00b") }, 422, "field.control"},
 		{"invalid UTF-8", func(v url.Values) { v.Set("strength_text", "caf\xe9") }, 422, "field.invalid_utf8"},

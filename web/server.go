@@ -145,6 +145,12 @@ func (s *Server) routes() {
 	e.POST("/assessments/:id/reopen", s.reopenAssessment, signedIn...)
 	e.GET("/assessments/:id/delete", s.confirmDeletePage, signedIn...)
 	e.POST("/assessments/:id/delete", s.deleteAssessment, signedIn...)
+	e.POST("/assessments/:id/actions", s.createActionForm, signedIn...)
+	e.GET("/assessments/:id/actions/:action/edit", s.editActionPage, signedIn...)
+	e.POST("/assessments/:id/actions/:action", s.updateActionForm, signedIn...)
+	e.POST("/assessments/:id/actions/:action/delete", s.deleteActionForm, signedIn...)
+	e.POST("/assessments/:id/discussed", s.markDiscussed, signedIn...)
+	e.POST("/assessments/:id/reassess", s.reassessForm, signedIn...)
 	e.GET("/account/tokens", s.tokensPage, signedIn...)
 	e.POST("/account/tokens", s.createToken, signedIn...)
 	e.POST("/account/tokens/:id/revoke", s.revokeToken, signedIn...)
@@ -164,6 +170,11 @@ func (s *Server) routes() {
 	api.POST("/assessments/:id/close", s.apiCloseAssessment, s.requireToken)
 	api.POST("/assessments/:id/reopen", s.apiReopenAssessment, s.requireToken)
 	api.DELETE("/assessments/:id", s.apiDeleteAssessment, s.requireToken)
+	api.GET("/assessments/:id/actions", s.apiListActions, s.requireToken)
+	api.POST("/assessments/:id/actions", s.apiCreateAction, s.requireToken)
+	api.PATCH("/actions/:id", s.apiUpdateAction, s.requireToken)
+	api.DELETE("/actions/:id", s.apiDeleteAction, s.requireToken)
+	api.POST("/assessments/:id/reassess", s.apiReassess, s.requireToken)
 }
 
 // ServeHTTP lets tests drive the server without a socket.

@@ -164,6 +164,7 @@ func (s *Server) createAssessment(c echo.Context) error {
 
 type assessmentView struct {
 	assessmentSummary
+	planView
 	QR         template.HTML
 	Open       bool
 	Notice     string
@@ -175,21 +176,7 @@ func (s *Server) assessmentPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lang := s.lang(c, "", "")
-	sum, err := s.summarize(c, lang, a)
-	if err != nil {
-		return err
-	}
-	qr, err := qrSVG(sum.JoinURL, s.tmpl.Message(lang, "assessment.qr_label"))
-	if err != nil {
-		return err
-	}
-	v := assessmentView{assessmentSummary: sum, QR: qr, Open: a.IsOpen(), Notice: c.QueryParam("done"),
-		Completion: "/assessments/" + strconv.FormatInt(a.ID, 10) + "/completion"}
-	p := s.facilitatorPageData(c, lang, "title.assessment", v)
-	p.Title = a.Title + " · " + p.Title
-	p.Script = true
-	return s.render(c, http.StatusOK, "assessment", p)
+	return s.renderAssessmentPage(c, a, http.StatusOK, nil)
 }
 
 func (s *Server) invitationPage(c echo.Context) error {

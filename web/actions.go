@@ -1,0 +1,426 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ecat-project/ecat/assessment"
+)
+
+// The action plan the team agrees in its discussion, and reassessment: the next round of
+// a closed one, with the open actions carried over. Ownership follows the round: an
+// action of someone else's assessment answers 404 like one that does not exist.
+
+var (
+	errStillOpen           = &httpError{Status: http.StatusConflict, Code: "assessment_open", Key: "still_open"}
+	errAlreadyReassessed   = &httpError{Status: http.StatusConflict, Code: "already_reassessed", Key: "already_reassessed"}
+	actionFields           = []string{"text", "pillar", "theme", "lead", "support", "due", "status"}
+	errActionBodyNotObject = malformed("the body must be a JSON object of strings")
+)
+
+// ownAction loads the action named by the :action parameter (pages) or :id (API) and
+// its assessment, if that assessment belongs to the signed-in facilitator. On a page
+// the action must also belong to the :id assessment in the path.
+func (s *Server) ownAction(c echo.Context, param string) (*assessment.Action, *assessment.Assessment, error) {
+	id, err := strconv.ParseInt(c.Param(param), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, nil, errNotFound
+	}
+	act, err := s.store.Action(c.Request().Context(), id)
+	if err != nil {
+		return nil, nil, err // ErrNotFound maps to 404
+	}
+	a, err := s.store.Assessment(c.Request().Context(), act.AssessmentID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if f := me(c); f == nil || a.FacilitatorID == nil || *a.FacilitatorID != f.ID {
+		return nil, nil, errNotFound
+	}
+	if param != "id" && c.Param("id") != strconv.FormatInt(a.ID, 10) {
+		return nil, nil, errNotFound
+	}
+	return act, a, nil
+}
+
+// actionJSON is an action in the API. Pillar, theme and due are null when not set.
+type actionJSON struct {
+	ID                 int64     `json:"id"`
+	AssessmentID       int64     `json:"assessment_id"`
+	OriginAssessmentID *int64    `json:"origin_assessment_id"`
+	CarriedFromID      *int64    `json:"carried_from_id"`
+	Text               string    `json:"text"`
+	Pillar             *string   `json:"pillar"`
+	Theme              *string   `json:"theme"`
+	Lead               string    `json:"lead"`
+	Support            string    `json:"support"`
+	Due                *string   `json:"due"`
+	Status             string    `json:"status"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func toActionJSON(a *assessment.Action) actionJSON {
+	out := actionJSON{
+		ID: a.ID, AssessmentID: a.AssessmentID, CarriedFromID: a.CarriedFromID, Text: a.Text,
+		Pillar: nonEmpty(a.Pillar), Theme: nonEmpty(a.Theme), Lead: a.Lead, Support: a.Support,
+		Due: nonEmpty(a.DueString()), Status: a.Status, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+	}
+	if a.OriginAssessmentID != 0 {
+		origin := a.OriginAssessmentID
+		out.OriginAssessmentID = &origin
+	}
+	return out
+}
+
+// decodeActionBody reads an action body: a JSON object whose members are among
+// actionFields, each a string or null (null clears an optional field). A member given
+// twice is a validation error rather than last-one-wins; an unknown member is 400.
+func decodeActionBody(body []byte) (assessment.ActionInput, error) {
+	var in assessment.ActionInput
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return in, errActionBodyNotObject
+	}
+	verr := &assessment.ValidationError{}
+	seen := map[string]bool{}
+	targets := map[string]**string{
+		"text": &in.Text, "pillar": &in.Pillar, "theme": &in.Theme, "lead": &in.Lead,
+		"support": &in.Support, "due": &in.Due, "status": &in.Status,
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return in, malformed(jsonProblem(err))
+		}
+		key, _ := tok.(string)
+		target, known := targets[key]
+		if !known {
+			return in, malformed("unknown field " + strconv.Quote(key))
+		}
+		var v *string
+		if err := dec.Decode(&v); err != nil {
+			return in, malformed(key + " must be a string or null")
+		}
+		if seen[key] {
+			verr.Add(key, assessment.CodeDuplicate)
+			continue
+		}
+		seen[key] = true
+		if v == nil {
+			empty := ""
+			v = &empty
+		}
+		*target = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return in, malformed(jsonProblem(err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return in, malformed("unexpected data after the JSON object")
+	}
+	return in, verr.OrNil()
+}
+
+// API
+
+func (s *Server) apiListActions(c echo.Context) error {
+	a, err := s.ownAssessment(c)
+	if err != nil {
+		return err
+	}
+	list, err := s.store.Actions(c.Request().Context(), a.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]actionJSON, len(list))
+	for i := range list {
+		out[i] = toActionJSON(&list[i])
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) apiCreateAction(c echo.Context) error {
+	a, err := s.ownAssessment(c)
+	if err != nil {
+		return err
+	}
+	body, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	in, err := decodeActionBody(body)
+	if err != nil {
+		return err
+	}
+	act, err := s.createAction(c, a, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toActionJSON(act))
+}
+
+func (s *Server) apiUpdateAction(c echo.Context) error {
+	act, a, err := s.ownAction(c, "id")
+	if err != nil {
+		return err
+	}
+	body, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	in, err := decodeActionBody(body)
+	if err != nil {
+		return err
+	}
+	if err := s.updateAction(c, a, act, in); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toActionJSON(act))
+}
+
+func (s *Server) apiDeleteAction(c echo.Context) error {
+	act, a, err := s.ownAction(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deleteAction(c, a, act); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) apiReassess(c echo.Context) error {
+	next, err := s.reassess(c)
+	if err != nil {
+		return err
+	}
+	out, err := s.assessmentJSON(c, next)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// Shared by the API and the pages.
+
+func (s *Server) createAction(c echo.Context, a *assessment.Assessment, in assessment.ActionInput) (*assessment.Action, error) {
+	inst, err := s.instrument(a)
+	if err != nil {
+		return nil, err
+	}
+	act := &assessment.Action{AssessmentID: a.ID}
+	if err := assessment.ApplyAction(act, in, inst); err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateAction(c.Request().Context(), act); err != nil {
+		return nil, err
+	}
+	s.audit(c, me(c).ID, assessment.AuditActionCreated, &a.ID, act.Text)
+	return act, nil
+}
+
+func (s *Server) updateAction(c echo.Context, a *assessment.Assessment, act *assessment.Action, in assessment.ActionInput) error {
+	inst, err := s.instrument(a)
+	if err != nil {
+		return err
+	}
+	if err := assessment.ApplyAction(act, in, inst); err != nil {
+		return err
+	}
+	if err := s.store.UpdateAction(c.Request().Context(), act); err != nil {
+		return err
+	}
+	s.audit(c, me(c).ID, assessment.AuditActionUpdated, &a.ID, act.Text+" ("+act.Status+")")
+	return nil
+}
+
+func (s *Server) deleteAction(c echo.Context, a *assessment.Assessment, act *assessment.Action) error {
+	if err := s.store.DeleteAction(c.Request().Context(), act.ID); err != nil {
+		return err
+	}
+	s.audit(c, me(c).ID, assessment.AuditActionDeleted, &a.ID, act.Text)
+	return nil
+}
+
+// reassess opens the next round of the :id assessment, which must be closed.
+func (s *Server) reassess(c echo.Context) (*assessment.Assessment, error) {
+	a, err := s.ownAssessment(c)
+	if err != nil {
+		return nil, err
+	}
+	if a.IsOpen() {
+		return nil, errStillOpen
+	}
+	next := assessment.NextRound(a, s.catalog.Current().Version)
+	switch err := s.store.Reassess(c.Request().Context(), a.ID, next); {
+	case errors.Is(err, assessment.ErrStillOpen):
+		return nil, errStillOpen
+	case errors.Is(err, assessment.ErrAlreadyReassessed):
+		return nil, errAlreadyReassessed
+	case err != nil:
+		return nil, err
+	}
+	s.audit(c, me(c).ID, assessment.AuditReassess, &next.ID, next.Title+" ("+strconv.Itoa(next.Round)+")")
+	return next, nil
+}
+
+// Pages
+
+// actionFromForm reads the action form. Every field is sent by the form, so a missing
+// one is empty; a field sent twice is an error.
+func actionFromForm(form url.Values) (assessment.ActionInput, *assessment.ValidationError) {
+	verr := &assessment.ValidationError{}
+	var in assessment.ActionInput
+	targets := []**string{&in.Text, &in.Pillar, &in.Theme, &in.Lead, &in.Support, &in.Due, &in.Status}
+	for i, name := range actionFields {
+		vs := form[name]
+		if len(vs) > 1 {
+			verr.Add(name, assessment.CodeDuplicate)
+		}
+		v := ""
+		if len(vs) > 0 {
+			v = vs[0]
+		}
+		*targets[i] = &v
+	}
+	return in, verr
+}
+
+func actionsAnchor(a *assessment.Assessment, notice string) string {
+	u := "/assessments/" + strconv.FormatInt(a.ID, 10)
+	if notice != "" {
+		u += "?done=" + notice
+	}
+	return u + "#actions"
+}
+
+func (s *Server) createActionForm(c echo.Context) error {
+	a, err := s.ownAssessment(c)
+	if err != nil {
+		return err
+	}
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	in, verr := actionFromForm(form)
+	if err := verr.OrNil(); err != nil {
+		return s.renderAssessmentPage(c, a, http.StatusUnprocessableEntity, func(v *assessmentView) { v.NewAction = s.actionFormView(c, a, form, verr, "") })
+	}
+	if _, err := s.createAction(c, a, in); err != nil {
+		if errors.As(err, &verr) {
+			return s.renderAssessmentPage(c, a, http.StatusUnprocessableEntity, func(v *assessmentView) { v.NewAction = s.actionFormView(c, a, form, verr, "") })
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, actionsAnchor(a, "action_added"))
+}
+
+func (s *Server) editActionPage(c echo.Context) error {
+	act, a, err := s.ownAction(c, "action")
+	if err != nil {
+		return err
+	}
+	form := url.Values{"text": {act.Text}, "pillar": {act.Pillar}, "theme": {act.Theme}, "lead": {act.Lead},
+		"support": {act.Support}, "due": {act.DueString()}, "status": {act.Status}}
+	return s.renderEditAction(c, http.StatusOK, a, s.actionFormView(c, a, form, nil, actionPath(a, act)))
+}
+
+func actionPath(a *assessment.Assessment, act *assessment.Action) string {
+	return "/assessments/" + strconv.FormatInt(a.ID, 10) + "/actions/" + strconv.FormatInt(act.ID, 10)
+}
+
+func (s *Server) renderEditAction(c echo.Context, status int, a *assessment.Assessment, v actionFormView) error {
+	lang := s.lang(c, "", "")
+	p := s.facilitatorPageData(c, lang, "title.action_edit", editActionView{A: a, Form: v})
+	p.Title = a.Title + " · " + p.Title
+	return s.render(c, status, "action_edit", p)
+}
+
+type editActionView struct {
+	A    *assessment.Assessment
+	Form actionFormView
+}
+
+func (s *Server) updateActionForm(c echo.Context) error {
+	act, a, err := s.ownAction(c, "action")
+	if err != nil {
+		return err
+	}
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	in, verr := actionFromForm(form)
+	if err := verr.OrNil(); err == nil {
+		err = s.updateAction(c, a, act, in)
+		if err == nil {
+			return c.Redirect(http.StatusSeeOther, actionsAnchor(a, "action_saved"))
+		}
+		if !errors.As(err, &verr) {
+			return err
+		}
+	}
+	return s.renderEditAction(c, http.StatusUnprocessableEntity, a, s.actionFormView(c, a, form, verr, actionPath(a, act)))
+}
+
+func (s *Server) deleteActionForm(c echo.Context) error {
+	act, a, err := s.ownAction(c, "action")
+	if err != nil {
+		return err
+	}
+	if _, err := parseForm(c); err != nil {
+		return err
+	}
+	if err := s.deleteAction(c, a, act); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, actionsAnchor(a, "action_deleted"))
+}
+
+func (s *Server) reassessForm(c echo.Context) error {
+	if _, err := parseForm(c); err != nil {
+		return err
+	}
+	next, err := s.reassess(c)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(next.ID, 10)+"?done=reassessed")
+}
+
+// markDiscussed records that the team discussion was held. It asks for at least one
+// action first: the page comes back with the message next to the action form.
+func (s *Server) markDiscussed(c echo.Context) error {
+	a, err := s.ownAssessment(c)
+	if err != nil {
+		return err
+	}
+	if _, err := parseForm(c); err != nil {
+		return err
+	}
+	if _, err := s.store.MarkDiscussed(c.Request().Context(), a.ID); err != nil {
+		if errors.Is(err, assessment.ErrNoActions) {
+			return s.renderAssessmentPage(c, a, http.StatusUnprocessableEntity, func(v *assessmentView) { v.NeedAction = true })
+		}
+		return err
+	}
+	s.audit(c, me(c).ID, assessment.AuditDiscussed, &a.ID, a.Title)
+	return c.Redirect(http.StatusSeeOther, actionsAnchor(a, "discussed"))
+}

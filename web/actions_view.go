@@ -1,0 +1,181 @@
+package web
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/pillars"
+)
+
+// option is one choice of a select.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// actionFormView is the action form: to add one on the assessment page, or to edit one.
+type actionFormView struct {
+	Action    string // where the form posts
+	Values    map[string]string
+	Fields    map[string]string // field → error message
+	Errors    []errorLink
+	Selects   []selectView // pillar, theme, status
+	SubmitKey string
+}
+
+// selectView is a select of the action form.
+type selectView struct {
+	Name    string
+	Options []option
+}
+
+// actionRowView is one action in the plan on the assessment page.
+type actionRowView struct {
+	ID                       int64
+	Text, Lead, Support, Due string
+	PillarTitle, ThemeTitle  string
+	Status, StatusText       string
+	CarriedFromRound         int // the round it was first agreed in, when carried over
+	EditURL, DeleteURL       string
+}
+
+func (s *Server) actionFormView(c echo.Context, a *assessment.Assessment, form url.Values, verr *assessment.ValidationError, action string) actionFormView {
+	lang := s.lang(c, "", "")
+	if action == "" {
+		action = "/assessments/" + strconv.FormatInt(a.ID, 10) + "/actions"
+	}
+	v := actionFormView{Action: action, Values: map[string]string{}, Fields: map[string]string{}, SubmitKey: "actions.submit_save"}
+	if strings.HasSuffix(action, "/actions") {
+		v.SubmitKey = "actions.submit_add"
+	}
+	for _, f := range actionFields {
+		v.Values[f] = printable(form.Get(f))
+	}
+	if verr != nil {
+		v.Fields = s.fieldMessages(lang, verr)
+		for _, f := range actionFields {
+			if msg, ok := v.Fields[f]; ok {
+				v.Errors = append(v.Errors, errorLink{Target: "action-" + f, Message: msg})
+			}
+		}
+	}
+	pillarSel := selectView{Name: "pillar", Options: []option{{Value: "", Label: s.tmpl.Message(lang, "actions.any_pillar")}}}
+	themeSel := selectView{Name: "theme", Options: []option{{Value: "", Label: s.tmpl.Message(lang, "actions.any_theme")}}}
+	if in, err := s.instrument(a); err == nil {
+		l := pillars.Lang(lang)
+		for _, p := range in.Pillars {
+			pillarSel.Options = append(pillarSel.Options, option{Value: p.Key, Label: p.Title.In(l), Selected: p.Key == v.Values["pillar"]})
+		}
+		for _, t := range in.Themes {
+			themeSel.Options = append(themeSel.Options, option{Value: t.Key, Label: t.Title.In(l), Selected: t.Key == v.Values["theme"]})
+		}
+	}
+	statusSel := selectView{Name: "status"}
+	for _, st := range assessment.ActionStatuses {
+		statusSel.Options = append(statusSel.Options, option{Value: st, Label: s.tmpl.Message(lang, "action_status."+st),
+			Selected: st == v.Values["status"] || (v.Values["status"] == "" && st == assessment.ActionPlanned)})
+	}
+	v.Selects = []selectView{pillarSel, themeSel, statusSel}
+	return v
+}
+
+// planView is the action plan and the rounds of the team on the assessment page.
+type planView struct {
+	Actions    []actionRowView
+	NewAction  actionFormView
+	NeedAction bool // "mark discussed" was pressed with no action recorded
+	Discussed  string
+	Previous   *assessment.Assessment
+	Next       *assessment.Assessment
+}
+
+func (s *Server) planFor(c echo.Context, lang string, a *assessment.Assessment) (planView, error) {
+	ctx := c.Request().Context()
+	v := planView{NewAction: s.actionFormView(c, a, url.Values{}, nil, "")}
+	list, err := s.store.Actions(ctx, a.ID)
+	if err != nil {
+		return v, err
+	}
+	in, err := s.instrument(a)
+	if err != nil {
+		return v, err
+	}
+	l := pillars.Lang(lang)
+	origins := map[int64]int{} // origin assessment id → its round number
+	for _, act := range list {
+		row := actionRowView{
+			ID: act.ID, Text: act.Text, Lead: act.Lead, Support: act.Support, Due: act.DueString(),
+			Status: act.Status, StatusText: s.tmpl.Message(lang, "action_status."+act.Status),
+			EditURL: actionPath(a, &act) + "/edit", DeleteURL: actionPath(a, &act) + "/delete",
+		}
+		if p := in.Pillar(act.Pillar); p != nil {
+			row.PillarTitle = p.Title.In(l)
+		}
+		if t := in.Theme(act.Theme); t != nil {
+			row.ThemeTitle = t.Title.In(l)
+		}
+		if act.CarriedFromID != nil && act.OriginAssessmentID != 0 && act.OriginAssessmentID != a.ID {
+			round, ok := origins[act.OriginAssessmentID]
+			if !ok {
+				if o, err := s.store.Assessment(ctx, act.OriginAssessmentID); err == nil {
+					round = o.Round
+				}
+				origins[act.OriginAssessmentID] = round
+			}
+			row.CarriedFromRound = round
+		}
+		v.Actions = append(v.Actions, row)
+	}
+	if a.DiscussedAt != nil {
+		v.Discussed = a.DiscussedAt.Format("2006-01-02")
+	}
+	if a.PreviousID != nil {
+		if p, err := s.store.Assessment(ctx, *a.PreviousID); err == nil {
+			v.Previous = p
+		}
+	}
+	if n, err := s.store.NextRoundOf(ctx, a.ID); err == nil {
+		v.Next = n
+	}
+	return v, nil
+}
+
+// renderAssessmentPage renders the assessment page; change adjusts the view (a form
+// coming back with errors).
+func (s *Server) renderAssessmentPage(c echo.Context, a *assessment.Assessment, status int, change func(v *assessmentView)) error {
+	lang := s.lang(c, "", "")
+	sum, err := s.summarize(c, lang, a)
+	if err != nil {
+		return err
+	}
+	qr, err := qrSVG(sum.JoinURL, s.tmpl.Message(lang, "assessment.qr_label"))
+	if err != nil {
+		return err
+	}
+	plan, err := s.planFor(c, lang, a)
+	if err != nil {
+		return err
+	}
+	v := assessmentView{assessmentSummary: sum, planView: plan, QR: qr, Open: a.IsOpen(), Notice: c.QueryParam("done"),
+		Completion: "/assessments/" + strconv.FormatInt(a.ID, 10) + "/completion"}
+	if change != nil {
+		change(&v)
+	}
+	if !validNotice[v.Notice] {
+		v.Notice = ""
+	}
+	p := s.facilitatorPageData(c, lang, "title.assessment", v)
+	p.Title = a.Title + " · " + p.Title
+	p.Script = true
+	return s.render(c, status, "assessment", p)
+}
+
+// validNotice lists the ?done= notices the assessment page shows.
+var validNotice = map[string]bool{
+	"open": true, "closed": true, "reassessed": true, "discussed": true,
+	"action_added": true, "action_saved": true, "action_deleted": true,
+}
