@@ -203,15 +203,8 @@ func (s *Server) apiCreateResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	code, ok := assessment.NormalizeJoinCode(req.Code)
-	if !ok {
-		return errCodeUnknown
-	}
 	ctx := c.Request().Context()
-	a, err := s.store.AssessmentByCode(ctx, code)
-	if errors.Is(err, assessment.ErrNotFound) {
-		return errCodeUnknown
-	}
+	a, err := s.assessmentForCode(c, req.Code)
 	if err != nil {
 		return err
 	}

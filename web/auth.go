@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -19,7 +18,7 @@ import (
 
 // Facilitator authentication: argon2id password hashes, server-side sessions in the
 // database (the cookie holds a random id; the database only its hash), bearer tokens for
-// the API, and login throttling per account and per address.
+// the API, and login throttling per account and per address (throttle.go).
 
 const (
 	sessionCookie   = "ecat_session"
@@ -174,66 +173,4 @@ func safeNext(next string) string {
 		return "/dashboard"
 	}
 	return next
-}
-
-// throttle counts failed sign-ins per key (an account, an address) in a sliding window.
-// It lives in memory: behind a load balancer each server throttles on its own, which
-// still bounds guessing to servers × limit per window.
-type throttle struct {
-	mu     sync.Mutex
-	window time.Duration
-	limit  int
-	fails  map[string][]time.Time
-	now    func() time.Time
-}
-
-func newThrottle(limit int, window time.Duration) *throttle {
-	return &throttle{window: window, limit: limit, fails: map[string][]time.Time{}, now: time.Now}
-}
-
-// blocked reports whether key is over its limit, and for how long.
-func (t *throttle) blocked(key string) (bool, time.Duration) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	recent := t.recent(key)
-	if len(recent) < t.limit {
-		return false, 0
-	}
-	return true, recent[0].Add(t.window).Sub(t.now())
-}
-
-func (t *throttle) fail(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.fails[key] = append(t.recent(key), t.now())
-	if len(t.fails) > 100_000 { // bound memory under a flood of distinct keys
-		for k := range t.fails {
-			if len(t.recent(k)) == 0 {
-				delete(t.fails, k)
-			}
-		}
-	}
-}
-
-func (t *throttle) reset(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, key)
-}
-
-// recent drops the failures older than the window; the caller holds the lock.
-func (t *throttle) recent(key string) []time.Time {
-	cutoff := t.now().Add(-t.window)
-	list := t.fails[key]
-	i := 0
-	for i < len(list) && !list[i].After(cutoff) {
-		i++
-	}
-	list = list[i:]
-	if len(list) == 0 {
-		delete(t.fails, key)
-	} else {
-		t.fails[key] = list
-	}
-	return list
 }

@@ -41,6 +41,7 @@ var (
 	errUnauthorized   = &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Key: "unauthorized"}
 	errSignInRequired = &httpError{Status: http.StatusForbidden, Code: "sign_in_required", Key: "sign_in_required"}
 	errTooMany        = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Key: "too_many"}
+	errTooManyLookups = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Key: "too_many_lookups"}
 	errServer         = &httpError{Status: http.StatusInternalServerError, Code: "internal", Key: "server"}
 	errUnavailable    = &httpError{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: "unavailable"}
 )

@@ -40,7 +40,7 @@ func TestEveryMessageTranslated(t *testing.T) {
 	}
 	// Composed keys: every value their variable part can take.
 	for _, he := range []*httpError{errBodyTooLarge, errUnsupported, errCSRF, errNotFound, errCodeUnknown, errTokenUnknown,
-		errClosed, errMethod, errServer, errUnavailable, errUnauthorized, errSignInRequired, errTooMany, malformed("x")} {
+		errClosed, errMethod, errServer, errUnavailable, errUnauthorized, errSignInRequired, errTooMany, errTooManyLookups, malformed("x")} {
 		keys["error."+he.Key+".heading"], keys["error."+he.Key+".message"] = true, true
 	}
 	for _, a := range assessment.Answers {

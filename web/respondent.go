@@ -33,38 +33,53 @@ func (s *Server) joinByCode(c echo.Context) error {
 	rememberLang(c)
 	lang := s.lang(c, "", "")
 	typed := printable(c.QueryParam("code"))
-	code, ok := assessment.NormalizeJoinCode(typed)
-	if !ok {
+	if _, ok := assessment.NormalizeJoinCode(typed); !ok {
 		return s.renderHome(c, http.StatusUnprocessableEntity, lang, homeView{Code: typed, Error: s.tmpl.Message(lang, "home.code_invalid")})
 	}
-	if _, err := s.store.AssessmentByCode(c.Request().Context(), code); err != nil {
-		if errors.Is(err, assessment.ErrNotFound) {
-			return s.renderHome(c, http.StatusNotFound, lang, homeView{Code: typed, Error: s.tmpl.Message(lang, "home.code_unknown")})
-		}
+	a, err := s.assessmentForCode(c, typed)
+	if errors.Is(err, errCodeUnknown) {
+		return s.renderHome(c, http.StatusNotFound, lang, homeView{Code: typed, Error: s.tmpl.Message(lang, "home.code_unknown")})
+	}
+	if err != nil {
 		return err
 	}
-	target := "/j/" + code
+	target := "/j/" + a.Code
 	if l, ok := pillars.ParseLang(c.QueryParam("lang")); ok {
 		target += "?lang=" + string(l)
 	}
 	return c.Redirect(http.StatusSeeOther, target)
 }
 
-// openAssessmentByCode finds the assessment of the :code in the path, open or not.
+// assessmentByCode finds the assessment of the :code in the path, open or not.
 func (s *Server) assessmentByCode(c echo.Context) (*assessment.Assessment, *pillars.Instrument, error) {
-	code, ok := assessment.NormalizeJoinCode(c.Param("code"))
-	if !ok {
-		return nil, nil, errCodeUnknown
-	}
-	a, err := s.store.AssessmentByCode(c.Request().Context(), code)
-	if errors.Is(err, assessment.ErrNotFound) {
-		return nil, nil, errCodeUnknown
-	}
+	a, err := s.assessmentForCode(c, c.Param("code"))
 	if err != nil {
 		return nil, nil, err
 	}
 	in, err := s.instrument(a)
 	return a, in, err
+}
+
+// assessmentForCode finds the assessment of a join code as typed or followed, open or
+// not. A code that cannot be one is refused without a query; a well-formed code that
+// matches nothing counts against the client's allowance of failed look-ups (throttle.go).
+func (s *Server) assessmentForCode(c echo.Context, typed string) (*assessment.Assessment, error) {
+	code, ok := assessment.NormalizeJoinCode(typed)
+	if !ok {
+		return nil, errCodeUnknown
+	}
+	if err := s.checkLookups(c, lookupCode); err != nil {
+		return nil, err
+	}
+	a, err := s.store.AssessmentByCode(c.Request().Context(), code)
+	if errors.Is(err, assessment.ErrNotFound) {
+		s.failedLookup(c, lookupCode)
+		return nil, errCodeUnknown
+	}
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 func (s *Server) instrument(a *assessment.Assessment) (*pillars.Instrument, error) {
@@ -287,14 +302,19 @@ func (s *Server) thanksPage(c echo.Context) error {
 }
 
 // responseByToken loads the response behind a resume token with its assessment and
-// instrument. A token that cannot be one of ours is refused without a database query.
+// instrument. A token that cannot be one of ours is refused without a database query;
+// a well-formed one that matches nothing counts as a failed look-up (throttle.go).
 func (s *Server) responseByToken(c echo.Context, token string) (*assessment.Response, *assessment.Assessment, *pillars.Instrument, error) {
 	if !assessment.LooksLikeResumeToken(token) {
 		return nil, nil, nil, errTokenUnknown
 	}
+	if err := s.checkLookups(c, lookupToken); err != nil {
+		return nil, nil, nil, err
+	}
 	ctx := c.Request().Context()
 	r, err := s.store.ResponseByToken(ctx, assessment.HashToken(token))
 	if errors.Is(err, assessment.ErrNotFound) {
+		s.failedLookup(c, lookupToken)
 		return nil, nil, nil, errTokenUnknown
 	}
 	if err != nil {

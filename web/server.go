@@ -37,8 +37,8 @@ type Config struct {
 	// where your monitoring can reach it and the public cannot.
 	Metrics bool
 	// TrustProxy reads the client address from X-Forwarded-For (set it only behind a
-	// reverse proxy that sets that header). The address is used for sign-in throttling
-	// only, in memory, and never logged.
+	// reverse proxy that sets that header). The address is used for throttling sign-ins
+	// and failed look-ups of join codes and links only, in memory, and never logged.
 	TrustProxy bool
 }
 
@@ -59,6 +59,8 @@ type Server struct {
 	// Failed sign-ins, per account and per address.
 	loginByAccount *throttle
 	loginByAddress *throttle
+	// Failed look-ups of join codes and links, per address (throttle.go).
+	lookups *throttle
 
 	dummyOnce sync.Once
 	dummyHash string
@@ -77,6 +79,7 @@ func New(cfg Config, store *storage.Store, catalog *pillars.Catalog, tmpl *templ
 		cfg: cfg, store: store, catalog: catalog, tmpl: tmpl, log: log, metrics: newMetrics(),
 		loginByAccount: newThrottle(5, 15*time.Minute),
 		loginByAddress: newThrottle(20, 15*time.Minute),
+		lookups:        newThrottle(lookupLimit, lookupWindow),
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -50,11 +50,15 @@ func (s *Server) checkSetupToken(c echo.Context) error {
 	if !assessment.LooksLikeResumeToken(token) {
 		return errNotFound
 	}
+	if err := s.checkLookups(c, lookupToken); err != nil {
+		return err
+	}
 	ok, err := s.store.SetupTokenValid(c.Request().Context(), assessment.HashToken(token))
 	if err != nil {
 		return err
 	}
 	if !ok {
+		s.failedLookup(c, lookupToken)
 		return errNotFound
 	}
 	// A link printed at start-up dies once an account exists, however it was made
@@ -131,14 +135,14 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	lang := s.lang(c, "", "")
 	email := assessment.NormalizeEmail(form.Get("email"))
 	view := signinView{Email: printable(email), Next: safeNext(form.Get("next"))}
-	accountKey, addressKey := "account:"+email, "address:"+c.RealIP()
+	accountKey, addressKey := "account:"+email, "address:"+clientNetwork(c.RealIP())
 	for _, t := range []struct {
 		th  *throttle
 		key string
 	}{{s.loginByAccount, accountKey}, {s.loginByAddress, addressKey}} {
 		if blocked, wait := t.th.blocked(t.key); blocked {
 			minutes := int(math.Ceil(wait.Minutes()))
-			c.Response().Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
+			c.Response().Header().Set("Retry-After", retryAfter(wait))
 			view.Error = strings.Replace(s.tmpl.Message(lang, "login.too_many"), "%d", fmt.Sprint(minutes), 1)
 			return s.facilitatorPage(c, http.StatusTooManyRequests, "login", "title.login", view)
 		}
