@@ -118,6 +118,10 @@ type NamedTheme struct {
 }
 
 // Report is the whole team report.
+//
+// Previous, Rounds and Actions come from other rounds and from the action plan, which
+// Build knows nothing of: the caller sets them, and nil means none. Previous goes into
+// the JSON; Rounds and Actions are for the workbook (the Trend and Action plan sheets).
 type Report struct {
 	Assessment      *assessment.Assessment `json:"-"`
 	Threshold       int                    `json:"threshold"`
@@ -130,6 +134,14 @@ type Report struct {
 	HighestThemes   []ScoreResult          `json:"highest_themes"`
 	LowestThemes    []ScoreResult          `json:"lowest_themes"`
 	UnknownHotspots []ItemResult           `json:"unknown_hotspots"`
+	// Previous compares this round with the team's previous one (see Compare).
+	Previous *Comparison `json:"previous,omitempty"`
+	// Rounds summarizes every round of the team up to and including this one, oldest
+	// first (see Summarize); the workbook draws its Trend sheet from two or more.
+	Rounds []RoundSummary `json:"-"`
+	// Actions is this round's action plan, carried actions included, for the workbook's
+	// Action plan sheet.
+	Actions []assessment.Action `json:"-"`
 }
 
 // Build computes the report of an assessment from its tallies. Groups below the
@@ -262,13 +274,23 @@ func itemResult(pillar, section string, it pillars.Item, c Counts) ItemResult {
 // themeScores gives every instrument theme's score over items (mean of item scores),
 // in the instrument's theme order.
 func themeScores(in *pillars.Instrument, items []ItemResult) []ScoreResult {
+	keys := make([]string, 0, len(in.Themes))
+	for _, th := range in.Themes {
+		keys = append(keys, th.Key)
+	}
+	return scoresByTheme(keys, items)
+}
+
+// scoresByTheme gives each theme's score over items (mean of item scores), in the order
+// of keys. Compare uses it to score two rounds over the same pillars.
+func scoresByTheme(keys []string, items []ItemResult) []ScoreResult {
 	byTheme := map[string][]*float64{}
 	for _, ir := range items {
 		byTheme[ir.Theme] = append(byTheme[ir.Theme], ir.Score)
 	}
 	out := []ScoreResult{}
-	for _, th := range in.Themes {
-		out = append(out, scoreResult(th.Key, mean(byTheme[th.Key])))
+	for _, key := range keys {
+		out = append(out, scoreResult(key, mean(byTheme[key])))
 	}
 	return out
 }
