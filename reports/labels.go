@@ -22,6 +22,7 @@ func workbookLabels() map[string]translation {
 		"sheet.pillar.staff":            {"Staff and teams", "Personnel et équipes"},
 		"sheet.pillar.patient_partners": {"Patient partners", "Patients partenaires"},
 		"sheet.themes":                  {"Themes", "Thèmes"},
+		"sheet.trend":                   {"Trend", "Évolution"},
 		"sheet.named":                   {"Strengths & opportunities", "Forces et possibilités"},
 		"sheet.reflections":             {"Reflections", "Réflexions"},
 		"sheet.guide":                   {"Discussion guide", "Guide de discussion"},
@@ -78,6 +79,8 @@ func workbookLabels() map[string]translation {
 		"col.support":      {"Support needed", "Soutien nécessaire"},
 		"col.due":          {"Due date", "Échéance"},
 		"col.status":       {"Status", "État"},
+		"col.round":        {"Round", "Ronde"},
+		"col.date":         {"Date", "Date"},
 
 		// Summary.
 		"summary.heading":        {"Team report", "Rapport d'équipe"},
@@ -98,7 +101,12 @@ func workbookLabels() map[string]translation {
 			"Withheld to protect anonymity: %s. Fewer than %d responses were submitted in each of these groups, so none of their answers or texts appear in this workbook, and the team figures leave them out.",
 			"Masqué pour protéger l'anonymat : %s. Moins de %d réponses ont été soumises dans chacun de ces groupes : aucune de leurs réponses ni aucun de leurs textes ne figurent dans ce classeur, et les résultats d'équipe les excluent.",
 		},
-		"summary.none_withheld":     {"Every pillar group reached the threshold.", "Tous les groupes ont atteint le seuil."},
+		"summary.none_withheld": {"Every pillar group reached the threshold.", "Tous les groupes ont atteint le seuil."},
+		"summary.moved": {
+			"What moved since round %d, and the actions agreed then: see the %s sheet.",
+			"Ce qui a changé depuis la ronde %d, et les actions convenues alors : voir la feuille %s.",
+		},
+		"summary.trend":             {"Scores across the team's %d rounds: see the %s sheet.", "Les scores des %d rondes de l'équipe : voir la feuille %s."},
 		"summary.top_strengths":     {"Strengths named most often", "Forces les plus souvent nommées"},
 		"summary.top_opportunities": {"Opportunities named most often", "Possibilités d'amélioration les plus souvent nommées"},
 		"summary.highest":           {"Highest scoring themes", "Thèmes les mieux notés"},
@@ -143,6 +151,39 @@ func workbookLabels() map[string]translation {
 		},
 		"themes.gaps": {"Perception gaps", "Écarts de perception"},
 		"gap.between": {"%s and %s", "%s et %s"},
+
+		// Trend sheet: what moved since the previous round, and the trend across rounds.
+		"trend.heading":      {"Over time: what moved, and the trend across rounds", "Au fil du temps : ce qui a changé, et l'évolution d'une ronde à l'autre"},
+		"trend.round":        {"Round %d", "Ronde %d"},
+		"trend.team_heading": {"Team theme scores over %d rounds", "Scores d'équipe par thème sur %d rondes"},
+		"trend.groups_shown": {"Groups shown", "Groupes présentés"},
+		"trend.note": {
+			"Each round's team scores are that round's own, over the pillar groups shown in it (last column): when the groups shown change, the team scores move with them. The pillar tables below compare like with like. A group withheld in a round has no figures for that round.",
+			"Les scores d'équipe de chaque ronde sont ceux de cette ronde, sur les groupes présentés à cette ronde (dernière colonne) : quand les groupes présentés changent, les scores d'équipe changent aussi. Les tableaux par pilier ci-dessous comparent des groupes semblables. Un groupe masqué à une ronde n'a aucun chiffre pour cette ronde.",
+		},
+		"trend.not_in_round":  {"Not in this round's checklist", "Absent de la liste de vérification de cette ronde"},
+		"trend.chart":         {"Team theme scores across rounds", "Scores d'équipe par thème, d'une ronde à l'autre"},
+		"moved.heading":       {"What moved since round %d", "Ce qui a changé depuis la ronde %d"},
+		"moved.this_round":    {"This round", "Cette ronde"},
+		"moved.change":        {"Change (points)", "Variation (points)"},
+		"moved.pillar_change": {"%s: change", "%s : variation"},
+		"moved.team_over": {
+			"Team scores over the groups shown in both rounds only: %s.",
+			"Scores d'équipe sur les seuls groupes présentés aux deux rondes : %s.",
+		},
+		"moved.no_common": {
+			"No pillar group was shown in both rounds, so the team scores cannot be compared.",
+			"Aucun groupe n'a été présenté aux deux rondes : les scores d'équipe ne peuvent pas être comparés.",
+		},
+		"moved.left_out": {
+			"Left out of the comparison, as they were withheld in one of the two rounds to protect anonymity: %s.",
+			"Exclus de la comparaison, car masqués à l'une des deux rondes pour protéger l'anonymat : %s.",
+		},
+		"moved.compared": {"Compared", "Comparé"},
+		"moved.yes":      {"Yes", "Oui"},
+		"moved.no":       {"No: withheld in one of the two rounds", "Non : masqué à l'une des deux rondes"},
+		"moved.withheld": {"Withheld", "Masqué"},
+		"moved.actions":  {"Actions agreed in round %d, as they stand now", "Actions convenues à la ronde %d, où elles en sont"},
 
 		// Strengths & opportunities sheet.
 		"named.heading": {"Strengths and opportunities, in the team's words", "Forces et possibilités d'amélioration, dans les mots de l'équipe"},

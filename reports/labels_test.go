@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/pillars"
 )
 
@@ -34,12 +35,41 @@ func TestLabelsHaveBothLanguages(t *testing.T) {
 func TestLabelsUsedExist(t *testing.T) {
 	table := workbookLabels()
 	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, "xlsx.go", nil, 0)
+	used := 0
+	for _, name := range []string{"xlsx.go", "xlsx_trend.go"} {
+		file, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(file, inspectLabel(t, fset, table, &used))
+	}
+	if used < 80 {
+		t.Errorf("found only %d label uses in the workbook code", used)
+	}
+	var keys []string
+	for _, band := range []string{BandStrength, BandDeveloping, BandOpportunity} {
+		keys = append(keys, "band."+band)
+	}
+	for _, status := range assessment.ActionStatuses {
+		keys = append(keys, "status."+status)
+	}
+	c, err := pillars.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	used := 0
-	ast.Inspect(file, func(n ast.Node) bool {
+	for _, p := range c.Current().Pillars {
+		keys = append(keys, "sheet.pillar."+p.Key)
+	}
+	for _, key := range keys {
+		if _, ok := table[key]; !ok {
+			t.Errorf("label %q is not in the table", key)
+		}
+	}
+}
+
+// inspectLabel checks every T("…") and F("…", …) call's literal key against table.
+func inspectLabel(t *testing.T, fset *token.FileSet, table map[string]translation, used *int) func(ast.Node) bool {
+	return func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok || len(call.Args) == 0 {
 			return true
@@ -53,30 +83,11 @@ func TestLabelsUsedExist(t *testing.T) {
 			return true
 		}
 		key, _ := strconv.Unquote(lit.Value)
-		used++
+		*used++
 		if _, ok := table[key]; !ok {
 			t.Errorf("%s: label %q is not in the table", fset.Position(lit.Pos()), key)
 		}
 		return true
-	})
-	if used < 50 {
-		t.Errorf("found only %d label uses in xlsx.go", used)
-	}
-	var keys []string
-	for _, band := range []string{BandStrength, BandDeveloping, BandOpportunity} {
-		keys = append(keys, "band."+band)
-	}
-	c, err := pillars.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range c.Current().Pillars {
-		keys = append(keys, "sheet.pillar."+p.Key)
-	}
-	for _, key := range keys {
-		if _, ok := table[key]; !ok {
-			t.Errorf("label %q is not in the table", key)
-		}
 	}
 }
 

@@ -17,9 +17,10 @@ import (
 // The Excel workbook.
 //
 // WriteXLSX writes the report as a workbook a facilitator can print and bring to the
-// team discussion: Summary, one sheet per pillar group that is shown, Themes, Strengths &
-// opportunities, Reflections, Discussion guide and an Action plan to fill in. Decisions
-// worth knowing:
+// team discussion: Summary, one sheet per pillar group that is shown, Themes, Trend (for
+// a later round, see xlsx_trend.go), Strengths & opportunities, Reflections, Discussion
+// guide and an Action plan, with the round's actions (Report.Actions) and rows to fill
+// in. Decisions worth knowing:
 //
 //   - Every sheet but the pillar sheets is written with excelize's StreamWriter, so its
 //     rows go to a buffer (a temporary file past 16 MB) rather than into excelize's cell
@@ -43,7 +44,9 @@ import (
 //     whatever character it starts with. No cell of the workbook holds a formula.
 //   - A withheld group has no sheet, no column and no row of figures or texts anywhere;
 //     the Summary and the Discussion guide name it as withheld and say why, without its
-//     count of responses.
+//     count of responses. On the Trend sheet, a round in which a group was withheld has
+//     no figures for it, and a group withheld in either of two rounds is left out of
+//     their comparison (see xlsx_trend.go and compare.go).
 //   - Percentages are stored as fractions (0.4) with a "0%" format, scores as numbers with
 //     one decimal (empty when nobody answered on the scale), counts as whole numbers.
 //   - Colours follow the bands (DESIGN.md): conditional formats on the score cells and on
@@ -69,8 +72,12 @@ const (
 	unknownColour  = "9E9E9E"
 )
 
-// actionRows is how many empty rows the Action plan offers.
-const actionRows = 20
+// The Action plan has actionRows rows, recorded actions first, and at least
+// actionRowsMin of them empty.
+const (
+	actionRows    = 20
+	actionRowsMin = 10
+)
 
 // guideListMax caps each list of the discussion guide (contrasts, Unknown hotspots), so
 // the agenda of a 20-minute meeting stays on a page or two; the pillar sheets have all.
@@ -92,7 +99,7 @@ func WriteXLSX(w io.Writer, r *Report, in *pillars.Instrument, lang pillars.Lang
 	if err := b.newStyles(); err != nil {
 		return err
 	}
-	for _, write := range []func() error{b.summary, b.pillarSheets, b.themes, b.named, b.reflections, b.guide, b.actions} {
+	for _, write := range []func() error{b.summary, b.pillarSheets, b.themes, b.trend, b.named, b.reflections, b.guide, b.actions} {
 		if err := write(); err != nil {
 			return fmt.Errorf("reports: workbook: %w", err)
 		}
@@ -120,7 +127,7 @@ type book struct {
 
 type styles struct {
 	title, note, header, heading, text, textBox, muted int
-	count, percent, score, date, dateBox               int
+	count, percent, score, change, date, dateBox       int
 	good, neutral, bad                                 int // conditional formats
 	goodCell, neutralCell, badCell                     int // the same colours, as the legend
 }
@@ -129,7 +136,7 @@ func (b *book) newStyles() error {
 	top := &excelize.Alignment{Vertical: "top", WrapText: true}
 	thin := []excelize.Border{{Type: "left", Color: "A6A6A6", Style: 1}, {Type: "top", Color: "A6A6A6", Style: 1}, {Type: "right", Color: "A6A6A6", Style: 1}, {Type: "bottom", Color: "A6A6A6", Style: 1}}
 	solid := func(c string) excelize.Fill { return excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c}} }
-	decimal, day := "0.0", "yyyy-mm-dd"
+	decimal, signed, day := "0.0", "+0.0;-0.0;0.0", "yyyy-mm-dd"
 	defs := []struct {
 		id *int
 		s  *excelize.Style
@@ -144,6 +151,7 @@ func (b *book) newStyles() error {
 		{&b.st.count, &excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}}},
 		{&b.st.percent, &excelize.Style{NumFmt: 9, Alignment: &excelize.Alignment{Vertical: "top"}}},
 		{&b.st.score, &excelize.Style{CustomNumFmt: &decimal, Alignment: &excelize.Alignment{Vertical: "top"}}},
+		{&b.st.change, &excelize.Style{CustomNumFmt: &signed, Alignment: &excelize.Alignment{Vertical: "top"}}},
 		{&b.st.date, &excelize.Style{CustomNumFmt: &day, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top"}}},
 		{&b.st.dateBox, &excelize.Style{CustomNumFmt: &day, Alignment: &excelize.Alignment{Vertical: "top"}, Border: thin}},
 		{&b.st.goodCell, &excelize.Style{Font: &excelize.Font{Color: strengthFont}, Fill: solid(strengthFill), Alignment: top}},
@@ -422,6 +430,14 @@ func (b *book) header(s string) excelize.Cell { return excelize.Cell{StyleID: b.
 func (b *book) bold(s string) excelize.Cell   { return excelize.Cell{StyleID: b.st.heading, Value: s} }
 func (b *book) count(n int) excelize.Cell     { return excelize.Cell{StyleID: b.st.count, Value: n} }
 
+// textBox is a bordered text cell of the Action plan; empty when s is.
+func (b *book) textBox(s string) excelize.Cell {
+	if s == "" {
+		return excelize.Cell{StyleID: b.st.textBox}
+	}
+	return excelize.Cell{StyleID: b.st.textBox, Value: s}
+}
+
 // percent stores a whole percentage as a fraction shown with a "0%" format.
 func (b *book) percent(p int) excelize.Cell {
 	return excelize.Cell{StyleID: b.st.percent, Value: float64(p) / 100}
@@ -566,6 +582,14 @@ func (b *book) summary() error {
 		s.add(b.text(l.T("summary.none_withheld")))
 	}
 	s.merge(1, 3)
+	if b.hasTrend() {
+		if p := b.r.Previous; p != nil {
+			s.add(b.bold(l.F("summary.moved", p.Round, l.T("sheet.trend"))))
+		} else {
+			s.add(b.bold(l.F("summary.trend", len(b.r.Rounds), l.T("sheet.trend"))))
+		}
+		s.merge(1, 3)
+	}
 
 	named := func(title string, themes []NamedTheme) {
 		s.skip()
@@ -820,14 +844,7 @@ func (b *book) themes() error {
 	})
 }
 
-func teamTheme(r *Report, key string) *float64 {
-	for _, t := range r.Team.Themes {
-		if t.Key == key {
-			return t.Score
-		}
-	}
-	return nil
-}
+func teamTheme(r *Report, key string) *float64 { return scoreOf(r.Team.Themes, key) }
 
 // named lists the strengths and opportunities verbatim, by theme (most named first),
 // then by pillar.
@@ -1028,7 +1045,10 @@ func (b *book) namedList(themes []NamedTheme) string {
 	return b.l.List(out)
 }
 
-// actions is an empty action plan to fill in at the meeting, with a status drop-down.
+// actions is the action plan: the round's actions (Report.Actions), then empty rows to
+// fill in at the meeting, with a status drop-down over all of them. A recorded action's
+// status is written in the workbook's language, as the drop-down offers it, and its due
+// date as a date cell.
 func (b *book) actions() error {
 	l := b.l
 	s, err := b.newSheet(l.T("sheet.actions"), []float64{50, 28, 22, 36, 14, 16}, 2)
@@ -1038,7 +1058,14 @@ func (b *book) actions() error {
 	s.add(excelize.Cell{StyleID: b.st.title, Value: l.T("actions.heading")})
 	s.add(b.header(l.T("col.action")), b.header(l.T("col.pillar_theme")), b.header(l.T("col.lead")), b.header(l.T("col.support")), b.header(l.T("col.due")), b.header(l.T("col.status")))
 	first := s.row + 1
-	for range actionRows {
+	for _, a := range b.r.Actions {
+		var due any = excelize.Cell{StyleID: b.st.dateBox}
+		if a.Due != nil {
+			due = excelize.Cell{StyleID: b.st.dateBox, Value: calendarDay(*a.Due)}
+		}
+		s.addTall(36, b.textBox(a.Text), b.textBox(b.actionTarget(a)), b.textBox(a.Lead), b.textBox(a.Support), due, b.textBox(b.statusLabel(a.Status)))
+	}
+	for range max(actionRows-len(b.r.Actions), actionRowsMin) {
 		box := excelize.Cell{StyleID: b.st.textBox}
 		s.addTall(36, box, box, box, box, excelize.Cell{StyleID: b.st.dateBox}, box)
 	}
