@@ -40,7 +40,7 @@ func (s *Server) assessmentJSON(c echo.Context, a *assessment.Assessment) (asses
 		Status: string(a.Status), Code: a.Code, JoinURL: s.baseURL(c) + "/j/" + a.Code, Round: a.Round,
 		PreviousID: a.PreviousID, InstrumentVersion: a.InstrumentVersion, CreatedAt: a.CreatedAt, ClosedAt: a.ClosedAt,
 		DiscussedAt: a.DiscussedAt,
-		Responses: counts,
+		Responses:   counts,
 	}, nil
 }
 

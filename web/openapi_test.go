@@ -374,7 +374,17 @@ func TestOpenAPIMatchesLiveAnswers(t *testing.T) {
 	call("POST", "/assessments/{id}/reassess", "/assessments/"+id+"/reassess", nil, true, 409)
 	call("POST", "/assessments/{id}/close", "/assessments/"+id+"/close", nil, true, 200)
 	call("PUT", "/responses/{token}", "/responses/"+r.ResumeToken, upd, false, 409)
-	call("POST", "/assessments/{id}/reassess", "/assessments/"+id+"/reassess", nil, true, 201)
+	nextBody := call("POST", "/assessments/{id}/reassess", "/assessments/"+id+"/reassess", nil, true, 201)
+	var next struct {
+		ID   int64
+		Code string
+	}
+	decodeJSON(t, nextBody, &next)
+	call("POST", "/responses", "/responses", e.completeBody(next.Code, "staff"), false, 201)
+	// The second round's report carries "previous", the comparison with round 1.
+	if rep := call("GET", "/assessments/{id}/report", "/assessments/"+strconv.FormatInt(next.ID, 10)+"/report", nil, true, 200); !strings.Contains(string(rep), `"previous"`) {
+		t.Errorf("round 2 report without previous: %s", rep)
+	}
 	call("POST", "/assessments/{id}/reassess", "/assessments/"+id+"/reassess", nil, true, 409)
 	call("POST", "/assessments/{id}/reopen", "/assessments/"+id+"/reopen", nil, true, 200)
 	call("DELETE", "/actions/{id}", actionPath, nil, true, 204)

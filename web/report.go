@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -11,21 +12,87 @@ import (
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/reports"
+	"github.com/ecat-project/ecat/storage"
 )
 
 // The team report, on screen and in JSON. Counting happens in the database
 // (storage.Tallies); reports.Build applies the anonymity rule and the scoring.
 
 func (s *Server) buildReport(c echo.Context, a *assessment.Assessment) (*reports.Report, *pillars.Instrument, error) {
-	in, err := s.instrument(a)
+	return LoadReport(c.Request().Context(), s.store, s.catalog, a, false)
+}
+
+// LoadReport builds the report of a round as every view of it shows it: the round's own
+// figures, its action plan, and, when the team had a round before, the comparison with
+// it (Previous) and the actions agreed then as they stand now. With trend it also
+// summarizes every earlier round of the team, for the workbook's Trend sheet. Each
+// round's report applies the anonymity rule to that round on its own, so nothing
+// withheld in one round is shown through another. Only rounds of a's owner are walked.
+func LoadReport(ctx context.Context, store *storage.Store, catalog *pillars.Catalog, a *assessment.Assessment, trend bool) (*reports.Report, *pillars.Instrument, error) {
+	build := func(r *assessment.Assessment) (*reports.Report, *pillars.Instrument, error) {
+		in, ok := catalog.Version(r.InstrumentVersion)
+		if !ok {
+			return nil, nil, fmt.Errorf("assessment %d uses instrument %q, which this ecat does not have", r.ID, r.InstrumentVersion)
+		}
+		t, err := store.Tallies(ctx, r.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return reports.Build(r, in, t), in, nil
+	}
+	rep, in, err := build(a)
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := s.store.Tallies(c.Request().Context(), a.ID)
+	if rep.Actions, err = store.Actions(ctx, a.ID); err != nil {
+		return nil, nil, err
+	}
+	if a.PreviousID == nil {
+		if trend {
+			rep.Rounds = []reports.RoundSummary{reports.Summarize(rep)}
+		}
+		return rep, in, nil
+	}
+	all, err := store.Rounds(ctx, a)
 	if err != nil {
 		return nil, nil, err
 	}
-	return reports.Build(a, in, t), in, nil
+	var rounds []assessment.Assessment // the unbroken run of a's owner's rounds ending with a
+	for i := len(all) - 1; i >= 0 && sameOwner(&all[i], a); i-- {
+		rounds = append([]assessment.Assessment{all[i]}, rounds...)
+	}
+	var prevRep *reports.Report
+	if n := len(rounds); n >= 2 {
+		prev := &rounds[n-2]
+		if prevRep, _, err = build(prev); err != nil {
+			return nil, nil, err
+		}
+		agreed, err := store.ActionsAgreedIn(ctx, prev.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		rep.Previous = reports.Compare(prevRep, rep, agreed)
+	}
+	if trend {
+		for i := range rounds {
+			r := rep
+			switch {
+			case i == len(rounds)-2:
+				r = prevRep
+			case i < len(rounds)-2:
+				if r, _, err = build(&rounds[i]); err != nil {
+					return nil, nil, err
+				}
+			}
+			rep.Rounds = append(rep.Rounds, reports.Summarize(r))
+		}
+	}
+	return rep, in, nil
+}
+
+func sameOwner(x, y *assessment.Assessment) bool {
+	return x.FacilitatorID == nil && y.FacilitatorID == nil ||
+		x.FacilitatorID != nil && y.FacilitatorID != nil && *x.FacilitatorID == *y.FacilitatorID
 }
 
 func (s *Server) apiReport(c echo.Context) error {
@@ -88,6 +155,7 @@ type reportView struct {
 	Strengths, Opportunities []themeLine
 	Highest, Lowest          []themeLine
 	Contrasts, Hotspots      []reportItemView
+	Moved                    *movedView
 }
 
 func (s *Server) reportPage(c echo.Context) error {
@@ -137,7 +205,8 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 		}))
 		return v
 	}
-	v := reportView{A: rep.Assessment, Threshold: rep.Threshold, Submitted: rep.Team.Submitted}
+	v := reportView{A: rep.Assessment, Threshold: rep.Threshold, Submitted: rep.Team.Submitted,
+		Moved: s.movedView(langCode, rep.Previous, in)}
 	for _, k := range rep.Team.IncludedPillars {
 		v.Included = append(v.Included, pillarTitle(k))
 	}
@@ -207,7 +276,7 @@ func (s *Server) reportXLSX(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, in, err := s.buildReport(c, a)
+	rep, in, err := LoadReport(c.Request().Context(), s.store, s.catalog, a, true)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/reports"
+	"github.com/ecat-project/ecat/web"
 )
 
 // cmdExport writes an assessment's team report to a file (or "-" for standard output)
@@ -54,10 +55,6 @@ func cmdExport(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	in, ok := catalog.Version(a.InstrumentVersion)
-	if !ok {
-		return fmt.Errorf("assessment %d uses instrument %q, which this ecat does not have", a.ID, a.InstrumentVersion)
-	}
 	lang := pillars.Lang(a.Language)
 	if *langFlag != "" {
 		l, ok := pillars.ParseLang(*langFlag)
@@ -66,11 +63,12 @@ func cmdExport(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 		}
 		lang = l
 	}
-	tallies, err := store.Tallies(ctx, a.ID)
+	// The same report the web shows: with the previous round compared and, in the
+	// workbook, the trend over every round of the team.
+	rep, in, err := web.LoadReport(ctx, store, catalog, a, *format == "xlsx")
 	if err != nil {
 		return err
 	}
-	rep := reports.Build(a, in, tallies)
 	write := func(w io.Writer) error {
 		switch *format {
 		case "csv":
