@@ -32,6 +32,7 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect Dialect
+	file    *sqliteFile // SQLite only (sqlitefile.go)
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database rather than a SQLite file.
@@ -79,14 +80,26 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, err
 	}
+	if dialect == SQLite {
+		if err := s.watchSQLiteFile(sqlitePath(dsn)); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// sqlitePath is the file a SQLite DSN names.
+func sqlitePath(path string) string {
+	if path == "" {
+		return "ecat.db"
+	}
+	return path
 }
 
 // sqliteDSN turns a file path into a go-sqlite3 URI with ecat's pragmas.
 func sqliteDSN(path string) string {
-	if path == "" {
-		path = "ecat.db"
-	}
+	path = sqlitePath(path)
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_foreign_keys", "on")
@@ -108,7 +121,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := sqlDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("storage: database unreachable: %w", err)
 	}
-	return nil
+	return s.file.check()
 }
 
 // Close closes the database; SQLite checkpoints its WAL on close.
