@@ -1,0 +1,547 @@
+// Package benchmarks holds the benchmarks that cross ecat's packages and need a process
+// of their own: exporting the Excel workbook of one assessment with 100,000 submitted
+// responses, timed and with its peak memory, against a bare excelize StreamWriter
+// writing as many cells. The per-package benchmarks live beside their code
+// (web/submit_bench_test.go, storage/tallies_bench_test.go); BENCHMARKS.md has them all.
+//
+//	go test -run '^$' -bench Workbook -benchtime 1x -count 3 ./benchmarks
+//
+// Each export runs in a child process (this test binary again, told what to do by
+// environment variables that TestMain reads), so that its peak resident set size
+// (ru_maxrss from wait4) is its own and not the benchmark's or its fixture's:
+//
+//   - ecat: storage.Open on the seeded database, then the assessment, store.Tallies
+//     (the counts, GROUP BY in SQLite, and every text the report quotes),
+//     reports.Build and reports.WriteXLSX in English to a writer that only counts
+//     bytes. Timed from after Open to the last byte. This is what `ecat export` and the
+//     report.xlsx download do for a round without a previous one.
+//   - baseline: excelize.NewFile, one StreamWriter, as many cells as the ecat workbook
+//     holds (counted once, as <c> elements in its worksheets) in rows of four strings
+//     shaped like the Strengths & opportunities rows (label, theme, pillar, a text of
+//     the seed's length), Flush and WriteTo the same counting writer. No styles, no
+//     other sheets, no database.
+//   - ecat-write: the same export timed from after store.Tallies: reports.Build and
+//     reports.WriteXLSX alone, to tell the writing from the counting in the database.
+//   - paired: one of each per iteration, a different one first every time, with
+//     ecat/baseline as "ratio" (and ecat-write/baseline as "write-ratio"): the figures
+//     to judge the 1.5× target by on a busy machine.
+//
+// ns/op is the child's own timing of its work (process start and the opening of the
+// database left out); peakRSS-MB is the largest ru_maxrss of the children, in MB of
+// 10^6 bytes, and the benchmark fails if an ecat export's passes 200 MB (issue 8's
+// target). Each child's CPU profile is written to $ECAT_BENCH_CPUPROFILE.<job> when
+// that is set.
+//
+// The database (100,000 submitted responses of 15 answers each, a strength and an
+// opportunity text each, a reflection for one in five, plus 2,000 drafts that must not
+// count) is seeded once per process with plain SQL in one transaction into a temporary
+// directory removed at exit; seeding takes several seconds and is not timed.
+package benchmarks
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/reports"
+	"github.com/ecat-project/ecat/storage"
+)
+
+const (
+	workbookSubmitted = 100_000
+	workbookDrafts    = 2_000
+	// peakRSSTarget is issue 8's bound on an export's peak memory, in bytes.
+	peakRSSTarget = 200e6
+)
+
+// The child's instructions.
+const (
+	envJob        = "ECAT_BENCH_CHILD"      // "ecat" or "baseline"
+	envDB         = "ECAT_BENCH_DB"         // ecat: the SQLite file
+	envAssessment = "ECAT_BENCH_ASSESSMENT" // ecat: the assessment's id
+	envCells      = "ECAT_BENCH_CELLS"      // baseline: how many cells to write
+	envOut        = "ECAT_BENCH_OUT"        // optional: also write the workbook to this file
+	envProfile    = "ECAT_BENCH_CPUPROFILE" // optional: write each child's CPU profile to <this>.<job>
+)
+
+func TestMain(m *testing.M) {
+	if job := os.Getenv(envJob); job != "" {
+		os.Exit(childMain(job))
+	}
+	code := m.Run()
+	if workbookFix != nil {
+		_ = os.RemoveAll(workbookFix.dir)
+	}
+	os.Exit(code)
+}
+
+// childResult is what a child prints on its standard output.
+type childResult struct {
+	Nanoseconds int64 `json:"ns"`
+	Bytes       int64 `json:"bytes"`
+}
+
+func childMain(job string) int {
+	if path := os.Getenv(envProfile); path != "" {
+		f, err := os.Create(path + "." + job)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchmark child:", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "benchmark child:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var (
+		res childResult
+		err error
+	)
+	switch job {
+	case "ecat":
+		res, err = childEcat(false)
+	case "ecat-write":
+		res, err = childEcat(true)
+	case "baseline":
+		res, err = childBaseline()
+	default:
+		err = fmt.Errorf("unknown job %q", job)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchmark child:", err)
+		return 1
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(res); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// countingWriter counts the bytes written to it, and copies them to w when w is set.
+type countingWriter struct {
+	n int64
+	w io.Writer
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	if c.w != nil {
+		return c.w.Write(p)
+	}
+	return len(p), nil
+}
+
+// childOutput is where a child writes its workbook, and a function to finish it.
+func childOutput() (*countingWriter, func() error, error) {
+	path := os.Getenv(envOut)
+	if path == "" {
+		return &countingWriter{}, func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	bw := bufio.NewWriter(f)
+	return &countingWriter{w: bw}, func() error { return errors.Join(bw.Flush(), f.Close()) }, nil
+}
+
+// childEcat exports the workbook; with writeOnly, the clock starts after Tallies.
+func childEcat(writeOnly bool) (childResult, error) {
+	ctx := context.Background()
+	id, err := strconv.ParseInt(os.Getenv(envAssessment), 10, 64)
+	if err != nil {
+		return childResult{}, err
+	}
+	store, err := storage.Open(ctx, os.Getenv(envDB))
+	if err != nil {
+		return childResult{}, err
+	}
+	defer store.Close()
+	catalog, err := pillars.Load()
+	if err != nil {
+		return childResult{}, err
+	}
+	out, done, err := childOutput()
+	if err != nil {
+		return childResult{}, err
+	}
+
+	started := time.Now()
+	a, err := store.Assessment(ctx, id)
+	if err != nil {
+		return childResult{}, err
+	}
+	in, ok := catalog.Version(a.InstrumentVersion)
+	if !ok {
+		return childResult{}, fmt.Errorf("no instrument %q", a.InstrumentVersion)
+	}
+	t, err := store.Tallies(ctx, id)
+	if err != nil {
+		return childResult{}, err
+	}
+	if writeOnly {
+		started = time.Now()
+	}
+	r := reports.Build(a, in, t)
+	if r.Team.Submitted != workbookSubmitted {
+		return childResult{}, fmt.Errorf("report counts %d submitted responses, want %d", r.Team.Submitted, workbookSubmitted)
+	}
+	if err := reports.WriteXLSX(out, r, in, pillars.English, started); err != nil {
+		return childResult{}, err
+	}
+	elapsed := time.Since(started)
+	return childResult{Nanoseconds: elapsed.Nanoseconds(), Bytes: out.n}, done()
+}
+
+func childBaseline() (childResult, error) {
+	cells, err := strconv.Atoi(os.Getenv(envCells))
+	if err != nil || cells <= 0 {
+		return childResult{}, fmt.Errorf("%s=%q: want a cell count", envCells, os.Getenv(envCells))
+	}
+	out, done, err := childOutput()
+	if err != nil {
+		return childResult{}, err
+	}
+
+	started := time.Now()
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return childResult{}, err
+	}
+	row := make([]any, 4)
+	for written, i := 0, 1; written < cells; i++ {
+		row[0], row[1], row[2] = "Strength", "Relationships (12,345)", "Staff and healthcare teams"
+		row[3] = fmt.Sprintf("Strength number %d: we plan huddles together.", i)
+		n := min(len(row), cells-written)
+		ref, err := excelize.CoordinatesToCellName(1, i)
+		if err != nil {
+			return childResult{}, err
+		}
+		if err := sw.SetRow(ref, row[:n]); err != nil {
+			return childResult{}, err
+		}
+		written += n
+	}
+	if err := sw.Flush(); err != nil {
+		return childResult{}, err
+	}
+	if _, err := f.WriteTo(out); err != nil {
+		return childResult{}, err
+	}
+	if err := f.Close(); err != nil {
+		return childResult{}, err
+	}
+	elapsed := time.Since(started)
+	return childResult{Nanoseconds: elapsed.Nanoseconds(), Bytes: out.n}, done()
+}
+
+// workbookFixture is the seeded database and the size of ecat's workbook of it.
+type workbookFixture struct {
+	dir          string
+	db           string
+	assessmentID int64
+	cells        int // <c> elements in the worksheets of ecat's workbook
+	sheets       int
+}
+
+var (
+	workbookOnce sync.Once
+	workbookFix  *workbookFixture
+	workbookErr  error
+)
+
+func fixture(b *testing.B) *workbookFixture {
+	b.Helper()
+	workbookOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ecat-bench-workbook-")
+		if err != nil {
+			workbookErr = err
+			return
+		}
+		workbookFix = &workbookFixture{dir: dir, db: filepath.Join(dir, "ecat.db")}
+		started := time.Now()
+		if workbookFix.assessmentID, workbookErr = seed(workbookFix.db); workbookErr != nil {
+			return
+		}
+		seeded := time.Since(started)
+		// One export to a file, to count what the baseline must write.
+		xlsx := filepath.Join(dir, "report.xlsx")
+		if _, workbookErr = runChild("ecat", workbookFix, envOut+"="+xlsx); workbookErr != nil {
+			return
+		}
+		workbookFix.cells, workbookFix.sheets, workbookErr = countCells(xlsx)
+		_ = os.Remove(xlsx)
+		fmt.Fprintf(os.Stderr, "seeded %d responses in %s; ecat's workbook has %d cells in %d worksheets\n",
+			workbookSubmitted+workbookDrafts, seeded.Round(time.Millisecond), workbookFix.cells, workbookFix.sheets)
+	})
+	if workbookErr != nil {
+		b.Fatalf("workbook fixture: %v", workbookErr)
+	}
+	return workbookFix
+}
+
+// seed writes the assessment through storage, then its responses with plain SQL in one
+// transaction: a hospital-sized split (a tenth leaders, seven tenths staff, two tenths
+// patient partners), every answer value of every item occurring.
+func seed(path string) (int64, error) {
+	ctx := context.Background()
+	s, err := storage.Open(ctx, path)
+	if err != nil {
+		return 0, err
+	}
+	if _, _, err := s.Migrate(ctx); err != nil {
+		return 0, errors.Join(err, s.Close())
+	}
+	catalog, err := pillars.Load()
+	if err != nil {
+		return 0, errors.Join(err, s.Close())
+	}
+	in := catalog.Current()
+	a, err := assessment.NewAssessment("Benchmark round", "Whole hospital", "en", assessment.DefaultThreshold, false, in.Version)
+	if err != nil {
+		return 0, errors.Join(err, s.Close())
+	}
+	if err := s.CreateAssessment(ctx, a); err != nil {
+		return 0, errors.Join(err, s.Close())
+	}
+	if err := s.Close(); err != nil {
+		return 0, err
+	}
+
+	db, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_foreign_keys=on")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = tx.Rollback() }() // a no-op after Commit
+	insResponse, err := tx.PrepareContext(ctx, `INSERT INTO responses
+		(assessment_id, pillar, language, status, token_hash, strength_text, strength_theme,
+		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at)
+		VALUES (?, ?, 'en', ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	insAnswers, err := tx.PrepareContext(ctx, "INSERT INTO answers (response_id, item_id, value) VALUES "+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", 15), ", "))
+	if err != nil {
+		return 0, err
+	}
+	insReflection, err := tx.PrepareContext(ctx, `INSERT INTO reflections (response_id, prompt_id, text) VALUES (?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	now := time.Now().UTC()
+	args := make([]any, 0, 45)
+	for i := range workbookSubmitted + workbookDrafts {
+		p := in.Pillar(pillars.PatientPartners)
+		switch {
+		case i%10 == 0:
+			p = in.Pillar(pillars.Leadership)
+		case i%10 < 8:
+			p = in.Pillar(pillars.Staff)
+		}
+		if len(p.Items()) != 15 {
+			return 0, fmt.Errorf("pillar %s has %d items; the seed writes 15", p.Key, len(p.Items()))
+		}
+		status, submittedAt := string(assessment.Submitted), any(now)
+		if i >= workbookSubmitted {
+			status, submittedAt = string(assessment.Draft), nil
+		}
+		res, err := insResponse.ExecContext(ctx, a.ID, p.Key, status, fmt.Sprintf("bench-token-%07d", i),
+			fmt.Sprintf("Strength number %d: we plan huddles together.", i), in.Themes[i%len(in.Themes)].Key,
+			fmt.Sprintf("Opportunity number %d: pay partners for their time.", i), in.Themes[(i*3+1)%len(in.Themes)].Key,
+			now, now, submittedAt)
+		if err != nil {
+			return 0, err
+		}
+		id, err := res.LastInsertId()
+		if err != nil {
+			return 0, err
+		}
+		args = args[:0]
+		for j, it := range p.Items() {
+			args = append(args, id, it.ID, string(assessment.Answers[(i*7+j*3+i/13)%len(assessment.Answers)]))
+		}
+		if _, err := insAnswers.ExecContext(ctx, args...); err != nil {
+			return 0, err
+		}
+		if i%5 == 0 {
+			if _, err := insReflection.ExecContext(ctx, id, p.Reflections[i%len(p.Reflections)].ID,
+				fmt.Sprintf("Reflection %d: what we would change first.", i)); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	if _, err := db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return 0, err
+	}
+	return a.ID, nil
+}
+
+// countCells counts the cells (<c> elements) in a workbook's worksheets.
+func countCells(path string) (cells, sheets int, err error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if !strings.HasPrefix(f.Name, "xl/worksheets/") || !strings.HasSuffix(f.Name, ".xml") {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return 0, 0, err
+		}
+		n, err := countTag(rc, []byte("<c "))
+		rc.Close()
+		if err != nil {
+			return 0, 0, err
+		}
+		cells += n
+		sheets++
+	}
+	return cells, sheets, nil
+}
+
+// countTag counts the occurrences of tag in r, reading it in chunks.
+func countTag(r io.Reader, tag []byte) (int, error) {
+	buf := make([]byte, 1<<16)
+	carry := 0 // bytes kept from the previous chunk, in case a tag spans two
+	n := 0
+	for {
+		m, err := r.Read(buf[carry:])
+		chunk := buf[:carry+m]
+		n += bytes.Count(chunk, tag)
+		carry = min(len(tag)-1, len(chunk))
+		copy(buf, chunk[len(chunk)-carry:])
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// childRun is one child's report and its peak resident set size in bytes.
+type childRun struct {
+	childResult
+	peakRSS int64
+}
+
+// runChild runs job in a child process on fx and waits for it.
+func runChild(job string, fx *workbookFixture, env ...string) (childRun, error) {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), envJob+"="+job, envDB+"="+fx.db,
+		envAssessment+"="+strconv.FormatInt(fx.assessmentID, 10), envCells+"="+strconv.Itoa(fx.cells))
+	cmd.Env = append(cmd.Env, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return childRun{}, fmt.Errorf("%s child: %w\n%s", job, err, stderr.Bytes())
+	}
+	var run childRun
+	if err := json.Unmarshal(stdout.Bytes(), &run.childResult); err != nil {
+		return childRun{}, fmt.Errorf("%s child printed %q: %w", job, stdout.Bytes(), err)
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return childRun{}, errors.New("no resource usage for the child")
+	}
+	run.peakRSS = ru.Maxrss * 1024 // kilobytes on Linux
+	return run, nil
+}
+
+// childStats gathers the runs of one side.
+type childStats struct {
+	elapsed time.Duration
+	bytes   int64
+	peakRSS int64
+	runs    int
+}
+
+func (s *childStats) add(b *testing.B, job string, fx *workbookFixture) {
+	b.Helper()
+	run, err := runChild(job, fx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.elapsed += time.Duration(run.Nanoseconds)
+	s.bytes = run.Bytes
+	s.peakRSS = max(s.peakRSS, run.peakRSS)
+	s.runs++
+}
+
+func (s *childStats) meanNs() float64 { return float64(s.elapsed.Nanoseconds()) / float64(s.runs) }
+
+func BenchmarkWorkbook100k(b *testing.B) {
+	fx := fixture(b)
+	side := func(job string) func(*testing.B) {
+		return func(b *testing.B) {
+			var st childStats
+			for b.Loop() {
+				st.add(b, job, fx)
+			}
+			b.ReportMetric(st.meanNs(), "ns/op") // the child's own timing of the export
+			b.ReportMetric(float64(st.peakRSS)/1e6, "peakRSS-MB")
+			b.ReportMetric(float64(st.bytes)/1e6, "xlsx-MB")
+			b.ReportMetric(float64(fx.cells), "cells")
+			if job != "baseline" && st.peakRSS > peakRSSTarget {
+				b.Errorf("ecat's export peaked at %.1f MB resident; the target is under %.0f MB", float64(st.peakRSS)/1e6, peakRSSTarget/1e6)
+			}
+		}
+	}
+	b.Run("baseline", side("baseline"))
+	b.Run("ecat", side("ecat"))
+	b.Run("ecat-write", side("ecat-write"))
+	b.Run("paired", func(b *testing.B) {
+		jobs := []string{"baseline", "ecat", "ecat-write"}
+		stats := make([]childStats, len(jobs))
+		for i := 0; b.Loop(); i++ {
+			for k := range jobs { // a different one first every iteration
+				j := (i + k) % len(jobs)
+				stats[j].add(b, jobs[j], fx)
+			}
+		}
+		base, own, write := &stats[0], &stats[1], &stats[2]
+		b.ReportMetric(0, "ns/op")
+		b.ReportMetric(base.meanNs(), "baseline-ns/op")
+		b.ReportMetric(own.meanNs(), "ecat-ns/op")
+		b.ReportMetric(write.meanNs(), "write-ns/op")
+		b.ReportMetric(own.meanNs()/base.meanNs(), "ratio")
+		b.ReportMetric(write.meanNs()/base.meanNs(), "write-ratio")
+		b.ReportMetric(float64(own.peakRSS)/1e6, "ecat-peakRSS-MB")
+	})
+}
