@@ -253,6 +253,15 @@ func TestHostileInputCatalogue(t *testing.T) {
 	const script = `<script>alert(1)</script>`
 	lastUse := []string{"api_tokens.last_used_at"}
 	id := strconv.FormatInt(open.ID, 10)
+	act := strconv.FormatInt(e.newAction(open, "Invite a patient partner to huddles").ID, 10)
+	actionJSON := func(members string) []byte {
+		return []byte(`{"text":"Invite a partner","lead":"Unit manager"` + members + `}`)
+	}
+	actionForm := func(field, value string) url.Values {
+		v := ownerForm(url.Values{"text": {"Invite a partner"}, "lead": {"Unit manager"}, "pillar": {"staff"}, "theme": {""}, "support": {""}, "due": {"2027-03-31"}, "status": {"planned"}})
+		v.Set(field, value)
+		return v
+	}
 
 	cases := []hostileCase{
 		// Respondent API: POST /api/v1/responses.
@@ -366,8 +375,29 @@ func TestHostileInputCatalogue(t *testing.T) {
 		{name: "revoke: token id past 64 bits", via: ownerB, req: formRequest("/account/tokens/99999999999999999999/revoke", ownerForm(url.Values{})), status: 404, page: "error.not_found.heading"},
 		{name: "close: dot-dot as id", via: ownerB, req: formRequest("/assessments/%2e%2e/close", ownerForm(url.Values{})), status: 404, page: "error.not_found.heading"},
 		{name: "delete: SQL in the id", via: ownerB, req: formRequest("/assessments/"+id+"%20OR%201=1/delete", ownerForm(url.Values{"confirm": {"yes"}})), status: 404, page: "error.not_found.heading"},
+		{name: "action: formula as lead", via: ownerB, req: formRequest("/assessments/"+id+"/actions", actionForm("lead", "@IF(1,2)")), status: 422, page: "field.formula"},
+		{name: "action: 31 February", via: ownerB, req: formRequest("/assessments/"+id+"/actions", actionForm("due", "2027-02-31")), status: 422, page: "field.due_invalid"},
+		{name: "action: text given twice", via: ownerB, req: formRequest("/assessments/"+id+"/actions", func() url.Values {
+			v := actionForm("text", "Invite a partner")
+			v.Add("text", script)
+			return v
+		}()), status: 422, page: "field.duplicate"},
+		{name: "action: delete by encoded traversal", via: ownerB, req: formRequest("/assessments/"+id+"/actions/..%2f"+act+"/delete", ownerForm(url.Values{})), status: 404, page: "error.not_found.heading"},
+		{name: "reassess: CSRF token replayed after sign-out", via: signedOutB, req: formRequest("/assessments/"+id+"/reassess", url.Values{"_csrf": {signedOutCSRF}}), status: 403, page: "error.sign_in_required.heading"},
 
 		// Facilitator API.
+		{name: "API action: script tag as text", req: withBearer(jsonRequest("POST", "/api/v1/assessments/"+id+"/actions", []byte(`{"text":"<script>alert(1)</script>","lead":"Unit manager"}`)), live), status: 422, code: "validation_failed",
+			fields: map[string]string{"text": "markup"}, ignore: lastUse},
+		{name: "API action: pillar with traversal", req: withBearer(jsonRequest("POST", "/api/v1/assessments/"+id+"/actions", actionJSON(`,"pillar":"../staff"`)), live), status: 422, code: "validation_failed",
+			fields: map[string]string{"pillar": "unknown"}, ignore: lastUse},
+		{name: "API action: lead given twice", req: withBearer(jsonRequest("POST", "/api/v1/assessments/"+id+"/actions", actionJSON(`,"lead":"=1+1"`)), live), status: 422, code: "validation_failed",
+			fields: map[string]string{"lead": "duplicate"}, ignore: lastUse},
+		{name: "API action: status in capitals", req: withBearer(jsonRequest("PATCH", "/api/v1/actions/"+act, []byte(`{"status":"DONE"}`)), live), status: 422, code: "validation_failed",
+			fields: map[string]string{"status": "invalid"}, ignore: lastUse},
+		{name: "API action: formula as support", req: withBearer(jsonRequest("PATCH", "/api/v1/actions/"+act, []byte(`{"support":"-1+cmd|calc"}`)), live), status: 422, code: "validation_failed",
+			fields: map[string]string{"support": "formula"}, ignore: lastUse},
+		{name: "API action: change by encoded traversal", req: withBearer(jsonRequest("PATCH", "/api/v1/actions/"+act+"%2f..%2f"+act, []byte(`{"status":"done"}`)), live), status: 404, code: "not_found", ignore: lastUse},
+		{name: "API action: revoked token deletes", req: withBearer(hostileRequest("DELETE", "/api/v1/actions/"+act, "", nil), revoked), status: 401, code: "unauthorized"},
 		{name: "API: revoked token creates", req: withBearer(jsonRequest("POST", "/api/v1/assessments", apiAssessment(func(map[string]any) {})), revoked), status: 401, code: "unauthorized"},
 		{name: "API: revoked token deletes", req: withBearer(hostileRequest("DELETE", "/api/v1/assessments/"+id, "", nil), revoked), status: 401, code: "unauthorized"},
 		{name: "API: revoked token reads the report", req: withBearer(hostileRequest("GET", "/api/v1/assessments/"+id+"/report", "", nil), revoked), status: 401, code: "unauthorized"},
