@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/storage"
 	"github.com/ecat-project/ecat/templates"
 )
 
@@ -46,6 +47,10 @@ var (
 	errUnavailable    = &httpError{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: "unavailable"}
 )
 
+// retryAfterUnavailable is the Retry-After, in seconds, of a 503 while the database is
+// unavailable.
+const retryAfterUnavailable = "30"
+
 func malformed(detail string) *httpError {
 	return &httpError{Status: http.StatusBadRequest, Code: "malformed", Key: "bad_request", Detail: detail}
 }
@@ -67,6 +72,10 @@ func classify(err error) *httpError {
 		return errNotFound
 	case errors.Is(err, assessment.ErrClosed):
 		return errClosed
+	case storage.IsUnavailable(err):
+		// The database is gone, full, read-only or restarting: nothing the person did;
+		// trying again later is right (503 with Retry-After, not 500).
+		return errUnavailable
 	case errors.As(err, &ee):
 		switch ee.Code {
 		case http.StatusNotFound:
@@ -107,6 +116,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	he := classify(err)
 	if he.Status >= 500 {
 		s.log.Error("request failed", "request_id", requestID(c), "route", c.Path(), "error", err.Error())
+	}
+	if he.Status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfterUnavailable)
 	}
 	if isAPI(c) {
 		msg := s.tmpl.Message(lang, "error."+he.Key+".message")
