@@ -52,6 +52,10 @@ type createAssessmentRequest struct {
 	ConfirmLowThreshold bool   `json:"confirm_low_threshold"`
 }
 
+// createAssessmentMembers are the members of a createAssessmentRequest body; one given
+// twice is a duplicate field error, as in every other body.
+var createAssessmentMembers = []string{"title", "team", "threshold", "language", "confirm_low_threshold"}
+
 func (s *Server) apiCreateAssessment(c echo.Context) error {
 	body, err := readJSON(c)
 	if err != nil {
@@ -68,8 +72,10 @@ func (s *Server) apiCreateAssessment(c echo.Context) error {
 	if req.Language == "" {
 		req.Language = "en"
 	}
+	verr := &assessment.ValidationError{}
+	duplicateMembers(body, createAssessmentMembers, verr)
 	a, err := assessment.NewAssessment(req.Title, req.Team, req.Language, threshold, req.ConfirmLowThreshold, s.catalog.Current().Version)
-	if err != nil {
+	if err := mergeValidation(verr, err); err != nil {
 		return err
 	}
 	owner := me(c).ID

