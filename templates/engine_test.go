@@ -74,6 +74,31 @@ func samples() map[string]any {
 	withPlan["Actions"] = []map[string]any{{"ID": 1, "Text": "Invite partners", "Lead": "Manager", "Support": "Time", "Due": "2027-01-31",
 		"PillarTitle": "Staff", "ThemeTitle": "Influence", "Status": "planned", "StatusText": "Planned", "CarriedFromRound": 1,
 		"EditURL": "/assessments/2/actions/1/edit", "DeleteURL": "/assessments/2/actions/1/delete"}}
+	// The discussion view and its handout share one body.
+	step := func(n int, title string) map[string]any {
+		return map[string]any{"N": n, "Title": title, "TimeBox": "5 min", "Seconds": 300, "Clock": "5:00"}
+	}
+	discussion := map[string]any{
+		"A": map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 2}, "Threshold": 3, "Submitted": 7,
+		"ReportURL": "/assessments/1/report?lang=en", "DiscussionURL": "/assessments/1/discussion?lang=en",
+		"HandoutURL": "/assessments/1/discussion/handout?lang=en", "ActionsURL": "/assessments/1?lang=en#actions",
+		"Included": []string{"Leadership", "Staff"}, "Withheld": []string{"Patient partners"}, "TotalMinutes": 20,
+		"Steps":   []map[string]any{step(1, "Framing"), step(2, "Insights"), step(3, "Themes"), step(4, "Decide")},
+		"Prompts": []map[string]any{{"Pillar": "Staff", "Prompts": []string{"What gets in the way?"}}},
+		"Pillars": []map[string]any{
+			{"Title": "Staff", "Strength": map[string]any{"Theme": "Resources", "Count": 2, "Quotes": []string{"typed <text>"}},
+				"Opportunity": map[string]any{"Count": 0}, "Highest": map[string]any{"Theme": "Resources", "Score": "80"},
+				"Lowest": map[string]any{"Theme": "Influence", "Score": "30"}},
+			{"Title": "Leadership", "Strength": map[string]any{"Count": 0}, "Opportunity": map[string]any{"Count": 0}},
+		},
+		"CommonStrengths": []map[string]any{{"Theme": "Resources", "Count": 3, "Pillars": "Staff, Leadership"}},
+		"CommonOpps":      []map[string]any{},
+		"Contrasts":       []map[string]any{{"ID": "S-01", "Text": "Statement", "Pillar": "Staff", "Yes": 50, "No": 50}},
+		"Hotspots":        []map[string]any{{"ID": "S-02", "Text": "Statement", "Pillar": "Staff", "Unknown": 40}},
+		"Gaps": []map[string]any{{"Theme": "Influence", "PillarA": "Staff", "ScoreA": "30", "PillarB": "Leadership",
+			"ScoreB": "80", "Points": "50"}},
+		"MoreContrasts": 2, "MoreHotspots": 1, "MoreGaps": 0,
+	}
 	return map[string]any{
 		"home": map[string]any{"Code": "ABC", "Error": "bad code"},
 		"join": map[string]any{"Title": "T", "Team": "X", "Threshold": 3, "Action": "/j/C/form", "Lang": "en", "Error": "choose",
@@ -108,7 +133,9 @@ func samples() map[string]any {
 			"Contrasts": []map[string]any{{"ID": "S-01", "Text": "t", "Counts": map[string]int{"Yes": 1, "Somewhat": 1, "No": 1, "Unknown": 1}}},
 			"Hotspots":  []map[string]any{{"ID": "S-01", "Text": "t", "Percent": map[string]int{"Unknown": 30}}},
 		},
-		"activity": []map[string]any{{"When": "2026-01-01", "Action": "Signed in", "Detail": "d", "AssessmentURL": "/assessments/1"}},
+		"activity":   []map[string]any{{"When": "2026-01-01", "Action": "Signed in", "Detail": "d", "AssessmentURL": "/assessments/1"}},
+		"discussion": discussion,
+		"handout":    discussion,
 	}
 }
 
@@ -146,7 +173,7 @@ func TestRenderEveryPage(t *testing.T) {
 					}
 				}
 				// A key printed instead of its message means a missing translation.
-				if m := regexp.MustCompile(`>\s*((?:home|join|form|view|thanks|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit|report|band)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
+				if m := regexp.MustCompile(`>\s*((?:home|join|form|view|thanks|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit|report|band|discussion|handout)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
 					t.Errorf("untranslated key %q in page", m[1])
 				}
 				if strings.Contains(html, "typed <text>") {

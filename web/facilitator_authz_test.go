@@ -124,6 +124,10 @@ func authzTable() map[string]authzCase {
 		"POST /assessments/:id/delete":     {form: url.Values{"confirm": {"yes"}}, owner: 303, ownerDid: deleted},
 		"GET /account/tokens":              {other: 200, owner: 200},
 		"POST /account/tokens":             {form: url.Values{"label": {"matrix"}}, other: 201, owner: 201},
+
+		// The team discussion, projected and as a one-page handout.
+		"GET /assessments/:id/discussion":         {owner: 200},
+		"GET /assessments/:id/discussion/handout": {owner: 200},
 		"POST /account/tokens/:id/revoke": {owner: 303, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, _ *assessment.Assessment, token string) {
 			if rec := e.bearer(http.MethodGet, "/api/v1/assessments", token, nil); rec.Code != http.StatusUnauthorized {
 				t.Errorf("revoked token still answers %d", rec.Code)

@@ -144,6 +144,8 @@ func (s *Server) routes() {
 	e.GET("/assessments/:id/completion", s.completion, signedIn...)
 	e.GET("/assessments/:id/report", s.reportPage, signedIn...)
 	e.GET("/assessments/:id/report.xlsx", s.reportXLSX, signedIn...)
+	e.GET("/assessments/:id/discussion", s.discussionPage, signedIn...)
+	e.GET("/assessments/:id/discussion/handout", s.handoutPage, signedIn...)
 	e.POST("/assessments/:id/close", s.closeAssessment, signedIn...)
 	e.POST("/assessments/:id/reopen", s.reopenAssessment, signedIn...)
 	e.GET("/assessments/:id/delete", s.confirmDeletePage, signedIn...)
