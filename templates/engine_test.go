@@ -264,7 +264,11 @@ func TestMessageFallback(t *testing.T) {
 	}
 }
 
+// TestStaticAssetsSmall keeps the assets light: what the respondent form page loads
+// (app.css and form.js) gets at most a third of that page's 60 KB budget (the whole page
+// is measured in web/), and all assets together, whichever pages load them, stay small.
 func TestStaticAssetsSmall(t *testing.T) {
+	sizes := map[string]int{}
 	total := 0
 	err := fs.WalkDir(Static(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -274,6 +278,7 @@ func TestStaticAssetsSmall(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		sizes[path] = int(info.Size())
 		total += int(info.Size())
 		return nil
 	})
@@ -281,13 +286,14 @@ func TestStaticAssetsSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"app.css", "form.js"} {
-		if _, err := fs.Stat(Static(), name); err != nil {
-			t.Errorf("asset %s missing: %v", name, err)
+		if _, ok := sizes[name]; !ok {
+			t.Errorf("asset %s missing", name)
 		}
 	}
-	// The respondent form page with its CSS and JS must stay under 60 KB; the assets
-	// get at most a third of that.
-	if total > 20_000 {
-		t.Errorf("static assets are %d bytes; keep them under 20 KB", total)
+	if respondent := sizes["app.css"] + sizes["form.js"]; respondent > 20_000 {
+		t.Errorf("the respondent page's assets are %d bytes; keep them under 20 KB", respondent)
+	}
+	if total > 40_000 {
+		t.Errorf("static assets are %d bytes in all (%v); keep them under 40 KB", total, sizes)
 	}
 }
