@@ -320,13 +320,14 @@ func (s *Server) createActionForm(c echo.Context) error {
 		return err
 	}
 	in, verr := actionFromForm(form)
-	if err := verr.OrNil(); err != nil {
-		return s.renderAssessmentPage(c, a, http.StatusUnprocessableEntity, func(v *assessmentView) { v.NewAction = s.actionFormView(c, a, form, verr, "") })
+	err = verr.OrNil()
+	if err == nil {
+		_, err = s.createAction(c, a, in)
 	}
-	if _, err := s.createAction(c, a, in); err != nil {
-		if errors.As(err, &verr) {
-			return s.renderAssessmentPage(c, a, http.StatusUnprocessableEntity, func(v *assessmentView) { v.NewAction = s.actionFormView(c, a, form, verr, "") })
-		}
+	switch {
+	case errors.As(err, &verr):
+		return s.renderAssessmentPage(c, a, http.StatusUnprocessableEntity, func(v *assessmentView) { v.NewAction = s.actionFormView(c, a, form, verr, "") })
+	case err != nil:
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, actionsAnchor(a, "action_added"))
