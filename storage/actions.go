@@ -66,11 +66,28 @@ func (s *Store) CreateAction(ctx context.Context, a *assessment.Action) error {
 		a.OriginAssessmentID = a.AssessmentID
 	}
 	row := actionToRow(a)
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := notReassessed(tx, a.AssessmentID); err != nil {
+			return err
+		}
+		return tx.Create(&row).Error
+	})
+	if err != nil {
 		return err
 	}
 	a.ID, a.CreatedAt, a.UpdatedAt = row.ID, row.CreatedAt, row.UpdatedAt
 	return nil
+}
+
+// planOpen fails with assessment.ErrAlreadyReassessed when the action's round has a next
+// round: its plan then continues there (the open actions were carried over), so the
+// round's own plan is kept as it was, and the next round's comparison stays true.
+func planOpen(tx *gorm.DB, actionID int64) error {
+	var row actionRow
+	if err := tx.Select("assessment_id").Take(&row, "id = ?", actionID).Error; err != nil {
+		return notFound(err)
+	}
+	return notReassessed(tx, row.AssessmentID)
 }
 
 // Action returns the action with id, or assessment.ErrNotFound.
@@ -97,33 +114,35 @@ func (s *Store) Actions(ctx context.Context, assessmentID int64) ([]assessment.A
 }
 
 // UpdateAction writes an action's fields (not its round or origin) and sets UpdatedAt.
+// Actions of a round that has a next round are kept as they were
+// (assessment.ErrAlreadyReassessed), and so are they by CreateAction and DeleteAction.
 func (s *Store) UpdateAction(ctx context.Context, a *assessment.Action) error {
 	now := s.db.NowFunc()
-	res := s.db.WithContext(ctx).Model(&actionRow{}).Where("id = ?", a.ID).Updates(map[string]any{
-		"text": a.Text, "pillar": a.Pillar, "theme": a.Theme, "lead": a.Lead, "support": a.Support,
-		"due": a.DueString(), "status": a.Status, "updated_at": now,
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := planOpen(tx, a.ID); err != nil {
+			return err
+		}
+		return tx.Model(&actionRow{}).Where("id = ?", a.ID).Updates(map[string]any{
+			"text": a.Text, "pillar": a.Pillar, "theme": a.Theme, "lead": a.Lead, "support": a.Support,
+			"due": a.DueString(), "status": a.Status, "updated_at": now,
+		}).Error
 	})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return assessment.ErrNotFound
+	if err != nil {
+		return err
 	}
 	a.UpdatedAt = now
 	return nil
 }
 
-// DeleteAction removes an action. A copy carried into a later round stays, no longer
-// linked back.
+// DeleteAction removes an action (assessment.ErrAlreadyReassessed once its round has a
+// next round).
 func (s *Store) DeleteAction(ctx context.Context, id int64) error {
-	res := s.db.WithContext(ctx).Delete(&actionRow{}, "id = ?", id)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return assessment.ErrNotFound
-	}
-	return nil
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := planOpen(tx, id); err != nil {
+			return err
+		}
+		return tx.Delete(&actionRow{}, "id = ?", id).Error
+	})
 }
 
 // ActionsAgreedIn lists the actions agreed in a round as they stand now: an action that

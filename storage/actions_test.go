@@ -244,3 +244,39 @@ func TestMarkDiscussedNeedsAnAction(t *testing.T) {
 		}
 	})
 }
+
+// TestReassessedRoundIsKept: once a round has its next round, it cannot be reopened and
+// its action plan is kept as it was (the open actions live on in the next round).
+func TestReassessedRoundIsKept(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		r1 := newAssessment(t, s, "Kept")
+		act := newAction(t, s, r1.ID, "Carried", assessment.ActionPlanned)
+		closeAssessment(t, s, r1.ID)
+		if err := s.Reassess(t.Context(), r1.ID, assessment.NextRound(r1, "v1")); err != nil {
+			t.Fatal(err)
+		}
+		late := &assessment.Action{AssessmentID: r1.ID, Text: "Late", Lead: "L", Status: assessment.ActionPlanned}
+		act.Status = assessment.ActionDone
+		for name, err := range map[string]error{
+			"reopen": func() error { _, err := s.SetAssessmentStatus(t.Context(), r1.ID, assessment.Open); return err }(),
+			"create": s.CreateAction(t.Context(), late),
+			"update": s.UpdateAction(t.Context(), act),
+			"delete": s.DeleteAction(t.Context(), act.ID),
+		} {
+			if !errors.Is(err, assessment.ErrAlreadyReassessed) {
+				t.Errorf("%s on a reassessed round: %v, want ErrAlreadyReassessed", name, err)
+			}
+		}
+		if got, _ := s.Assessment(t.Context(), r1.ID); got.Status != assessment.Closed {
+			t.Errorf("round 1 is %s", got.Status)
+		}
+		if list, _ := s.Actions(t.Context(), r1.ID); len(list) != 1 || list[0].Status != assessment.ActionPlanned {
+			t.Errorf("round 1's plan changed: %+v", list)
+		}
+		// Closing again is harmless.
+		if _, err := s.SetAssessmentStatus(t.Context(), r1.ID, assessment.Closed); err != nil {
+			t.Errorf("closing a reassessed round again: %v", err)
+		}
+	})
+}

@@ -121,22 +121,47 @@ func (s *Store) listAssessments(q *gorm.DB) ([]assessment.Assessment, error) {
 	return out, nil
 }
 
-// SetAssessmentStatus opens or closes an assessment. Closing records when.
+// SetAssessmentStatus opens or closes an assessment. Closing records when. A round that
+// has a next round cannot be reopened (assessment.ErrAlreadyReassessed): the team would
+// have two open rounds, and the next round's comparison a moving target.
 func (s *Store) SetAssessmentStatus(ctx context.Context, id int64, status assessment.Status) (*assessment.Assessment, error) {
 	var closedAt *time.Time
 	if status == assessment.Closed {
 		now := s.db.NowFunc()
 		closedAt = &now
 	}
-	res := s.db.WithContext(ctx).Model(&assessmentRow{}).Where("id = ?", id).
-		Updates(map[string]any{"status": string(status), "closed_at": closedAt})
-	if res.Error != nil {
-		return nil, res.Error
-	}
-	if res.RowsAffected == 0 {
-		return nil, assessment.ErrNotFound
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if status == assessment.Open {
+			if err := notReassessed(tx, id); err != nil {
+				return err
+			}
+		}
+		res := tx.Model(&assessmentRow{}).Where("id = ?", id).
+			Updates(map[string]any{"status": string(status), "closed_at": closedAt})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return assessment.ErrNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return s.Assessment(ctx, id)
+}
+
+// notReassessed fails with assessment.ErrAlreadyReassessed when the round has a next one.
+func notReassessed(tx *gorm.DB, id int64) error {
+	var n int64
+	if err := tx.Model(&assessmentRow{}).Where("previous_id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return assessment.ErrAlreadyReassessed
+	}
+	return nil
 }
 
 // PillarCounts is how many responses of each status a pillar has.

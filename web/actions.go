@@ -268,13 +268,8 @@ func (s *Server) reassess(c echo.Context) (*assessment.Assessment, error) {
 		return nil, errStillOpen
 	}
 	next := assessment.NextRound(a, s.catalog.Current().Version)
-	switch err := s.store.Reassess(c.Request().Context(), a.ID, next); {
-	case errors.Is(err, assessment.ErrStillOpen):
-		return nil, errStillOpen
-	case errors.Is(err, assessment.ErrAlreadyReassessed):
-		return nil, errAlreadyReassessed
-	case err != nil:
-		return nil, err
+	if err := s.store.Reassess(c.Request().Context(), a.ID, next); err != nil {
+		return nil, err // ErrStillOpen and ErrAlreadyReassessed are 409s (classify)
 	}
 	s.audit(c, me(c).ID, assessment.AuditReassess, &next.ID, next.Title+" ("+strconv.Itoa(next.Round)+")")
 	return next, nil

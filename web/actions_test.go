@@ -1,6 +1,7 @@
 package web
 
 import (
+	"database/sql"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -386,6 +387,20 @@ func TestActionPlanPages(t *testing.T) {
 		t.Fatalf("reassess twice: %d", rec.Code)
 	}
 	e.assertErrorPage(t, rec, "already_reassessed")
+	// Round 1 is kept as it was: its plan continues in round 2; no add, edit or reopen.
+	e.assertText(t, body, "en", "actions.continued")
+	if strings.Contains(body, `action="`+page+`/actions"`) || strings.Contains(body, editURL+"/edit") {
+		t.Error("round 1 still offers to add or edit actions")
+	}
+	before = e.allTablesChecksum()
+	for _, p := range []string{page + "/reopen", page + "/actions", editURL, editURL + "/delete"} {
+		if rec := b.postForm(p, form); rec.Code != http.StatusConflict {
+			t.Errorf("POST %s on a reassessed round: %d, want 409", p, rec.Code)
+		}
+	}
+	if e.allTablesChecksum() != before {
+		t.Error("a refused change to a reassessed round changed the database")
+	}
 }
 
 // TestActionPlanFrench: the plan and its form speak French.
@@ -398,5 +413,28 @@ func TestActionPlanFrench(t *testing.T) {
 	body := b.get("/assessments/" + strconv.FormatInt(a.ID, 10) + "?lang=fr").Body.String()
 	for _, key := range []string{"actions.heading", "actions.field_lead", "action_status.planned", "rounds.heading", "actions.submit_add"} {
 		e.assertText(t, body, "fr", key)
+	}
+}
+
+// TestActionFormKeepsAnEarlierTheme: a carried action whose theme the current checklist
+// no longer has keeps it when its form is saved unchanged.
+func TestActionFormKeepsAnEarlierTheme(t *testing.T) {
+	e := newTestEnv(t)
+	f := e.newFacilitator("lead@example.org", "Lee")
+	a := e.ownedAssessment(f, "Spring round")
+	act := e.newAction(a, "Keep the old theme")
+	// As if stored by an earlier instrument version with a theme since retired.
+	db, err := sql.Open("sqlite3", e.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("UPDATE actions SET theme = ? WHERE id = ?", "retired_theme", act.ID); err != nil {
+		t.Fatal(err)
+	}
+	b := e.signedIn(f)
+	body := b.get("/assessments/" + strconv.FormatInt(a.ID, 10) + "/actions/" + strconv.FormatInt(act.ID, 10) + "/edit").Body.String()
+	if !strings.Contains(body, `<option value="retired_theme" selected>`) {
+		t.Fatalf("the edit form drops the earlier theme:\n%s", body)
 	}
 }

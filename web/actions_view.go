@@ -74,6 +74,11 @@ func (s *Server) actionFormView(c echo.Context, a *assessment.Assessment, form u
 			themeSel.Options = append(themeSel.Options, option{Value: t.Key, Label: t.Title.In(l), Selected: t.Key == v.Values["theme"]})
 		}
 	}
+	// A carried action may name a pillar or theme the round's checklist no longer has:
+	// keep it offered (and chosen), so saving the form does not silently drop it.
+	for _, sel := range []*selectView{&pillarSel, &themeSel} {
+		v.keepEarlierChoice(sel, s.tmpl.Message(lang, "actions.earlier_checklist"))
+	}
 	statusSel := selectView{Name: "status"}
 	for _, st := range assessment.ActionStatuses {
 		statusSel.Options = append(statusSel.Options, option{Value: st, Label: s.tmpl.Message(lang, "action_status."+st),
@@ -81,6 +86,20 @@ func (s *Server) actionFormView(c echo.Context, a *assessment.Assessment, form u
 	}
 	v.Selects = []selectView{pillarSel, themeSel, statusSel}
 	return v
+}
+
+// keepEarlierChoice adds the form's value for sel as a chosen option when no option has it.
+func (v *actionFormView) keepEarlierChoice(sel *selectView, label string) {
+	value := v.Values[sel.Name]
+	if value == "" {
+		return
+	}
+	for _, o := range sel.Options {
+		if o.Value == value {
+			return
+		}
+	}
+	sel.Options = append(sel.Options, option{Value: value, Label: strings.Replace(label, "%s", value, 1), Selected: true})
 }
 
 // planView is the action plan and the rounds of the team on the assessment page.

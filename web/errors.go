@@ -72,6 +72,10 @@ func classify(err error) *httpError {
 		return errNotFound
 	case errors.Is(err, assessment.ErrClosed):
 		return errClosed
+	case errors.Is(err, assessment.ErrAlreadyReassessed):
+		return errAlreadyReassessed
+	case errors.Is(err, assessment.ErrStillOpen):
+		return errStillOpen
 	case storage.IsUnavailable(err):
 		// The database is gone, full, read-only or restarting: nothing the person did;
 		// trying again later is right (503 with Retry-After, not 500).

@@ -374,6 +374,13 @@ func TestOpenAPIMatchesLiveAnswers(t *testing.T) {
 	call("POST", "/assessments/{id}/reassess", "/assessments/"+id+"/reassess", nil, true, 409)
 	call("POST", "/assessments/{id}/close", "/assessments/"+id+"/close", nil, true, 200)
 	call("PUT", "/responses/{token}", "/responses/"+r.ResumeToken, upd, false, 409)
+	call("POST", "/assessments/{id}/reopen", "/assessments/"+id+"/reopen", nil, true, 200)
+	call("POST", "/assessments/{id}/close", "/assessments/"+id+"/close", nil, true, 200)
+	// A second action, deleted; the first is carried into the next round.
+	extra := call("POST", "/assessments/{id}/actions", "/assessments/"+id+"/actions", map[string]any{"text": "Draft idea", "lead": "Manager"}, true, 201)
+	var er struct{ ID int64 }
+	decodeJSON(t, extra, &er)
+	call("DELETE", "/actions/{id}", "/actions/"+strconv.FormatInt(er.ID, 10), nil, true, 204)
 	nextBody := call("POST", "/assessments/{id}/reassess", "/assessments/"+id+"/reassess", nil, true, 201)
 	var next struct {
 		ID   int64
@@ -386,8 +393,11 @@ func TestOpenAPIMatchesLiveAnswers(t *testing.T) {
 		t.Errorf("round 2 report without previous: %s", rep)
 	}
 	call("POST", "/assessments/{id}/reassess", "/assessments/"+id+"/reassess", nil, true, 409)
-	call("POST", "/assessments/{id}/reopen", "/assessments/"+id+"/reopen", nil, true, 200)
-	call("DELETE", "/actions/{id}", actionPath, nil, true, 204)
+	// A reassessed round stays as it was: no reopening, its plan continues in round 2.
+	call("POST", "/assessments/{id}/reopen", "/assessments/"+id+"/reopen", nil, true, 409)
+	call("POST", "/assessments/{id}/actions", "/assessments/"+id+"/actions", map[string]any{"text": "Late", "lead": "Manager"}, true, 409)
+	call("PATCH", "/actions/{id}", actionPath, map[string]any{"status": "done"}, true, 409)
+	call("DELETE", "/actions/{id}", actionPath, nil, true, 409)
 
 	x := e.bearer("GET", "/api/v1/assessments/"+id+"/report.xlsx", token, nil)
 	if x.Code != 200 || !strings.Contains(x.Header().Get("Content-Type"), "spreadsheetml") {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/ecat-project/ecat/pillars"
@@ -95,24 +96,20 @@ func (s *Server) movedView(langCode string, cmp *reports.Comparison, in *pillars
 }
 
 func movedCellFor(changes []reports.ScoreChange, key string) movedCell {
-	score := func(f *float64) string {
-		if f == nil {
-			return "—"
-		}
-		return fmt.Sprintf("%.0f", *f)
-	}
 	for _, c := range changes {
 		if c.Key != key {
 			continue
 		}
-		cell := movedCell{Text: score(c.PreviousScore) + " → " + score(c.Score)}
-		if c.Change != nil {
-			d := *c.Change
-			switch {
-			case d >= 0.5:
-				cell.Change, cell.Dir = fmt.Sprintf("+%.0f", d), "up"
-			case d <= -0.5:
-				cell.Change, cell.Dir = fmt.Sprintf("−%.0f", -d), "down"
+		// The change is the difference of the two whole numbers shown, so the cell
+		// never contradicts itself ("62 → 70 (+8)", not "+7" from 62.5 → 70).
+		prev, cur := wholeScore(c.PreviousScore), wholeScore(c.Score)
+		cell := movedCell{Text: scoreText(prev) + " → " + scoreText(cur)}
+		if prev != nil && cur != nil {
+			switch d := *cur - *prev; {
+			case d > 0:
+				cell.Change, cell.Dir = fmt.Sprintf("+%d", d), "up"
+			case d < 0:
+				cell.Change, cell.Dir = fmt.Sprintf("−%d", -d), "down"
 			default:
 				cell.Change, cell.Dir = "0", "same"
 			}
@@ -120,4 +117,21 @@ func movedCellFor(changes []reports.ScoreChange, key string) movedCell {
 		return cell
 	}
 	return movedCell{Text: "—"}
+}
+
+// wholeScore rounds a score as the rest of the report shows it (fmt's %.0f rounds half
+// to even); nil stays nil.
+func wholeScore(f *float64) *int {
+	if f == nil {
+		return nil
+	}
+	n := int(math.RoundToEven(*f))
+	return &n
+}
+
+func scoreText(n *int) string {
+	if n == nil {
+		return "—"
+	}
+	return strconv.Itoa(*n)
 }

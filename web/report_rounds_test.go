@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/reports"
 )
 
 // submitAs submits n complete responses for a pillar; each strength carries marker so a
@@ -236,5 +237,24 @@ func TestReportRoundsStayWithTheirOwner(t *testing.T) {
 	decodeJSON(t, rec.Body.Bytes(), &raw)
 	if _, ok := raw["previous"]; ok || strings.Contains(rec.Body.String(), "BOBSECRET") {
 		t.Errorf("Alice's report compares with Bob's round: %s", rec.Body)
+	}
+}
+
+func TestMovedCellAgreesWithItself(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	for _, c := range []struct {
+		prev, cur    *float64
+		text, change string
+	}{
+		{f(62.5), f(70), "62 → 70", "+8"}, // as the heatmap shows 62.5
+		{f(62.4), f(62.6), "62 → 63", "+1"},
+		{f(80), f(79.6), "80 → 80", "0"},
+		{f(50), f(13.5), "50 → 14", "−36"},
+		{nil, f(40), "— → 40", ""},
+	} {
+		got := movedCellFor([]reports.ScoreChange{{Key: "k", PreviousScore: c.prev, Score: c.cur}}, "k")
+		if got.Text != c.text || got.Change != c.change {
+			t.Errorf("%v → %v: %q (%q), want %q (%q)", c.prev, c.cur, got.Text, got.Change, c.text, c.change)
+		}
 	}
 }
