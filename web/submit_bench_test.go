@@ -49,6 +49,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/internal/benchpair"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
 	"github.com/ecat-project/ecat/templates"
@@ -262,7 +263,7 @@ func BenchmarkSubmit(b *testing.B) {
 			ecat(b)
 		}
 	})
-	b.Run("paired", func(b *testing.B) { pairedRatio(b, baseline, ecat) })
+	b.Run("paired", func(b *testing.B) { benchpair.Ratio(b, baseline, ecat) })
 }
 
 // checkSameRows fails unless the two databases hold the same number of responses,
@@ -304,33 +305,4 @@ func checkSameRows(b *testing.B, paths ...string) {
 	if dumps[0] != dumps[1] || !strings.Contains(dumps[0], "staff/submitted") {
 		b.Fatalf("the databases differ:\n%s\n---\n%s", dumps[0], dumps[1])
 	}
-}
-
-// pairedRatio runs baseline and ecat alternately, one call each per iteration, switching
-// which goes first every iteration, and reports each side's mean time per call and
-// ecat's as a multiple of the baseline's ("ratio"). Both sides then see the same load
-// from other processes, which separate runs on a busy machine do not.
-func pairedRatio(b *testing.B, baseline, ecat func(*testing.B)) {
-	var base, own time.Duration
-	n := 0
-	for b.Loop() {
-		if n%2 == 0 {
-			t0 := time.Now()
-			baseline(b)
-			t1 := time.Now()
-			ecat(b)
-			base, own = base+t1.Sub(t0), own+time.Since(t1)
-		} else {
-			t0 := time.Now()
-			ecat(b)
-			t1 := time.Now()
-			baseline(b)
-			own, base = own+t1.Sub(t0), base+time.Since(t1)
-		}
-		n++
-	}
-	b.ReportMetric(0, "ns/op") // an iteration is one of each: its time means little
-	b.ReportMetric(float64(base.Nanoseconds())/float64(n), "baseline-ns/op")
-	b.ReportMetric(float64(own.Nanoseconds())/float64(n), "ecat-ns/op")
-	b.ReportMetric(float64(own)/float64(base), "ratio")
 }
