@@ -2,8 +2,6 @@ package web
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -66,63 +64,6 @@ func formRequest(path string, form url.Values) *http.Request {
 func withBearer(req *http.Request, token string) *http.Request {
 	req.Header.Set("Authorization", "Bearer "+token)
 	return req
-}
-
-// stateChecksum hashes every row of every table like allTablesChecksum, leaving out the
-// tables and columns named ("table" or "table.column").
-func (e *testEnv) stateChecksum(ignore ...string) string {
-	e.t.Helper()
-	if len(ignore) == 0 {
-		return e.allTablesChecksum()
-	}
-	db := e.readOnlyDB()
-	defer db.Close()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-	if err != nil {
-		e.t.Fatalf("list tables: %v", err)
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			e.t.Fatalf("list tables: %v", err)
-		}
-		tables = append(tables, name)
-	}
-	rows.Close()
-	h := sha256.New()
-	for _, table := range tables {
-		if slices.Contains(ignore, table) {
-			continue
-		}
-		rs, err := db.Query("SELECT * FROM " + table + " ORDER BY 1")
-		if err != nil {
-			e.t.Fatalf("dump %s: %v", table, err)
-		}
-		cols, _ := rs.Columns()
-		fmt.Fprintf(h, "== %s %v\n", table, cols)
-		for rs.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rs.Scan(ptrs...); err != nil {
-				e.t.Fatalf("dump %s: %v", table, err)
-			}
-			for i, v := range vals {
-				if b, ok := v.([]byte); ok {
-					vals[i] = string(b)
-				}
-				if slices.Contains(ignore, table+"."+cols[i]) {
-					vals[i] = "(ignored)"
-				}
-			}
-			fmt.Fprintf(h, "%q\n", vals)
-		}
-		rs.Close()
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // sessionHashes lists the stored session hashes.
