@@ -106,12 +106,12 @@ func NewJoinCode() string {
 func NormalizeJoinCode(s string) (string, bool) {
 	var b strings.Builder
 	for _, r := range strings.ToUpper(s) {
-		switch {
-		case r == ' ' || r == '-' || r == '\t':
+		switch r {
+		case ' ', '-', '\t':
 			continue
-		case r == 'O':
+		case 'O':
 			r = '0'
-		case r == 'I' || r == 'L':
+		case 'I', 'L':
 			r = '1'
 		}
 		if !strings.ContainsRune(joinCodeAlphabet, r) {
