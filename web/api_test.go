@@ -15,14 +15,11 @@ import (
 
 // apiFixtures is the data the error catalogue runs against.
 type apiFixtures struct {
-	open, closed        *assessment.Assessment
-	draft, submitted    string // resume tokens on the open assessment
-	closedDraft         string // resume token on the closed assessment
-	unknownCode         string
-	unknownToken        string
-	openDraftBody       map[string]any
-	completeUpdateBody  map[string]any
-	incompleteSubmitted map[string]any
+	open, closed     *assessment.Assessment
+	draft, submitted string // resume tokens on the open assessment
+	closedDraft      string // resume token on the closed assessment
+	unknownCode      string
+	unknownToken     string
 }
 
 func seedAPIFixtures(e *testEnv) apiFixtures {

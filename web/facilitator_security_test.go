@@ -1048,7 +1048,7 @@ func TestFacilitatorAPIErrors(t *testing.T) {
 		if reply.Error.Code != tc.code {
 			t.Errorf("%s: code %q, want %q", tc.name, reply.Error.Code, tc.code)
 		}
-		if got := sortedKeys(reply.Error.Fields); !slices.Equal(got, tc.fields) && !(len(got) == 0 && len(tc.fields) == 0) {
+		if got := sortedKeys(reply.Error.Fields); !slices.Equal(got, tc.fields) && (len(got) != 0 || len(tc.fields) != 0) {
 			t.Errorf("%s: fields %v, want %v", tc.name, got, tc.fields)
 		}
 		if tc.name == "threshold 2 unconfirmed" && reply.Error.Fields["threshold"].Code != assessment.CodeConfirm {
