@@ -384,7 +384,7 @@ func postJSON(t *testing.T, e *ecatServer, body map[string]any) {
 	if err != nil {
 		t.Fatalf("POST /api/v1/responses: %v", err)
 	}
-	defer resp.Body.Close()
+	defer closeBody(t, resp.Body)
 	if out, _ := io.ReadAll(resp.Body); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("POST /api/v1/responses: status %d, body %s", resp.StatusCode, out)
 	}

@@ -177,7 +177,7 @@ func submitStaffResponse(t *testing.T, e *ecatServer, code string) {
 	if err != nil {
 		t.Fatalf("POST /api/v1/responses: %v", err)
 	}
-	defer resp.Body.Close()
+	defer closeBody(t, resp.Body)
 	out, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusCreated || !strings.Contains(string(out), `"submitted"`) {
 		t.Fatalf("POST /api/v1/responses: status %d, body %s; want 201 and a submitted response", resp.StatusCode, out)
@@ -197,7 +197,7 @@ func apiAssessments(t *testing.T, e *ecatServer, token string) (int, []int64) {
 	if err != nil {
 		t.Fatalf("GET /api/v1/assessments: %v", err)
 	}
-	defer resp.Body.Close()
+	defer closeBody(t, resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		return resp.StatusCode, nil
 	}
@@ -259,7 +259,7 @@ func facilitatorJourney(t *testing.T, width, height int) {
 	if resp, err := http.Get(setupURL); err != nil {
 		t.Errorf("setup link after use: %v", err)
 	} else {
-		resp.Body.Close()
+		closeBody(t, resp.Body)
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("setup link after use: status %d, want 404", resp.StatusCode)
 		}

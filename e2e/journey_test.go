@@ -821,7 +821,7 @@ func TestPageWeight(t *testing.T) {
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)
 		}
-		defer resp.Body.Close()
+		defer closeBody(t, resp.Body)
 		body, err := io.ReadAll(resp.Body)
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)
