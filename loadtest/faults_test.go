@@ -213,9 +213,9 @@ func formSave(ctx context.Context, client *http.Client, base, code string, in in
 		s.latency, s.err = time.Since(s.start), err
 		return s
 	}
-	defer res.Body.Close()
 	s.body, s.err = io.ReadAll(res.Body)
 	s.latency, s.status, s.header = time.Since(s.start), res.StatusCode, res.Header
+	s.err = errors.Join(s.err, res.Body.Close())
 	return s
 }
 
@@ -267,7 +267,11 @@ func requireChattr(t *testing.T, dir string) {
 	if err := os.WriteFile(probe, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	defer os.Remove(probe)
+	defer func() {
+		if err := os.Remove(probe); err != nil {
+			t.Errorf("remove the probe file: %v", err)
+		}
+	}()
 	if out, err := exec.Command("chattr", "+i", probe).CombinedOutput(); err != nil {
 		t.Skipf("cannot set the immutable attribute here (needs root and a file system that supports it): %v %s", err, strings.TrimSpace(string(out)))
 	}
@@ -320,12 +324,12 @@ func smallTmpfs(t *testing.T, size string) string {
 }
 
 // fillDisk writes to path until the file system is full and returns the bytes written.
-func fillDisk(path string) (int64, error) {
+func fillDisk(path string) (_ int64, err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
+	defer func() { err = errors.Join(err, f.Close()) }()
 	buf := make([]byte, 64<<10)
 	var n int64
 	for size := len(buf); size > 0; {

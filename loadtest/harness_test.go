@@ -119,11 +119,13 @@ func postgresDB(t *testing.T) database {
 		t.Fatalf("postgres: create schema %s (is %s right?): %v", schema, postgresEnv, err)
 	}
 	t.Cleanup(func() {
-		defer admin.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
 			t.Errorf("postgres: drop schema %s: %v", schema, err)
+		}
+		if err := admin.Close(); err != nil {
+			t.Errorf("postgres: close the admin connection: %v", err)
 		}
 	})
 	u, err := url.Parse(dsn)
