@@ -102,14 +102,19 @@ type childResult struct {
 	Bytes       int64 `json:"bytes"`
 }
 
-func childMain(job string) int {
+func childMain(job string) (code int) {
 	if path := os.Getenv(envProfile); path != "" {
 		f, err := os.Create(path + "." + job)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "benchmark child:", err)
 			return 1
 		}
-		defer f.Close()
+		defer func() { // after StopCPUProfile, which writes the rest of the profile
+			if err := f.Close(); err != nil {
+				fmt.Fprintln(os.Stderr, "benchmark child:", err)
+				code = 1
+			}
+		}()
 		if err := pprof.StartCPUProfile(f); err != nil {
 			fmt.Fprintln(os.Stderr, "benchmark child:", err)
 			return 1
@@ -169,7 +174,7 @@ func childOutput() (*countingWriter, func() error, error) {
 }
 
 // childEcat exports the workbook; with writeOnly, the clock starts after Tallies.
-func childEcat(writeOnly bool) (childResult, error) {
+func childEcat(writeOnly bool) (_ childResult, err error) {
 	ctx := context.Background()
 	id, err := strconv.ParseInt(os.Getenv(envAssessment), 10, 64)
 	if err != nil {
@@ -179,7 +184,7 @@ func childEcat(writeOnly bool) (childResult, error) {
 	if err != nil {
 		return childResult{}, err
 	}
-	defer store.Close()
+	defer func() { err = errors.Join(err, store.Close()) }()
 	catalog, err := pillars.Load()
 	if err != nil {
 		return childResult{}, err
@@ -307,7 +312,7 @@ func fixture(b *testing.B) *workbookFixture {
 // seed writes the assessment through storage, then its responses with plain SQL in one
 // transaction: a hospital-sized split (a tenth leaders, seven tenths staff, two tenths
 // patient partners), every answer value of every item occurring.
-func seed(path string) (int64, error) {
+func seed(path string) (_ int64, err error) {
 	ctx := context.Background()
 	s, err := storage.Open(ctx, path)
 	if err != nil {
@@ -336,7 +341,7 @@ func seed(path string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer db.Close()
+	defer func() { err = errors.Join(err, db.Close()) }()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
@@ -415,7 +420,7 @@ func countCells(path string) (cells, sheets int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	defer zr.Close()
+	defer func() { err = errors.Join(err, zr.Close()) }()
 	for _, f := range zr.File {
 		if !strings.HasPrefix(f.Name, "xl/worksheets/") || !strings.HasSuffix(f.Name, ".xml") {
 			continue
@@ -425,8 +430,7 @@ func countCells(path string) (cells, sheets int, err error) {
 			return 0, 0, err
 		}
 		n, err := countTag(rc, []byte("<c "))
-		rc.Close()
-		if err != nil {
+		if err = errors.Join(err, rc.Close()); err != nil {
 			return 0, 0, err
 		}
 		cells += n
