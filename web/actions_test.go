@@ -428,7 +428,7 @@ func TestActionFormKeepsAnEarlierTheme(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	defer checkClose(t, "database", db)
 	if _, err := db.Exec("UPDATE actions SET theme = ? WHERE id = ?", "retired_theme", act.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -215,7 +215,7 @@ func (e *testEnv) dataChecksum() string {
 func (e *testEnv) stateChecksum(ignore ...string) string {
 	e.t.Helper()
 	db := e.readOnlyDB()
-	defer db.Close()
+	defer checkClose(e.t, "read-only database", db)
 	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 	if err != nil {
 		e.t.Fatalf("list tables: %v", err)
@@ -228,7 +228,12 @@ func (e *testEnv) stateChecksum(ignore ...string) string {
 		}
 		tables = append(tables, name)
 	}
-	rows.Close()
+	if err := rows.Err(); err != nil {
+		e.t.Fatalf("list tables: %v", err)
+	}
+	if err := rows.Close(); err != nil {
+		e.t.Fatalf("list tables: %v", err)
+	}
 	h := sha256.New()
 	for _, table := range tables {
 		if slices.Contains(ignore, table) {
@@ -239,7 +244,7 @@ func (e *testEnv) stateChecksum(ignore ...string) string {
 			e.t.Fatalf("dump %s: %v", table, err)
 		}
 		cols, _ := rs.Columns()
-		fmt.Fprintf(h, "== %s %v\n", table, cols)
+		_, _ = fmt.Fprintf(h, "== %s %v\n", table, cols) // a hash.Hash's Write never returns an error
 		for rs.Next() {
 			vals := make([]any, len(cols))
 			ptrs := make([]any, len(cols))
@@ -257,9 +262,14 @@ func (e *testEnv) stateChecksum(ignore ...string) string {
 					vals[i] = "(ignored)"
 				}
 			}
-			fmt.Fprintf(h, "%q\n", vals)
+			_, _ = fmt.Fprintf(h, "%q\n", vals)
 		}
-		rs.Close()
+		if err := rs.Err(); err != nil {
+			e.t.Fatalf("dump %s: %v", table, err)
+		}
+		if err := rs.Close(); err != nil {
+			e.t.Fatalf("dump %s: %v", table, err)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

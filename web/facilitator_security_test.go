@@ -509,7 +509,9 @@ func TestFacilitatorTokenRevocation(t *testing.T) {
 	if err := db.QueryRow(`SELECT COUNT(*) FROM api_tokens WHERE token_hash = ?`, token).Scan(&plain); err != nil || plain != 0 {
 		t.Errorf("token stored in the clear (%d, %v)", plain, err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatalf("close the read-only database: %v", err)
+	}
 
 	// Bob's token id, revoked by Alice: 404, and Bob's token still works.
 	if rec := b.postForm("/account/tokens/"+strconv.FormatInt(bobTokenID, 10)+"/revoke", nil); rec.Code != http.StatusNotFound {

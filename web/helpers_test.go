@@ -163,7 +163,7 @@ func (e *testEnv) createResponse(body map[string]any) string {
 func (e *testEnv) dbDump() string {
 	e.t.Helper()
 	db := e.readOnlyDB()
-	defer db.Close()
+	defer checkClose(e.t, "read-only database", db)
 	var sb strings.Builder
 	for _, table := range []string{"schema_version", "assessments", "responses", "answers", "reflections"} {
 		order := " ORDER BY 1, 2"
@@ -198,7 +198,9 @@ func (e *testEnv) dbDump() string {
 		if err := rows.Err(); err != nil {
 			e.t.Fatalf("dump %s: %v", table, err)
 		}
-		rows.Close()
+		if err := rows.Close(); err != nil {
+			e.t.Fatalf("dump %s: %v", table, err)
+		}
 	}
 	return sb.String()
 }
@@ -213,7 +215,7 @@ func (e *testEnv) dbChecksum() string {
 func (e *testEnv) countRows(table string) int {
 	e.t.Helper()
 	db := e.readOnlyDB()
-	defer db.Close()
+	defer checkClose(e.t, "read-only database", db)
 	var n int
 	if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
 		e.t.Fatalf("count %s: %v", table, err)
@@ -230,6 +232,15 @@ func (e *testEnv) readOnlyDB() *sql.DB {
 		e.t.Fatalf("open read-only: %v", err)
 	}
 	return db
+}
+
+// checkClose closes c, for a defer, and fails the test (without stopping it) if that
+// fails.
+func checkClose(t testing.TB, what string, c io.Closer) {
+	t.Helper()
+	if err := c.Close(); err != nil {
+		t.Errorf("close %s: %v", what, err)
+	}
 }
 
 func mustJSON(t *testing.T, v any) []byte {

@@ -70,12 +70,12 @@ func withBearer(req *http.Request, token string) *http.Request {
 func (e *testEnv) sessionHashes() []string {
 	e.t.Helper()
 	db := e.readOnlyDB()
-	defer db.Close()
+	defer checkClose(e.t, "read-only database", db)
 	rows, err := db.Query(`SELECT id_hash FROM sessions ORDER BY id_hash`)
 	if err != nil {
 		e.t.Fatalf("sessions: %v", err)
 	}
-	defer rows.Close()
+	defer checkClose(e.t, "session rows", rows)
 	var out []string
 	for rows.Next() {
 		var h string
@@ -83,6 +83,9 @@ func (e *testEnv) sessionHashes() []string {
 			e.t.Fatal(err)
 		}
 		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		e.t.Fatalf("sessions: %v", err)
 	}
 	return out
 }

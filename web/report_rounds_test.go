@@ -196,8 +196,10 @@ func TestReportComparesWithPreviousRound(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, err := io.ReadAll(rc)
-		rc.Close()
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rc.Close(); err != nil {
 			t.Fatal(err)
 		}
 		parts[f.Name] = string(b)

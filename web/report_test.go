@@ -395,9 +395,11 @@ func xlsxParts(t *testing.T, body []byte) map[string][]byte {
 			t.Fatalf("open %s: %v", f.Name, err)
 		}
 		b, err := io.ReadAll(rc)
-		rc.Close()
 		if err != nil {
 			t.Fatalf("read %s: %v", f.Name, err)
+		}
+		if err := rc.Close(); err != nil {
+			t.Fatalf("close %s: %v", f.Name, err)
 		}
 		parts[f.Name] = b
 	}

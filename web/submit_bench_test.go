@@ -64,7 +64,7 @@ func submitBenchDB(b *testing.B, path string, in *pillars.Instrument) *assessmen
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer store.Close()
+	defer checkClose(b, "store", store)
 	if _, _, err := store.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func BenchmarkSubmit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer store.Close()
+	defer checkClose(b, "store", store)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := New(Config{BaseURL: testBaseURL}, store, catalog, tmpl, log)
 	ecatBody := submitBenchBody(b, in, a.Code)
@@ -233,7 +233,7 @@ func BenchmarkSubmit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer checkClose(b, "baseline database", db)
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	var journal string
@@ -297,9 +297,13 @@ func checkSameRows(b *testing.B, paths ...string) {
 			if err := rows.Err(); err != nil {
 				b.Fatal(err)
 			}
-			rows.Close()
+			if err := rows.Close(); err != nil {
+				b.Fatal(err)
+			}
 		}
-		db.Close()
+		if err := db.Close(); err != nil {
+			b.Fatal(err)
+		}
 		dumps = append(dumps, sb.String())
 	}
 	if dumps[0] != dumps[1] || !strings.Contains(dumps[0], "staff/submitted") {
