@@ -30,7 +30,11 @@ func seedReport(t *testing.T, db string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	defer func() {
+		if err := store.Close(); err != nil {
+			t.Errorf("close the store: %v", err)
+		}
+	}()
 	if _, _, err := store.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -113,8 +117,11 @@ func TestExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	if _, err := f.Read(head); err != nil || string(head) != "PK" {
+	_, err = f.Read(head)
+	if cerr := f.Close(); cerr != nil {
+		t.Errorf("close %s: %v", xlsxPath, cerr)
+	}
+	if err != nil || string(head) != "PK" {
 		t.Errorf("workbook does not start like a zip archive: %q %v", head, err)
 	}
 	entries, _ := os.ReadDir(dir)

@@ -321,7 +321,9 @@ func startServe(t *testing.T, db string) (base string, out *lockedBuffer, stop f
 	for i := 0; ; i++ {
 		resp, err := http.Get(base + "/")
 		if err == nil {
-			resp.Body.Close()
+			if err := resp.Body.Close(); err != nil {
+				t.Errorf("GET /: close body: %v", err)
+			}
 			break
 		}
 		if i == 200 {
@@ -365,8 +367,10 @@ func TestServeSetupLink(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
+		if err := resp.Body.Close(); err != nil {
+			t.Errorf("GET %s: close body: %v", u, err)
+		}
 		return resp.StatusCode, string(body)
 	}
 	if code, _ := get(base + firstPath); code != http.StatusNotFound {
@@ -385,7 +389,9 @@ func TestServeSetupLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil {
+		t.Errorf("setup: close body: %v", err)
+	}
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard" {
 		t.Fatalf("setup: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
@@ -399,7 +405,9 @@ func TestServeSetupLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil {
+		t.Errorf("POST used setup link: close body: %v", err)
+	}
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("POST used setup link: %d, want 404", resp.StatusCode)
 	}

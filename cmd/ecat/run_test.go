@@ -121,7 +121,9 @@ func TestMigrateAndRefuseNewerDatabase(t *testing.T) {
 	if _, err := raw.Exec(`UPDATE schema_version SET version = 999`); err != nil {
 		t.Fatal(err)
 	}
-	raw.Close()
+	if err := raw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{{"migrate", "--db", db}, {"serve", "--db", db, "--addr", "127.0.0.1:0"}, {"assessment", "list", "--db", db}} {
 		_, err := runCLI(t, env(), args...)
 		if err == nil || !strings.Contains(err.Error(), "newer version of ecat") {
@@ -136,8 +138,11 @@ func freeAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil { // so that the server can listen there
+		t.Fatal(err)
+	}
+	return addr
 }
 
 func TestServeAndShutdown(t *testing.T) {
@@ -161,7 +166,9 @@ func TestServeAndShutdown(t *testing.T) {
 		cancel()
 		t.Fatalf("server never answered: %v", err)
 	}
-	resp.Body.Close()
+	if err := resp.Body.Close(); err != nil {
+		t.Errorf("GET /: close body: %v", err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET / = %d", resp.StatusCode)
 	}
