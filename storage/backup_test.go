@@ -55,7 +55,11 @@ func TestBackupWhileWriting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer restored.Close()
+	defer func() {
+		if err := restored.Close(); err != nil {
+			t.Errorf("close the restored copy: %v", err)
+		}
+	}()
 	if err := restored.CheckSchema(t.Context()); err != nil {
 		t.Fatalf("restored copy: %v", err)
 	}

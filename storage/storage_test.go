@@ -239,7 +239,11 @@ func TestSQLitePathsNeedingEscapes(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Open(%q): %v", path, err)
 			}
-			defer s.Close()
+			defer func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			}()
 			if _, _, err := s.Migrate(t.Context()); err != nil {
 				t.Fatalf("Migrate: %v", err)
 			}
@@ -280,7 +284,9 @@ func TestOpenUnreachablePostgres(t *testing.T) {
 	// hand back a store that fails later.
 	s, err := storage.Open(t.Context(), "postgres://nobody@127.0.0.1:1/ecat?sslmode=disable&connect_timeout=5")
 	if err == nil {
-		s.Close()
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
 		t.Fatal("Open of an unreachable PostgreSQL succeeded")
 	}
 }
@@ -308,7 +314,11 @@ func TestSQLiteReopenKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
-	defer s2.Close()
+	defer func() {
+		if err := s2.Close(); err != nil {
+			t.Errorf("Close after reopen: %v", err)
+		}
+	}()
 	if err := s2.CheckSchema(t.Context()); err != nil {
 		t.Fatalf("CheckSchema after reopen: %v", err)
 	}

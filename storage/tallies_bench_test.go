@@ -30,6 +30,7 @@ package storage_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -73,7 +74,11 @@ func fixture10k(b *testing.B) *benchFixture {
 			benchErr = err
 			return
 		}
-		defer os.RemoveAll(dir)
+		defer func() {
+			if err := os.RemoveAll(dir); err != nil {
+				b.Errorf("remove the seed directory: %v", err)
+			}
+		}()
 		benchFix, benchErr = seed10k(filepath.Join(dir, "ecat.db"))
 	})
 	if benchErr != nil {
@@ -247,12 +252,12 @@ const rawGroupBy = `SELECT r.pillar, a.item_id, a.value, COUNT(*)
 	GROUP BY r.pillar, a.item_id, a.value
 	ORDER BY r.pillar, a.item_id, a.value`
 
-func rawTally(ctx context.Context, db *sql.DB, assessmentID int64) ([]rawCount, error) {
+func rawTally(ctx context.Context, db *sql.DB, assessmentID int64) (_ []rawCount, err error) {
 	rows, err := db.QueryContext(ctx, rawGroupBy, assessmentID, string(assessment.Submitted))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	defer func() { err = errors.Join(err, rows.Close()) }()
 	var out []rawCount
 	for rows.Next() {
 		var c rawCount
