@@ -70,7 +70,11 @@ func writeBook(t testing.TB, r *Report, in *pillars.Instrument, lang pillars.Lan
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
-	t.Cleanup(func() { f.Close() })
+	t.Cleanup(func() {
+		if err := f.Close(); err != nil {
+			t.Errorf("close the reopened workbook: %v", err)
+		}
+	})
 	return buf.Bytes(), f
 }
 
@@ -108,8 +112,10 @@ func zipParts(t testing.TB, raw []byte) map[string]string {
 			t.Fatal(err)
 		}
 		b, err := io.ReadAll(rc)
-		rc.Close()
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rc.Close(); err != nil {
 			t.Fatal(err)
 		}
 		parts[zf.Name] = string(b)
@@ -642,7 +648,12 @@ func TestXLSXLarge(t *testing.T) {
 	for rows.Next() {
 		n++
 	}
-	rows.Close()
+	if err := rows.Error(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if n < 10_000 {
 		t.Errorf("reflections sheet has %d rows, want at least 10000", n)
 	}
