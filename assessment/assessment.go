@@ -26,6 +26,10 @@ var (
 	ErrAlreadyReassessed = errors.New("assessment already has a next round")
 	// ErrNoActions: a round is marked discussed only once it has an action.
 	ErrNoActions = errors.New("no action recorded")
+	// ErrAlreadySubmitted: a draft save reached a response that is submitted by now. A
+	// draft save never changes a submitted response (it would take it out of the count);
+	// changing one takes a complete save that submits it again.
+	ErrAlreadySubmitted = errors.New("response already submitted")
 )
 
 // Status of an assessment.

@@ -41,3 +41,16 @@ type ReflectionText struct {
 	PromptID string `json:"prompt_id"`
 	Text     string `json:"text"`
 }
+
+// PillarCounts is how many responses of each status one pillar has: the completion a
+// facilitator watches. Drafts are never reported anywhere else.
+type PillarCounts struct {
+	Submitted int
+	Drafts    int
+}
+
+// Listed is an assessment with its completion per pillar key.
+type Listed struct {
+	Assessment
+	Counts map[string]PillarCounts
+}

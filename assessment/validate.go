@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 )
 
@@ -158,7 +159,7 @@ func looksLikeFormula(s string) bool {
 // All problems are reported at once in a *ValidationError.
 func (r *Response) Validate(in *pillars.Instrument, submit bool) error {
 	verr := &ValidationError{}
-	if _, ok := pillars.ParseLang(r.Language); !ok || len(r.Language) != 2 {
+	if _, ok := locale.Parse(r.Language); !ok || len(r.Language) != 2 {
 		verr.Add("language", CodeInvalid)
 	}
 	p := in.Pillar(r.Pillar)
@@ -238,7 +239,7 @@ func NewAssessment(title, team, language string, threshold int, confirmLow bool,
 	a := &Assessment{Status: Open, Round: 1, InstrumentVersion: instrumentVersion, Threshold: threshold}
 	a.Title = requiredTextMax(verr, "title", title, MaxTitleLen)
 	a.Team = requiredTextMax(verr, "team", team, MaxTitleLen)
-	if lang, ok := pillars.ParseLang(language); ok && len(language) == 2 {
+	if lang, ok := locale.Parse(language); ok && len(language) == 2 {
 		a.Language = string(lang)
 	} else {
 		verr.Add("language", CodeInvalid)

@@ -63,6 +63,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/reports"
 	"github.com/ecat-project/ecat/storage"
@@ -189,6 +190,10 @@ func childEcat(writeOnly bool) (_ childResult, err error) {
 	if err != nil {
 		return childResult{}, err
 	}
+	words, err := locale.Load()
+	if err != nil {
+		return childResult{}, err
+	}
 	out, done, err := childOutput()
 	if err != nil {
 		return childResult{}, err
@@ -214,7 +219,7 @@ func childEcat(writeOnly bool) (_ childResult, err error) {
 	if r.Team.Submitted != workbookSubmitted {
 		return childResult{}, fmt.Errorf("report counts %d submitted responses, want %d", r.Team.Submitted, workbookSubmitted)
 	}
-	if err := reports.WriteXLSX(out, r, in, pillars.English, started); err != nil {
+	if err := reports.WriteXLSX(out, r, in, words.In(locale.English), started); err != nil {
 		return childResult{}, err
 	}
 	elapsed := time.Since(started)

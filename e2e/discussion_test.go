@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 )
 
@@ -135,7 +136,7 @@ func TestDiscussionInBrowser(t *testing.T) {
 			if eval[bool](t, ctx, `document.documentElement.outerHTML.includes("SECRET-PP")`) {
 				t.Error("the page holds a withheld group's text")
 			}
-			ppTitle := e.in.Pillar(pillars.PatientPartners).Title.In(pillars.English)
+			ppTitle := e.in.Pillar(pillars.PatientPartners).Title.In(locale.English)
 			if got := domText(t, ctx, "#withheld"); !strings.Contains(got, ppTitle) {
 				t.Errorf("the framing's withheld notice %q does not name %q", got, ppTitle)
 			}
@@ -316,7 +317,7 @@ func TestDiscussionWithoutJavaScript(t *testing.T) {
 	if got := attrs(t, ctx, "body")["class"]; got != "projected" {
 		t.Errorf("body class %q: the script ran", got)
 	}
-	ppTitle := e.in.Pillar(pillars.PatientPartners).Title.In(pillars.English)
+	ppTitle := e.in.Pillar(pillars.PatientPartners).Title.In(locale.English)
 	if got := domText(t, ctx, "#withheld"); !strings.Contains(got, ppTitle) {
 		t.Errorf("withheld notice %q does not name %q", got, ppTitle)
 	}

@@ -23,8 +23,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 	"github.com/ecat-project/ecat/web"
 )
@@ -65,7 +67,11 @@ func startECAT(t *testing.T) *ecatServer {
 	if err != nil {
 		t.Fatalf("load instrument: %v", err)
 	}
-	tmpl, err := templates.New()
+	words, err := locale.Load()
+	if err != nil {
+		t.Fatalf("words: %v", err)
+	}
+	tmpl, err := templates.New(words)
 	if err != nil {
 		t.Fatalf("templates: %v", err)
 	}
@@ -76,7 +82,7 @@ func startECAT(t *testing.T) *ecatServer {
 	// its own address as the base URL of the links it prints.
 	ts := httptest.NewUnstartedServer(nil)
 	base := "http://" + ts.Listener.Addr().String()
-	ts.Config.Handler = web.New(web.Config{BaseURL: base}, store, catalog, tmpl, log)
+	ts.Config.Handler = web.New(web.Config{BaseURL: base}, survey.New(store, catalog, words, log), tmpl, log)
 	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
@@ -123,7 +129,7 @@ func (e *ecatServer) staff(t *testing.T) *pillars.Pillar {
 }
 
 // counts returns the stored responses of the assessment per pillar.
-func (e *ecatServer) counts(t *testing.T, a *assessment.Assessment) map[string]storage.PillarCounts {
+func (e *ecatServer) counts(t *testing.T, a *assessment.Assessment) map[string]assessment.PillarCounts {
 	t.Helper()
 	c, err := e.store.ResponseCounts(context.Background(), a.ID)
 	if err != nil {
@@ -296,7 +302,7 @@ func choosePillarAndStart(t *testing.T, ctx context.Context, e *ecatServer) {
 	if path != "/j/"+e.a.Code+"/form" || q.Get("pillar") != "staff" || q.Get("lang") != "en" {
 		t.Fatalf("form opened at %s?%s, want /j/%s/form?pillar=staff&lang=en", path, q.Encode(), e.a.Code)
 	}
-	if got, want := domText(t, ctx, "h1"), e.staff(t).Title.In(pillars.English); got != want {
+	if got, want := domText(t, ctx, "h1"), e.staff(t).Title.In(locale.English); got != want {
 		t.Errorf("form h1 = %q, want %q", got, want)
 	}
 }
@@ -429,7 +435,7 @@ func TestRespondentJourneyMobile(t *testing.T) {
 	}
 	shot(t, ctx, "04-saved")
 	checkAxe(t, ctx, "saved")
-	if c := e.counts(t, e.a); c["staff"] != (storage.PillarCounts{Drafts: 1}) || len(c) != 1 {
+	if c := e.counts(t, e.a); c["staff"] != (assessment.PillarCounts{Drafts: 1}) || len(c) != 1 {
 		t.Errorf("after saving: counts %+v, want one staff draft", c)
 	}
 
@@ -549,7 +555,7 @@ func TestRespondentJourneyMobile(t *testing.T) {
 	checkAxe(t, ctx, "thanks")
 
 	// Exactly one submitted staff response, with what was typed.
-	if c := e.counts(t, e.a); c["staff"] != (storage.PillarCounts{Submitted: 1}) || len(c) != 1 {
+	if c := e.counts(t, e.a); c["staff"] != (assessment.PillarCounts{Submitted: 1}) || len(c) != 1 {
 		t.Errorf("after submitting: counts %+v, want exactly one submitted staff response", c)
 	}
 	r := e.response(t, token)
@@ -569,7 +575,7 @@ func TestRespondentJourneyMobile(t *testing.T) {
 		t.Fatalf("close assessment: %v", err)
 	}
 	navigate(t, ctx, resumeURL)
-	if got, want := domText(t, ctx, "h1"), e.msg("view.heading", p.Title.In(pillars.English)); got != want {
+	if got, want := domText(t, ctx, "h1"), e.msg("view.heading", p.Title.In(locale.English)); got != want {
 		t.Errorf("closed view h1 = %q, want %q", got, want)
 	}
 	if got, want := domText(t, ctx, ".notice"), e.msg("view.closed_note"); got != want {
@@ -645,7 +651,7 @@ func TestAutosave(t *testing.T) {
 	if !waitJS(t, ctx, `document.getElementById("autosave-status").textContent.trim() !== ""`, 10*time.Second) {
 		t.Fatal("second autosave did not happen within 10 s")
 	}
-	if c := e.counts(t, e.a); c["staff"] != (storage.PillarCounts{Drafts: 1}) || len(c) != 1 {
+	if c := e.counts(t, e.a); c["staff"] != (assessment.PillarCounts{Drafts: 1}) || len(c) != 1 {
 		t.Errorf("after two autosaves: counts %+v, want one staff draft", c)
 	}
 	r := e.response(t, token)
@@ -733,7 +739,7 @@ func TestRespondentJourneyWithoutJavaScript(t *testing.T) {
 	typeInto(t, ctx, "#strength-text", strength)
 	typeInto(t, ctx, "#opportunity-text", opportunity)
 	theme := e.in.Themes[2]
-	typeInto(t, ctx, "#strength-theme", strings.Fields(theme.Title.In(pillars.English))[0])
+	typeInto(t, ctx, "#strength-theme", strings.Fields(theme.Title.In(locale.English))[0])
 	resp = clickAndLoad(t, ctx, `button[name=action][value=submit]`)
 	if resp.Status != http.StatusOK {
 		t.Fatalf("submission: status %d", resp.Status)
@@ -750,7 +756,7 @@ func TestRespondentJourneyWithoutJavaScript(t *testing.T) {
 	shot(t, ctx, "05-thanks")
 
 	// The database holds one complete, submitted staff response.
-	if c := e.counts(t, e.a); c["staff"] != (storage.PillarCounts{Submitted: 1}) || len(c) != 1 {
+	if c := e.counts(t, e.a); c["staff"] != (assessment.PillarCounts{Submitted: 1}) || len(c) != 1 {
 		t.Errorf("counts %+v, want exactly one submitted staff response", c)
 	}
 	r := e.response(t, token)

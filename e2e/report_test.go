@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 )
 
@@ -189,11 +190,11 @@ func TestReportPageWithoutJavaScript(t *testing.T) {
 	}
 	heat := domText(t, ctx, "table.heat")
 	for _, th := range e.in.Themes {
-		if !strings.Contains(heat, th.Title.In(pillars.English)) {
-			t.Errorf("heatmap lacks the theme %q: %s", th.Title.In(pillars.English), heat)
+		if !strings.Contains(heat, th.Title.In(locale.English)) {
+			t.Errorf("heatmap lacks the theme %q: %s", th.Title.In(locale.English), heat)
 		}
 	}
-	ppTitle := e.in.Pillar(pillars.PatientPartners).Title.In(pillars.English)
+	ppTitle := e.in.Pillar(pillars.PatientPartners).Title.In(locale.English)
 	if got := domText(t, ctx, "li.withheld"); !strings.Contains(got, ppTitle) {
 		t.Errorf("withheld notice %q does not name %q", got, ppTitle)
 	}
@@ -206,7 +207,7 @@ func TestReportPageWithoutJavaScript(t *testing.T) {
 	for _, pillar := range []string{pillars.Leadership, pillars.Staff} {
 		items := domText(t, ctx, fmt.Sprintf(`section[aria-labelledby="g-%s"] ol.items`, pillar))
 		for _, it := range e.in.Pillar(pillar).Items() {
-			if !strings.Contains(items, it.ID+" "+it.Text.In(pillars.English)) {
+			if !strings.Contains(items, it.ID+" "+it.Text.In(locale.English)) {
 				t.Errorf("%s: item %s missing from %q", pillar, it.ID, items)
 			}
 		}

@@ -16,35 +16,12 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/ecat-project/ecat/locale"
 )
 
 //go:embed data/*.json
 var dataFS embed.FS
-
-// Lang is a supported interface and instrument language.
-type Lang string
-
-const (
-	English Lang = "en"
-	French  Lang = "fr"
-)
-
-// Langs lists the supported languages, the default first.
-var Langs = []Lang{English, French}
-
-// ParseLang returns the supported language named by s ("en", "fr", "fr-CA"…), or false.
-func ParseLang(s string) (Lang, bool) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	if i := strings.IndexAny(s, "-_"); i > 0 {
-		s = s[:i]
-	}
-	for _, l := range Langs {
-		if string(l) == s {
-			return l, true
-		}
-	}
-	return "", false
-}
 
 // Text is a piece of instrument text in every supported language.
 type Text struct {
@@ -53,8 +30,8 @@ type Text struct {
 }
 
 // In returns the text in lang, falling back to English.
-func (t Text) In(lang Lang) string {
-	if lang == French && t.FR != "" {
+func (t Text) In(lang locale.Lang) string {
+	if lang == locale.French && t.FR != "" {
 		return t.FR
 	}
 	return t.EN

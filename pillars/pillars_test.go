@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"unicode/utf8"
+
+	"github.com/ecat-project/ecat/locale"
 )
 
 // maxItemChars keeps checklist statements short enough to read on a phone.
@@ -227,7 +229,7 @@ func TestDataIsWhole(t *testing.T) {
 				}
 				covered[it.Theme]++
 				checkTranslated(t, "item "+it.ID, it.Text, true)
-				for _, lang := range Langs {
+				for _, lang := range locale.Languages() {
 					if l := utf8.RuneCountInString(it.Text.In(lang)); l > maxItemChars {
 						t.Errorf("item %s (%s): %d characters, want at most %d", it.ID, lang, l, maxItemChars)
 					}
@@ -525,70 +527,17 @@ func TestCheckRejectsDefects(t *testing.T) {
 	}
 }
 
-func TestParseLang(t *testing.T) {
-	tests := []struct {
-		in     string
-		want   Lang
-		wantOK bool
-	}{
-		{"en", English, true},
-		{"EN", English, true},
-		{"en-GB", English, true},
-		{" en ", English, true},
-		{"fr", French, true},
-		{"fr-CA", French, true},
-		{"fr_FR", French, true},
-		{"FR-ca", French, true},
-		{"", "", false},
-		{"de", "", false},
-		{"english", "", false},
-		{"french", "", false},
-		{"-fr", "", false},
-		{"e", "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, ok := ParseLang(tt.in)
-			if got != tt.want || ok != tt.wantOK {
-				t.Errorf("ParseLang(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.wantOK)
-			}
-		})
-	}
-}
-
-func FuzzParseLang(f *testing.F) {
-	for _, s := range []string{"en", "EN", "fr", "fr-CA", "fr_FR", "", "de", "english", "-", "_fr", "fr-"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		l, ok := ParseLang(s)
-		if !ok {
-			if l != "" {
-				t.Fatalf("ParseLang(%q) = %q, false; want empty language", s, l)
-			}
-			return
-		}
-		if !slices.Contains(Langs, l) {
-			t.Fatalf("ParseLang(%q) = %q, not one of %v", s, l, Langs)
-		}
-		// A parsed language names itself.
-		if again, ok := ParseLang(string(l)); !ok || again != l {
-			t.Fatalf("ParseLang(%q) = %q, %v; want %q, true", l, again, ok, l)
-		}
-	})
-}
-
 func TestTextIn(t *testing.T) {
 	tests := []struct {
 		name string
 		text Text
-		lang Lang
+		lang locale.Lang
 		want string
 	}{
-		{"english", Text{EN: "Hello", FR: "Bonjour"}, English, "Hello"},
-		{"french", Text{EN: "Hello", FR: "Bonjour"}, French, "Bonjour"},
-		{"french missing falls back", Text{EN: "Hello"}, French, "Hello"},
-		{"unsupported language falls back", Text{EN: "Hello", FR: "Bonjour"}, Lang("de"), "Hello"},
+		{"english", Text{EN: "Hello", FR: "Bonjour"}, locale.English, "Hello"},
+		{"french", Text{EN: "Hello", FR: "Bonjour"}, locale.French, "Bonjour"},
+		{"french missing falls back", Text{EN: "Hello"}, locale.French, "Hello"},
+		{"unsupported language falls back", Text{EN: "Hello", FR: "Bonjour"}, locale.Lang("de"), "Hello"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ package reports
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/ecat-project/ecat/assessment"
@@ -51,15 +52,21 @@ type ItemResult struct {
 	// Percent gives the counts as whole percentages of the group that add up to 100
 	// (largest-remainder rounding), for bars shown side by side.
 	Percent Counts `json:"percent"`
-	// Score is 0–100 over Yes, Somewhat and No (Unknown left out); nil when nobody
-	// answered one of those.
+	// Score is 0–100 over Yes, Somewhat and No (Unknown left out), as reported: rounded to
+	// one decimal. nil when nobody answered one of those. Band is decided on Score, the
+	// value every view shows, so the two never disagree.
 	Score *float64 `json:"score"`
 	Band  string   `json:"band,omitempty"`
 	// UnknownShare is the share (0–1) of answers that were Unknown.
 	UnknownShare float64 `json:"unknown_share"`
+
+	// exact is the unrounded score; theme and section scores are means of exact item
+	// scores, rounded once.
+	exact *float64
 }
 
-// ScoreResult is a theme's or section's score: the mean of its item scores.
+// ScoreResult is a theme's or section's score: the mean of its items' exact scores,
+// rounded to one decimal once; Band is decided on that reported score.
 type ScoreResult struct {
 	Key   string   `json:"key"`
 	Score *float64 `json:"score"`
@@ -242,7 +249,7 @@ func buildGroup(g *Group, p *pillars.Pillar, counts map[string]*Counts) {
 			c.Unanswered = max(0, g.Submitted-(c.Yes+c.Somewhat+c.No+c.Unknown))
 			ir := itemResult(p.Key, sec.Key, it, c)
 			g.Items = append(g.Items, ir)
-			scores = append(scores, ir.Score)
+			scores = append(scores, ir.exact)
 		}
 		g.Sections = append(g.Sections, scoreResult(sec.Key, mean(scores)))
 	}
@@ -252,7 +259,7 @@ func buildGroup(g *Group, p *pillars.Pillar, counts map[string]*Counts) {
 		if _, seen := byTheme[ir.Theme]; !seen {
 			order = append(order, ir.Theme)
 		}
-		byTheme[ir.Theme] = append(byTheme[ir.Theme], ir.Score)
+		byTheme[ir.Theme] = append(byTheme[ir.Theme], ir.exact)
 	}
 	for _, th := range order {
 		g.Themes = append(g.Themes, scoreResult(th, mean(byTheme[th])))
@@ -262,8 +269,9 @@ func buildGroup(g *Group, p *pillars.Pillar, counts map[string]*Counts) {
 func itemResult(pillar, section string, it pillars.Item, c Counts) ItemResult {
 	ir := ItemResult{ID: it.ID, Pillar: pillar, Section: section, Theme: it.Theme, Counts: c, Percent: percentages(c)}
 	if scored := c.Yes + c.Somewhat + c.No; scored > 0 {
-		s := round1(100 * (float64(c.Yes) + 0.5*float64(c.Somewhat)) / float64(scored))
-		ir.Score, ir.Band = &s, band(s)
+		exact := 100 * (float64(c.Yes) + 0.5*float64(c.Somewhat)) / float64(scored)
+		s := round1(exact)
+		ir.exact, ir.Score, ir.Band = &exact, &s, band(s)
 	}
 	if answered := c.Yes + c.Somewhat + c.No + c.Unknown; answered > 0 {
 		ir.UnknownShare = round3(float64(c.Unknown) / float64(answered))
@@ -281,12 +289,12 @@ func themeScores(in *pillars.Instrument, items []ItemResult) []ScoreResult {
 	return scoresByTheme(keys, items)
 }
 
-// scoresByTheme gives each theme's score over items (mean of item scores), in the order
-// of keys. Compare uses it to score two rounds over the same pillars.
+// scoresByTheme gives each theme's score over items (mean of exact item scores), in the
+// order of keys. Compare uses it to score two rounds over the same pillars.
 func scoresByTheme(keys []string, items []ItemResult) []ScoreResult {
 	byTheme := map[string][]*float64{}
 	for _, ir := range items {
-		byTheme[ir.Theme] = append(byTheme[ir.Theme], ir.Score)
+		byTheme[ir.Theme] = append(byTheme[ir.Theme], ir.exact)
 	}
 	out := []ScoreResult{}
 	for _, key := range keys {
@@ -295,15 +303,18 @@ func scoresByTheme(keys []string, items []ItemResult) []ScoreResult {
 	return out
 }
 
-func scoreResult(key string, score *float64) ScoreResult {
-	r := ScoreResult{Key: key, Score: score}
-	if score != nil {
-		r.Band = band(*score)
+// scoreResult reports an exact score: rounded to one decimal, with the band of that
+// rounded value.
+func scoreResult(key string, exact *float64) ScoreResult {
+	r := ScoreResult{Key: key}
+	if exact != nil {
+		s := round1(*exact)
+		r.Score, r.Band = &s, band(s)
 	}
 	return r
 }
 
-// mean of the scores that exist; nil when none does.
+// mean of the scores that exist, unrounded; nil when none does.
 func mean(scores []*float64) *float64 {
 	sum, n := 0.0, 0
 	for _, s := range scores {
@@ -315,7 +326,7 @@ func mean(scores []*float64) *float64 {
 	if n == 0 {
 		return nil
 	}
-	m := round1(sum / float64(n))
+	m := sum / float64(n)
 	return &m
 }
 
@@ -367,8 +378,10 @@ func gaps(in *pillars.Instrument, groups []Group) []Gap {
 				if a == nil || b == nil {
 					continue
 				}
-				if d := math.Abs(*a - *b); d >= GapPoints {
-					out = append(out, Gap{Theme: th.Key, PillarA: groups[i].Pillar, PillarB: groups[j].Pillar, ScoreA: *a, ScoreB: *b, Points: round1(d)})
+				// The difference of the two scores as shown, so the gap named is the one
+				// a reader can check.
+				if d := round1(math.Abs(*a - *b)); d >= GapPoints {
+					out = append(out, Gap{Theme: th.Key, PillarA: groups[i].Pillar, PillarB: groups[j].Pillar, ScoreA: *a, ScoreB: *b, Points: d})
 				}
 			}
 		}
@@ -412,10 +425,7 @@ func contrasts(groups []Group) []Contrast {
 // namedThemes groups the shown groups' strengths and opportunities by theme, most named
 // first, then in the instrument's theme order, untagged last.
 func namedThemes(in *pillars.Instrument, groups []Group) (strengths, opportunities []NamedTheme) {
-	order := map[string]int{"": len(in.Themes)}
-	for i, th := range in.Themes {
-		order[th.Key] = i
-	}
+	order := themeOrder(in)
 	collect := func(pick func(Group) []assessment.NamedText) []NamedTheme {
 		byTheme := map[string]*NamedTheme{}
 		for _, g := range groups {
@@ -437,7 +447,7 @@ func namedThemes(in *pillars.Instrument, groups []Group) (strengths, opportuniti
 			if out[i].Count != out[j].Count {
 				return out[i].Count > out[j].Count
 			}
-			return order[out[i].Theme] < order[out[j].Theme]
+			return rank(order, out[i].Theme) < rank(order, out[j].Theme)
 		})
 		return out
 	}
@@ -446,7 +456,9 @@ func namedThemes(in *pillars.Instrument, groups []Group) (strengths, opportuniti
 	return strengths, opportunities
 }
 
-// extremes returns up to n highest and n lowest scored themes.
+// extremes returns up to n highest and n lowest scored themes, compared on the scores as
+// reported. Ties go to the theme listed first (themes come in the instrument's order),
+// for the highest and the lowest alike: the one tie rule of every view.
 func extremes(themes []ScoreResult, n int) (highest, lowest []ScoreResult) {
 	var scored []ScoreResult
 	for _, t := range themes {
@@ -454,14 +466,12 @@ func extremes(themes []ScoreResult, n int) (highest, lowest []ScoreResult) {
 			scored = append(scored, t)
 		}
 	}
-	sort.SliceStable(scored, func(i, j int) bool { return *scored[i].Score > *scored[j].Score })
-	highest = append([]ScoreResult{}, scored[:min(n, len(scored))]...)
-	for i := len(scored) - 1; i >= 0 && len(lowest) < n; i-- {
-		lowest = append(lowest, scored[i])
-	}
-	if lowest == nil {
-		lowest = []ScoreResult{}
-	}
+	byHigh := slices.Clone(scored)
+	sort.SliceStable(byHigh, func(i, j int) bool { return *byHigh[i].Score > *byHigh[j].Score })
+	byLow := slices.Clone(scored)
+	sort.SliceStable(byLow, func(i, j int) bool { return *byLow[i].Score < *byLow[j].Score })
+	highest = append([]ScoreResult{}, byHigh[:min(n, len(byHigh))]...)
+	lowest = append([]ScoreResult{}, byLow[:min(n, len(byLow))]...)
 	return highest, lowest
 }
 

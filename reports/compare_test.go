@@ -228,7 +228,7 @@ func shownGroup(pillar string, submitted int, themes map[string]float64, section
 	sort.Strings(keys)
 	for _, k := range keys {
 		g.Themes = append(g.Themes, scoreResult(k, floatPtr(themes[k])))
-		g.Items = append(g.Items, ItemResult{ID: pillar + "-" + k, Pillar: pillar, Theme: k, Score: floatPtr(themes[k])})
+		g.Items = append(g.Items, ItemResult{ID: pillar + "-" + k, Pillar: pillar, Theme: k, Score: floatPtr(themes[k]), exact: floatPtr(themes[k])})
 	}
 	return g
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 )
 
@@ -55,7 +56,7 @@ func WriteJSON(w io.Writer, r *Report) error {
 // WriteCSV writes one row per item of every group that is shown (withheld groups are
 // absent), with counts, percentages, score, band and Unknown share. Every cell that a
 // spreadsheet could take for a formula is neutralized (see SafeCell).
-func WriteCSV(w io.Writer, r *Report, in *pillars.Instrument, lang pillars.Lang) error {
+func WriteCSV(w io.Writer, r *Report, in *pillars.Instrument, lang locale.Lang) error {
 	cw := csv.NewWriter(w)
 	header := []string{"pillar", "item_id", "section", "theme", "statement",
 		"yes", "somewhat", "no", "unknown", "unanswered",

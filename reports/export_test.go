@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 )
 
@@ -35,7 +36,7 @@ func TestWriteCSV(t *testing.T) {
 		uniform(in, pillars.Leadership, assessment.Yes, "SECRET")}
 	rep := Build(&assessment.Assessment{Threshold: 2}, in, tally(in, rs))
 	var buf bytes.Buffer
-	if err := WriteCSV(&buf, rep, in, pillars.French); err != nil {
+	if err := WriteCSV(&buf, rep, in, locale.French); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()

@@ -5,35 +5,55 @@ import (
 	"go/parser"
 	"go/token"
 	"math"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 )
 
-var verb = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+// catalog is the one catalogue of words, loaded once for the package's tests.
+var catalog = sync.OnceValues(locale.Load)
 
-// TestLabelsHaveBothLanguages: every label exists in English and French, with the same
-// formatting verbs in the same order.
-func TestLabelsHaveBothLanguages(t *testing.T) {
-	for key, tr := range workbookLabels() {
-		if strings.TrimSpace(tr.en) == "" || strings.TrimSpace(tr.fr) == "" {
-			t.Errorf("label %q: en %q, fr %q", key, tr.en, tr.fr)
-		}
-		if en, fr := verb.FindAllString(tr.en, -1), verb.FindAllString(tr.fr, -1); !slices.Equal(en, fr) {
-			t.Errorf("label %q: verbs %q in English, %q in French", key, en, fr)
-		}
+// printerFor writes in lang from the catalogue.
+func printerFor(lang locale.Lang) locale.Printer {
+	c, err := catalog()
+	if err != nil {
+		panic(err)
 	}
+	return c.In(lang)
 }
 
-// TestLabelsUsedExist: every label key the workbook code names, and every key it
-// builds from the report (bands, pillars), is in the table.
+// newLabeler is the workbook's labeler in lang.
+func newLabeler(lang locale.Lang) labeler { return labelerFor(printerFor(lang)) }
+
+// workbookKeys lists the catalogue's workbook labels, without their "workbook." prefix.
+func workbookKeys(t *testing.T) []string {
+	t.Helper()
+	c, err := catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for key := range c.Messages(locale.Default) {
+		if name, ok := strings.CutPrefix(key, "workbook."); ok {
+			keys = append(keys, name)
+		}
+	}
+	if len(keys) < 100 {
+		t.Fatalf("only %d workbook labels in the catalogue", len(keys))
+	}
+	return keys
+}
+
+// TestLabelsUsedExist: every label the workbook code names, and every one it builds from
+// the report (bands, pillars, statuses), is in the catalogue, as a workbook label or a
+// word shared with the pages.
 func TestLabelsUsedExist(t *testing.T) {
-	table := workbookLabels()
+	l := newLabeler(locale.English)
 	fset := token.NewFileSet()
 	used := 0
 	for _, name := range []string{"xlsx.go", "xlsx_trend.go"} {
@@ -41,7 +61,7 @@ func TestLabelsUsedExist(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ast.Inspect(file, inspectLabel(t, fset, table, &used))
+		ast.Inspect(file, inspectLabel(t, fset, l, &used))
 	}
 	if used < 80 {
 		t.Errorf("found only %d label uses in the workbook code", used)
@@ -61,14 +81,14 @@ func TestLabelsUsedExist(t *testing.T) {
 		keys = append(keys, "sheet.pillar."+p.Key)
 	}
 	for _, key := range keys {
-		if _, ok := table[key]; !ok {
-			t.Errorf("label %q is not in the table", key)
+		if !l.p.Has(l.key(key)) {
+			t.Errorf("label %q is not in the catalogue", key)
 		}
 	}
 }
 
-// inspectLabel checks every T("…") and F("…", …) call's literal key against table.
-func inspectLabel(t *testing.T, fset *token.FileSet, table map[string]translation, used *int) func(ast.Node) bool {
+// inspectLabel checks every T("…") and F("…", …) call's literal key against the catalogue.
+func inspectLabel(t *testing.T, fset *token.FileSet, l labeler, used *int) func(ast.Node) bool {
 	return func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok || len(call.Args) == 0 {
@@ -84,8 +104,8 @@ func inspectLabel(t *testing.T, fset *token.FileSet, table map[string]translatio
 		}
 		key, _ := strconv.Unquote(lit.Value)
 		*used++
-		if _, ok := table[key]; !ok {
-			t.Errorf("%s: label %q is not in the table", fset.Position(lit.Pos()), key)
+		if !l.p.Has(l.key(key)) {
+			t.Errorf("%s: label %q is not in the catalogue", fset.Position(lit.Pos()), key)
 		}
 		return true
 	}
@@ -93,10 +113,10 @@ func inspectLabel(t *testing.T, fset *token.FileSet, table map[string]translatio
 
 // TestSheetNameLabels: sheet names are valid in Excel and distinct in each language.
 func TestSheetNameLabels(t *testing.T) {
-	for _, lang := range pillars.Langs {
+	for _, lang := range locale.Languages() {
 		l := newLabeler(lang)
 		seen := map[string]bool{}
-		for key := range workbookLabels() {
+		for _, key := range workbookKeys(t) {
 			if !strings.HasPrefix(key, "sheet.") {
 				continue
 			}
@@ -116,10 +136,10 @@ func TestLabelerFallbacks(t *testing.T) {
 	if got := newLabeler("de").T("sheet.summary"); got != "Summary" {
 		t.Errorf("unsupported language: %q", got)
 	}
-	if got := newLabeler(pillars.French).Num(62.5); got != "62,5" {
+	if got := newLabeler(locale.French).Num(62.5); got != "62,5" {
 		t.Errorf("French decimal: %q", got)
 	}
-	if got := newLabeler(pillars.English).List(nil); got != "None." {
+	if got := newLabeler(locale.English).List(nil); got != "None." {
 		t.Errorf("empty list: %q", got)
 	}
 }

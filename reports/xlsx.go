@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 )
 
@@ -79,13 +80,9 @@ const (
 	actionRowsMin = 10
 )
 
-// guideListMax caps each list of the discussion guide (contrasts, Unknown hotspots), so
-// the agenda of a 20-minute meeting stays on a page or two; the pillar sheets have all.
-const guideListMax = 8
-
 // WriteXLSX writes the report r of an assessment answered on instrument in as an Excel
-// workbook in language lang, dated now, to w.
-func WriteXLSX(w io.Writer, r *Report, in *pillars.Instrument, lang pillars.Lang, now time.Time) (err error) {
+// workbook in the language of p, dated now, to w.
+func WriteXLSX(w io.Writer, r *Report, in *pillars.Instrument, p locale.Printer, now time.Time) (err error) {
 	if r == nil || in == nil {
 		return errors.New("reports: WriteXLSX needs a report and its instrument")
 	}
@@ -95,7 +92,7 @@ func WriteXLSX(w io.Writer, r *Report, in *pillars.Instrument, lang pillars.Lang
 			err = cerr
 		}
 	}()
-	b := &book{f: f, r: r, in: in, l: newLabeler(lang), now: now, names: map[string]bool{}}
+	b := &book{f: f, r: r, in: in, l: labelerFor(p), now: now, names: map[string]bool{}}
 	if err := b.newStyles(); err != nil {
 		return err
 	}
@@ -923,13 +920,16 @@ func (b *book) reflections() error {
 	return s.close()
 }
 
-// guide is the discussion agenda of INSTRUMENT.md filled with this team's data.
+// guide is the discussion agenda filled with this team's material: the same Agenda the
+// projected discussion view shows (see agenda.go), so both name the same themes,
+// statements and gaps in the same order.
 func (b *book) guide() error {
 	l := b.l
 	s, err := b.newSheet(l.T("sheet.guide"), []float64{30, 100, 40}, 2)
 	if err != nil {
 		return err
 	}
+	ag := NewAgenda(b.r, b.in)
 	s.add(excelize.Cell{StyleID: b.st.title, Value: l.T("guide.heading")})
 	s.add(b.header(l.T("col.step")), b.header(l.T("col.discuss")), b.header(l.T("col.notes")))
 	box := func() excelize.Cell { return excelize.Cell{StyleID: b.st.textBox} }
@@ -941,17 +941,19 @@ func (b *book) guide() error {
 		s.add(b.bold(title), text, box())
 	}
 	line := func(text string) { s.add(nil, b.text(text), box()) }
-	shown := b.shown()
+	more := func(n int) {
+		if n > 0 {
+			line("   " + l.F("guide.more", n))
+		}
+	}
 
 	// 1. Framing.
 	step(l.T("guide.step1"), l.T("guide.framing"))
 	var included []string
-	reflections := 0
-	for _, g := range shown {
-		included = append(included, l.F("pillar_count", b.pillarTitle(g.Pillar), g.Submitted))
-		reflections += len(g.Reflections)
+	for _, pf := range ag.Pillars {
+		included = append(included, l.F("pillar_count", b.pillarTitle(pf.Pillar), pf.Submitted))
 	}
-	line(l.F("guide.responses", l.List(included), b.r.Team.Submitted))
+	line(l.F("guide.responses", l.List(included), ag.Submitted))
 	if withheld := b.withheldTitles(); len(withheld) > 0 {
 		line(l.F("guide.withheld", l.List(withheld), b.r.Threshold))
 	}
@@ -959,63 +961,58 @@ func (b *book) guide() error {
 
 	// 2. Round of insights.
 	step(l.T("guide.step2"), l.T("guide.insights"))
-	line(l.F("guide.reflections", reflections, l.T("sheet.reflections")))
+	line(l.F("guide.reflections", ag.Reflections, l.T("sheet.reflections")))
 
 	// 3. Strengths and opportunities.
 	step(l.T("guide.step3"), "")
-	for _, g := range shown {
-		hi, lo := extremes(g.Themes, 1)
-		strength, opportunity := b.describe(hi, topNamed(g.Strengths)), b.describe(lo, topNamed(g.Opportunities))
-		line(l.F("guide.top_strength", b.pillarTitle(g.Pillar), strength))
-		line(l.F("guide.top_opportunity", b.pillarTitle(g.Pillar), opportunity))
+	for _, pf := range ag.Pillars {
+		line(l.F("guide.top_strength", b.pillarTitle(pf.Pillar), b.describe(pf.Highest, pf.Strength)))
+		line(l.F("guide.top_opportunity", b.pillarTitle(pf.Pillar), b.describe(pf.Lowest, pf.Opportunity)))
 	}
-	line(l.F("guide.common_strengths", b.namedList(b.r.Strengths)))
-	line(l.F("guide.common_opportunities", b.namedList(b.r.Opportunities)))
+	line(l.F("guide.common_strengths", b.commonList(ag.CommonStrengths)))
+	line(l.F("guide.common_opportunities", b.commonList(ag.CommonOpportunities)))
 	line(l.T("guide.contrasts"))
-	if len(b.r.Contrasts) == 0 {
+	if len(ag.Contrasts) == 0 {
 		line("   " + l.T("none"))
 	}
-	for _, c := range b.r.Contrasts[:min(guideListMax, len(b.r.Contrasts))] {
-		line("• " + l.F("guide.contrast_line", b.pillarTitle(c.Pillar), c.ItemID, b.statement(c.ItemID), int(math.Round(c.YesShare*100)), int(math.Round(c.NoShare*100))))
+	for _, c := range ag.Contrasts {
+		line("• " + l.F("guide.contrast_line", b.pillarTitle(c.Pillar), c.ItemID, b.statement(c.ItemID), c.Yes, c.No))
 	}
-	if more := len(b.r.Contrasts) - guideListMax; more > 0 {
-		line("   " + l.F("guide.more", more))
-	}
+	more(ag.MoreContrasts)
 	line(l.T("guide.gaps"))
-	if len(b.r.Gaps) == 0 {
+	if len(ag.Gaps) == 0 {
 		line("   " + l.T("none"))
 	}
-	for _, g := range b.r.Gaps[:min(5, len(b.r.Gaps))] {
-		line("• " + l.F("guide.gap_line", b.themeTitle(g.Theme), b.pillarTitle(g.PillarA), l.Num(g.ScoreA), b.pillarTitle(g.PillarB), l.Num(g.ScoreB), l.Whole(g.Points)))
+	for _, g := range ag.Gaps {
+		line("• " + l.F("guide.gap_line", b.themeTitle(g.Theme), b.pillarTitle(g.PillarA), l.Num(g.ScoreA), b.pillarTitle(g.PillarB), l.Num(g.ScoreB), l.Num(g.Points)))
 	}
+	more(ag.MoreGaps)
 	line(l.T("guide.unknowns"))
-	if len(b.r.UnknownHotspots) == 0 {
+	if len(ag.Hotspots) == 0 {
 		line("   " + l.T("none"))
 	}
-	for _, ir := range b.r.UnknownHotspots[:min(guideListMax, len(b.r.UnknownHotspots))] {
-		line("• " + l.F("guide.unknown_line", b.pillarTitle(ir.Pillar), ir.ID, b.statement(ir.ID), int(math.Round(ir.UnknownShare*100))))
+	for _, ir := range ag.Hotspots {
+		line("• " + l.F("guide.unknown_line", b.pillarTitle(ir.Pillar), ir.ItemID, b.statement(ir.ItemID), ir.Unknown))
 	}
-	if more := len(b.r.UnknownHotspots) - guideListMax; more > 0 {
-		line("   " + l.F("guide.more", more))
-	}
+	more(ag.MoreHotspots)
 
 	// 4. Decide.
 	step(l.T("guide.step4"), l.F("guide.decide", l.T("sheet.actions")))
-	var lowest []string
-	for _, t := range b.r.LowestThemes {
-		lowest = append(lowest, l.F("guide.scored", b.themeTitle(t.Key), l.Num(*t.Score)))
+	var focus []string
+	for _, t := range ag.Focus {
+		focus = append(focus, l.F("guide.scored", b.themeTitle(t.Key), l.Num(*t.Score)))
 	}
-	line(l.F("guide.focus", l.List(lowest)))
+	line(l.F("guide.focus", l.List(focus)))
 	return s.close()
 }
 
 // describe names a group's highest (or lowest) scoring theme and its most named one.
-func (b *book) describe(scored []ScoreResult, named *NamedTheme) string {
+func (b *book) describe(scored *ScoreResult, named NamedFocus) string {
 	var parts []string
-	if len(scored) > 0 {
-		parts = append(parts, b.l.F("guide.scored", b.themeTitle(scored[0].Key), b.l.Num(*scored[0].Score)))
+	if scored != nil {
+		parts = append(parts, b.l.F("guide.scored", b.themeTitle(scored.Key), b.l.Num(*scored.Score)))
 	}
-	if named != nil {
+	if named.Count > 0 {
 		parts = append(parts, b.l.F("guide.named_most", b.l.F("pillar_count", b.themeTitle(named.Theme), named.Count)))
 	}
 	if len(parts) == 0 {
@@ -1024,23 +1021,11 @@ func (b *book) describe(scored []ScoreResult, named *NamedTheme) string {
 	return strings.Join(parts, "; ")
 }
 
-// topNamed is the theme a group named most often (ties to the earlier named).
-func topNamed(texts []assessment.NamedText) *NamedTheme {
-	counts := map[string]int{}
-	var best *NamedTheme
-	for _, n := range texts {
-		counts[n.Theme]++
-		if best == nil || counts[n.Theme] > best.Count {
-			best = &NamedTheme{Theme: n.Theme, Count: counts[n.Theme]}
-		}
-	}
-	return best
-}
-
-func (b *book) namedList(themes []NamedTheme) string {
+// commonList names the team's most named themes with their counts.
+func (b *book) commonList(themes []CommonTheme) string {
 	var out []string
-	for _, nt := range themes[:min(3, len(themes))] {
-		out = append(out, b.l.F("pillar_count", b.themeTitle(nt.Theme), nt.Count))
+	for _, ct := range themes {
+		out = append(out, b.l.F("pillar_count", b.themeTitle(ct.Theme), ct.Count))
 	}
 	return b.l.List(out)
 }

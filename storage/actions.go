@@ -73,7 +73,7 @@ func (s *Store) CreateAction(ctx context.Context, a *assessment.Action) error {
 		return tx.Create(&row).Error
 	})
 	if err != nil {
-		return err
+		return wrap(err, "create an action of assessment %d", a.AssessmentID)
 	}
 	a.ID, a.CreatedAt, a.UpdatedAt = row.ID, row.CreatedAt, row.UpdatedAt
 	return nil
@@ -94,7 +94,7 @@ func planOpen(tx *gorm.DB, actionID int64) error {
 func (s *Store) Action(ctx context.Context, id int64) (*assessment.Action, error) {
 	var row actionRow
 	if err := s.db.WithContext(ctx).Take(&row, "id = ?", id).Error; err != nil {
-		return nil, notFound(err)
+		return nil, wrap(notFound(err), "read action %d", id)
 	}
 	a := row.toDomain()
 	return &a, nil
@@ -104,7 +104,7 @@ func (s *Store) Action(ctx context.Context, id int64) (*assessment.Action, error
 func (s *Store) Actions(ctx context.Context, assessmentID int64) ([]assessment.Action, error) {
 	var rows []actionRow
 	if err := s.db.WithContext(ctx).Where("assessment_id = ?", assessmentID).Order("id").Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, wrap(err, "list the actions of assessment %d", assessmentID)
 	}
 	out := make([]assessment.Action, len(rows))
 	for i := range rows {
@@ -128,7 +128,7 @@ func (s *Store) UpdateAction(ctx context.Context, a *assessment.Action) error {
 		}).Error
 	})
 	if err != nil {
-		return err
+		return wrap(err, "update action %d", a.ID)
 	}
 	a.UpdatedAt = now
 	return nil
@@ -137,12 +137,13 @@ func (s *Store) UpdateAction(ctx context.Context, a *assessment.Action) error {
 // DeleteAction removes an action (assessment.ErrAlreadyReassessed once its round has a
 // next round).
 func (s *Store) DeleteAction(ctx context.Context, id int64) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := planOpen(tx, id); err != nil {
 			return err
 		}
 		return tx.Delete(&actionRow{}, "id = ?", id).Error
 	})
+	return wrap(err, "delete action %d", id)
 }
 
 // ActionsAgreedIn lists the actions agreed in a round as they stand now: an action that
@@ -159,7 +160,7 @@ func (s *Store) ActionsAgreedIn(ctx context.Context, assessmentID int64) ([]asse
 	}
 	var copies []actionRow
 	if err := s.db.WithContext(ctx).Where("carried_from_id IN ?", ids).Order("id").Find(&copies).Error; err != nil {
-		return nil, err
+		return nil, wrap(err, "read the carried copies of the actions of assessment %d", assessmentID)
 	}
 	latest := map[int64]actionRow{}
 	for _, c := range copies {
@@ -231,14 +232,14 @@ func (s *Store) Reassess(ctx context.Context, prevID int64, next *assessment.Ass
 		// only other unique column, has 80 random bits).
 		return assessment.ErrAlreadyReassessed
 	}
-	return err
+	return wrap(err, "reassess assessment %d", prevID)
 }
 
 // NextRoundOf returns the round opened after id, or assessment.ErrNotFound.
 func (s *Store) NextRoundOf(ctx context.Context, id int64) (*assessment.Assessment, error) {
 	var row assessmentRow
 	if err := s.db.WithContext(ctx).Take(&row, "previous_id = ?", id).Error; err != nil {
-		return nil, notFound(err)
+		return nil, wrap(notFound(err), "find the round after assessment %d", id)
 	}
 	return row.toDomain(), nil
 }
@@ -284,7 +285,7 @@ func (s *Store) MarkDiscussed(ctx context.Context, id int64) (*assessment.Assess
 		return res.Error
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap(err, "mark assessment %d discussed", id)
 	}
 	return s.Assessment(ctx, id)
 }

@@ -215,7 +215,7 @@ func TestReassessOnlyOnce(t *testing.T) {
 
 func countRounds(t *testing.T, s *storage.Store) int {
 	t.Helper()
-	list, err := s.Assessments(t.Context())
+	list, err := assessmentsOf(t.Context(), s, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

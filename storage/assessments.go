@@ -63,7 +63,7 @@ func (s *Store) CreateAssessment(ctx context.Context, a *assessment.Assessment) 
 		FacilitatorID:     a.FacilitatorID,
 	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return err
+		return wrap(err, "create assessment %q", a.Title)
 	}
 	a.ID, a.CreatedAt = row.ID, row.CreatedAt
 	return nil
@@ -73,7 +73,7 @@ func (s *Store) CreateAssessment(ctx context.Context, a *assessment.Assessment) 
 func (s *Store) Assessment(ctx context.Context, id int64) (*assessment.Assessment, error) {
 	var row assessmentRow
 	if err := s.db.WithContext(ctx).Take(&row, "id = ?", id).Error; err != nil {
-		return nil, notFound(err)
+		return nil, wrap(notFound(err), "read assessment %d", id)
 	}
 	return row.toDomain(), nil
 }
@@ -82,43 +82,21 @@ func (s *Store) Assessment(ctx context.Context, id int64) (*assessment.Assessmen
 func (s *Store) AssessmentByCode(ctx context.Context, code string) (*assessment.Assessment, error) {
 	var row assessmentRow
 	if err := s.db.WithContext(ctx).Take(&row, "code = ?", code).Error; err != nil {
-		return nil, notFound(err)
+		return nil, wrap(notFound(err), "find an assessment by join code")
 	}
 	return row.toDomain(), nil
 }
 
-// Assessments lists every assessment, newest first.
-func (s *Store) Assessments(ctx context.Context) ([]assessment.Assessment, error) {
-	return s.listAssessments(s.db.WithContext(ctx))
-}
-
-// AssessmentsOf lists one facilitator's assessments, newest first.
-func (s *Store) AssessmentsOf(ctx context.Context, facilitatorID int64) ([]assessment.Assessment, error) {
-	return s.listAssessments(s.db.WithContext(ctx).Where("facilitator_id = ?", facilitatorID))
-}
-
-// DeleteAssessment removes an assessment with all its responses.
+// DeleteAssessment removes an assessment with all its responses and actions.
 func (s *Store) DeleteAssessment(ctx context.Context, id int64) error {
 	res := s.db.WithContext(ctx).Delete(&assessmentRow{}, "id = ?", id)
 	if res.Error != nil {
-		return res.Error
+		return wrap(res.Error, "delete assessment %d", id)
 	}
 	if res.RowsAffected == 0 {
 		return assessment.ErrNotFound
 	}
 	return nil
-}
-
-func (s *Store) listAssessments(q *gorm.DB) ([]assessment.Assessment, error) {
-	var rows []assessmentRow
-	if err := q.Order("id DESC").Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	out := make([]assessment.Assessment, len(rows))
-	for i := range rows {
-		out[i] = *rows[i].toDomain()
-	}
-	return out, nil
 }
 
 // SetAssessmentStatus opens or closes an assessment. Closing records when. A round that
@@ -147,7 +125,7 @@ func (s *Store) SetAssessmentStatus(ctx context.Context, id int64, status assess
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap(err, "set assessment %d %s", id, status)
 	}
 	return s.Assessment(ctx, id)
 }
@@ -164,15 +142,9 @@ func notReassessed(tx *gorm.DB, id int64) error {
 	return nil
 }
 
-// PillarCounts is how many responses of each status a pillar has.
-type PillarCounts struct {
-	Submitted int
-	Drafts    int
-}
-
 // ResponseCounts returns, per pillar key, the submitted and draft responses of an
 // assessment, counted in the database.
-func (s *Store) ResponseCounts(ctx context.Context, assessmentID int64) (map[string]PillarCounts, error) {
+func (s *Store) ResponseCounts(ctx context.Context, assessmentID int64) (map[string]assessment.PillarCounts, error) {
 	var rows []struct {
 		Pillar string
 		Status string
@@ -183,18 +155,63 @@ func (s *Store) ResponseCounts(ctx context.Context, assessmentID int64) (map[str
 		Where("assessment_id = ?", assessmentID).
 		Group("pillar, status").Scan(&rows).Error
 	if err != nil {
-		return nil, err
+		return nil, wrap(err, "count responses of assessment %d", assessmentID)
 	}
-	out := map[string]PillarCounts{}
+	out := map[string]assessment.PillarCounts{}
 	for _, r := range rows {
-		c := out[r.Pillar]
-		switch assessment.ResponseStatus(r.Status) {
-		case assessment.Submitted:
-			c.Submitted += r.N
-		case assessment.Draft:
-			c.Drafts += r.N
+		addCount(out, r.Pillar, r.Status, r.N)
+	}
+	return out, nil
+}
+
+func addCount(counts map[string]assessment.PillarCounts, pillar, status string, n int) {
+	c := counts[pillar]
+	switch assessment.ResponseStatus(status) {
+	case assessment.Submitted:
+		c.Submitted += n
+	case assessment.Draft:
+		c.Drafts += n
+	}
+	counts[pillar] = c
+}
+
+// ListAssessments lists assessments, newest first, each with its responses counted per
+// pillar and status, in one query (a dashboard of dozens of rounds costs one round trip,
+// not one per round). With owner nil it lists every assessment (the command line), else
+// that facilitator's.
+func (s *Store) ListAssessments(ctx context.Context, owner *int64) ([]assessment.Listed, error) {
+	where, args := "", []any{}
+	if owner != nil {
+		where, args = "WHERE a.facilitator_id = ?", append(args, *owner)
+	}
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT a.id, a.title, a.team, a.language, a.threshold, a.status,
+			a.code, a.instrument_version, a.round, a.previous_id, a.facilitator_id, a.created_at,
+			a.closed_at, a.discussed_at, r.pillar, r.status AS response_status, COUNT(r.id) AS n
+		FROM assessments a LEFT JOIN responses r ON r.assessment_id = a.id `+where+`
+		GROUP BY a.id, r.pillar, r.status
+		ORDER BY a.id DESC`, args...).Rows()
+	var out []assessment.Listed
+	err = eachRow(ctx, rows, err, func() error {
+		var (
+			row            assessmentRow
+			pillar, status *string
+			n              int
+		)
+		if err := rows.Scan(&row.ID, &row.Title, &row.Team, &row.Language, &row.Threshold, &row.Status,
+			&row.Code, &row.InstrumentVersion, &row.Round, &row.PreviousID, &row.FacilitatorID, &row.CreatedAt,
+			&row.ClosedAt, &row.DiscussedAt, &pillar, &status, &n); err != nil {
+			return err
 		}
-		out[r.Pillar] = c
+		if len(out) == 0 || out[len(out)-1].ID != row.ID {
+			out = append(out, assessment.Listed{Assessment: *row.toDomain(), Counts: map[string]assessment.PillarCounts{}})
+		}
+		if pillar != nil && status != nil {
+			addCount(out[len(out)-1].Counts, *pillar, *status, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "list assessments")
 	}
 	return out, nil
 }

@@ -136,7 +136,7 @@ func TestAssessmentDuplicateCode(t *testing.T) {
 		if err := s.CreateAssessment(t.Context(), dup); err == nil {
 			t.Fatal("CreateAssessment with a code already in use succeeded")
 		}
-		list, err := s.Assessments(t.Context())
+		list, err := assessmentsOf(t.Context(), s, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +218,7 @@ func TestSetAssessmentStatus(t *testing.T) {
 func TestAssessmentsNewestFirst(t *testing.T) {
 	eachStore(t, func(t *testing.T, ns namedStore) {
 		s := ns.store
-		if list, err := s.Assessments(t.Context()); err != nil || len(list) != 0 {
+		if list, err := assessmentsOf(t.Context(), s, nil); err != nil || len(list) != 0 {
 			t.Fatalf("Assessments() on an empty database = %v, %v", list, err)
 		}
 		var created []*assessment.Assessment
@@ -226,7 +226,7 @@ func TestAssessmentsNewestFirst(t *testing.T) {
 			created = append(created, newAssessment(t, s, title))
 		}
 		closeAssessment(t, s, created[1].ID) // status does not change the order
-		list, err := s.Assessments(t.Context())
+		list, err := assessmentsOf(t.Context(), s, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -78,14 +78,15 @@ func isUniqueViolation(err error) bool {
 func (s *Store) CountFacilitators(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&facilitatorRow{}).Count(&n).Error
-	return n, err
+	return n, wrap(err, "count facilitators")
 }
 
 // CreateFacilitator stores an account; assessment.ErrDuplicate when the e-mail is taken.
 func (s *Store) CreateFacilitator(ctx context.Context, f *assessment.Facilitator) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return s.createFacilitator(tx, f)
 	})
+	return wrap(err, "create a facilitator account")
 }
 
 // createFacilitator inserts an account inside tx. Account creations take turns (on
@@ -119,7 +120,7 @@ func (s *Store) createFacilitator(tx *gorm.DB, f *assessment.Facilitator) error 
 // It returns assessment.ErrNotFound when the link's token is wrong or already used,
 // or when an account exists already; the token is consumed with the account.
 func (s *Store) CreateFirstFacilitator(ctx context.Context, f *assessment.Facilitator, setupTokenHash string) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.lockAccounts(tx); err != nil {
 			return err
 		}
@@ -139,6 +140,7 @@ func (s *Store) CreateFirstFacilitator(ctx context.Context, f *assessment.Facili
 		}
 		return s.createFacilitator(tx, f)
 	})
+	return wrap(err, "create the first facilitator account")
 }
 
 // lockAccounts serializes account creation on PostgreSQL until tx ends.
@@ -152,33 +154,35 @@ func (s *Store) lockAccounts(tx *gorm.DB) error {
 
 // SetSetupToken stores the hash of the one-time setup link's token, replacing any.
 func (s *Store) SetSetupToken(ctx context.Context, tokenHash string) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("key = ?", setupTokenKey).Delete(&settingRow{}).Error; err != nil {
 			return err
 		}
 		return tx.Create(&settingRow{Key: setupTokenKey, Value: tokenHash}).Error
 	})
+	return wrap(err, "store the setup link")
 }
 
 // SetupTokenValid reports whether tokenHash is the current setup token's hash.
 func (s *Store) SetupTokenValid(ctx context.Context, tokenHash string) (bool, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Model(&settingRow{}).Where("key = ? AND value = ?", setupTokenKey, tokenHash).Count(&n).Error
-	return n == 1, err
+	return n == 1, wrap(err, "check the setup link")
 }
 
 // FacilitatorByEmail finds an account by (normalized) e-mail, or assessment.ErrNotFound.
 func (s *Store) FacilitatorByEmail(ctx context.Context, email string) (*assessment.Facilitator, error) {
 	var row facilitatorRow
 	if err := s.db.WithContext(ctx).Take(&row, "email = ?", assessment.NormalizeEmail(email)).Error; err != nil {
-		return nil, notFound(err)
+		return nil, wrap(notFound(err), "find a facilitator by e-mail")
 	}
 	return row.toDomain(), nil
 }
 
 // CreateSession starts a sign-in session known by the hash of its id.
 func (s *Store) CreateSession(ctx context.Context, idHash string, facilitatorID int64, expires time.Time) error {
-	return s.db.WithContext(ctx).Create(&sessionRow{IDHash: idHash, FacilitatorID: facilitatorID, ExpiresAt: expires.UTC()}).Error
+	err := s.db.WithContext(ctx).Create(&sessionRow{IDHash: idHash, FacilitatorID: facilitatorID, ExpiresAt: expires.UTC()}).Error
+	return wrap(err, "start a session for facilitator %d", facilitatorID)
 }
 
 // SessionFacilitator returns the facilitator of a live session, or ErrNotFound when the
@@ -187,34 +191,36 @@ func (s *Store) SessionFacilitator(ctx context.Context, idHash string) (*assessm
 	db := s.db.WithContext(ctx)
 	var sess sessionRow
 	if err := db.Take(&sess, "id_hash = ?", idHash).Error; err != nil {
-		return nil, notFound(err)
+		return nil, wrap(notFound(err), "find a session")
 	}
 	if !sess.ExpiresAt.After(s.db.NowFunc()) {
-		db.Delete(&sessionRow{}, "id_hash = ?", idHash)
+		if err := db.Delete(&sessionRow{}, "id_hash = ?", idHash).Error; err != nil {
+			return nil, wrap(err, "remove an expired session")
+		}
 		return nil, assessment.ErrNotFound
 	}
 	var row facilitatorRow
 	if err := db.Take(&row, "id = ?", sess.FacilitatorID).Error; err != nil {
-		return nil, notFound(err)
+		return nil, wrap(notFound(err), "find the facilitator of a session")
 	}
 	return row.toDomain(), nil
 }
 
 // DeleteSession ends a session (sign-out).
 func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
-	return s.db.WithContext(ctx).Delete(&sessionRow{}, "id_hash = ?", idHash).Error
+	return wrap(s.db.WithContext(ctx).Delete(&sessionRow{}, "id_hash = ?", idHash).Error, "end a session")
 }
 
 // DeleteExpiredSessions removes sessions past their expiry.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) error {
-	return s.db.WithContext(ctx).Delete(&sessionRow{}, "expires_at <= ?", s.db.NowFunc()).Error
+	return wrap(s.db.WithContext(ctx).Delete(&sessionRow{}, "expires_at <= ?", s.db.NowFunc()).Error, "delete expired sessions")
 }
 
 // CreateAPIToken stores a new token (by hash) and sets its ID and CreatedAt.
 func (s *Store) CreateAPIToken(ctx context.Context, t *assessment.APIToken, tokenHash string) error {
 	row := apiTokenRow{FacilitatorID: t.FacilitatorID, Label: t.Label, TokenHash: tokenHash}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return err
+		return wrap(err, "create an API token for facilitator %d", t.FacilitatorID)
 	}
 	t.ID, t.CreatedAt = row.ID, row.CreatedAt
 	return nil
@@ -224,7 +230,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *assessment.APIToken, toke
 func (s *Store) APITokens(ctx context.Context, facilitatorID int64) ([]assessment.APIToken, error) {
 	var rows []apiTokenRow
 	if err := s.db.WithContext(ctx).Where("facilitator_id = ?", facilitatorID).Order("id DESC").Find(&rows).Error; err != nil {
-		return nil, err
+		return nil, wrap(err, "list the API tokens of facilitator %d", facilitatorID)
 	}
 	out := make([]assessment.APIToken, len(rows))
 	for i, r := range rows {
@@ -240,7 +246,7 @@ func (s *Store) RevokeAPIToken(ctx context.Context, facilitatorID, tokenID int64
 		Where("id = ? AND facilitator_id = ? AND revoked_at IS NULL", tokenID, facilitatorID).
 		Update("revoked_at", s.db.NowFunc())
 	if res.Error != nil {
-		return res.Error
+		return wrap(res.Error, "revoke API token %d", tokenID)
 	}
 	if res.RowsAffected == 0 {
 		return assessment.ErrNotFound
@@ -248,27 +254,32 @@ func (s *Store) RevokeAPIToken(ctx context.Context, facilitatorID, tokenID int64
 	return nil
 }
 
-// FacilitatorByAPIToken returns the owner of a live token and notes its use.
-func (s *Store) FacilitatorByAPIToken(ctx context.Context, tokenHash string) (*assessment.Facilitator, error) {
+// FacilitatorByAPIToken returns the owner of a live (not revoked) token, and the token's
+// id, for TouchAPIToken.
+func (s *Store) FacilitatorByAPIToken(ctx context.Context, tokenHash string) (*assessment.Facilitator, int64, error) {
 	db := s.db.WithContext(ctx)
 	var tok apiTokenRow
 	if err := db.Take(&tok, "token_hash = ? AND revoked_at IS NULL", tokenHash).Error; err != nil {
-		return nil, notFound(err)
+		return nil, 0, wrap(notFound(err), "find an API token")
 	}
 	var row facilitatorRow
 	if err := db.Take(&row, "id = ?", tok.FacilitatorID).Error; err != nil {
-		return nil, notFound(err)
+		return nil, 0, wrap(notFound(err), "find the owner of API token %d", tok.ID)
 	}
-	// Recording the last use is a courtesy; a failure here must not refuse the request.
-	_ = db.Model(&apiTokenRow{}).Where("id = ?", tok.ID).Update("last_used_at", s.db.NowFunc()).Error
-	return row.toDomain(), nil
+	return row.toDomain(), tok.ID, nil
+}
+
+// TouchAPIToken records that a token was just used.
+func (s *Store) TouchAPIToken(ctx context.Context, tokenID int64) error {
+	err := s.db.WithContext(ctx).Model(&apiTokenRow{}).Where("id = ?", tokenID).Update("last_used_at", s.db.NowFunc()).Error
+	return wrap(err, "note the use of API token %d", tokenID)
 }
 
 // AddAuditEvent records a facilitator action.
 func (s *Store) AddAuditEvent(ctx context.Context, e *assessment.AuditEvent) error {
 	row := auditRow{FacilitatorID: e.FacilitatorID, Action: e.Action, AssessmentID: e.AssessmentID, Detail: e.Detail}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return err
+		return wrap(err, "record %s in the activity trail", e.Action)
 	}
 	e.ID, e.CreatedAt = row.ID, row.CreatedAt
 	return nil
@@ -279,7 +290,7 @@ func (s *Store) AuditEvents(ctx context.Context, facilitatorID int64, limit int)
 	var rows []auditRow
 	err := s.db.WithContext(ctx).Where("facilitator_id = ?", facilitatorID).Order("id DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
-		return nil, err
+		return nil, wrap(err, "read the activity of facilitator %d", facilitatorID)
 	}
 	out := make([]assessment.AuditEvent, len(rows))
 	for i, r := range rows {

@@ -232,7 +232,7 @@ func TestFirstFacilitatorAdoptsOrphanAssessments(t *testing.T) {
 					{first, []int64{o2.ID, o1.ID}},
 					{second, []int64{}},
 				} {
-					got, err := s.AssessmentsOf(t.Context(), c.who.ID)
+					got, err := assessmentsOwnedBy(t.Context(), s, c.who.ID)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -609,11 +609,15 @@ func TestAPITokens(t *testing.T) {
 			}
 		}
 
-		// Using a token names its owner and notes when; other tokens are untouched.
+		// A token names its owner and itself; noting its use records when, and other
+		// tokens are untouched.
 		used := time.Now()
-		got, err := s.FacilitatorByAPIToken(t.Context(), toks["ana laptop"].hash)
-		if err != nil || got.ID != ana.ID {
-			t.Fatalf("FacilitatorByAPIToken = %v, %v; want Ana", got, err)
+		got, tokenID, err := s.FacilitatorByAPIToken(t.Context(), toks["ana laptop"].hash)
+		if err != nil || got.ID != ana.ID || tokenID != toks["ana laptop"].tok.ID {
+			t.Fatalf("FacilitatorByAPIToken = %v, %d, %v; want Ana and token %d", got, tokenID, err, toks["ana laptop"].tok.ID)
+		}
+		if err := s.TouchAPIToken(t.Context(), tokenID); err != nil {
+			t.Fatalf("TouchAPIToken: %v", err)
 		}
 		for _, tok := range list(ana.ID) {
 			switch tok.ID {
@@ -627,10 +631,10 @@ func TestAPITokens(t *testing.T) {
 				}
 			}
 		}
-		if got, err := s.FacilitatorByAPIToken(t.Context(), toks["bo"].hash); err != nil || got.ID != bo.ID {
+		if got, _, err := s.FacilitatorByAPIToken(t.Context(), toks["bo"].hash); err != nil || got.ID != bo.ID {
 			t.Errorf("FacilitatorByAPIToken(Bo's) = %v, %v; want Bo", got, err)
 		}
-		if got, err := s.FacilitatorByAPIToken(t.Context(), facHash()); !errors.Is(err, assessment.ErrNotFound) {
+		if got, _, err := s.FacilitatorByAPIToken(t.Context(), facHash()); !errors.Is(err, assessment.ErrNotFound) {
 			t.Errorf("FacilitatorByAPIToken(unknown) = %v, %v; want ErrNotFound", got, err)
 		}
 
@@ -663,7 +667,7 @@ func TestAPITokens(t *testing.T) {
 			{"ana unlabelled", ana.ID, false},
 			{"bo", bo.ID, false},
 		} {
-			got, err := s.FacilitatorByAPIToken(t.Context(), toks[c.key].hash)
+			got, _, err := s.FacilitatorByAPIToken(t.Context(), toks[c.key].hash)
 			if c.revoked {
 				if !errors.Is(err, assessment.ErrNotFound) {
 					t.Errorf("%s revoked, yet FacilitatorByAPIToken = %v, %v", c.key, got, err)
@@ -769,7 +773,7 @@ func TestAssessmentsOf(t *testing.T) {
 			{ana.ID + bo.ID + 100, []int64{}},
 		}
 		for _, tt := range tests {
-			got, err := s.AssessmentsOf(t.Context(), tt.who)
+			got, err := assessmentsOwnedBy(t.Context(), s, tt.who)
 			if err != nil {
 				t.Fatalf("AssessmentsOf(%d): %v", tt.who, err)
 			}
@@ -784,7 +788,7 @@ func TestAssessmentsOf(t *testing.T) {
 		}
 
 		// The owner round-trips through every way of reading an assessment.
-		all, err := s.Assessments(t.Context())
+		all, err := assessmentsOf(t.Context(), s, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -866,7 +870,7 @@ func TestDeleteAssessment(t *testing.T) {
 		if got := mustResponse(t, s, keptHash); responseDiff(keptResp, got) != nil {
 			t.Errorf("the other assessment's response changed: %v", responseDiff(keptResp, got))
 		}
-		got, err := s.AssessmentsOf(t.Context(), ana.ID)
+		got, err := assessmentsOwnedBy(t.Context(), s, ana.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

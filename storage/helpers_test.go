@@ -335,3 +335,22 @@ func countRows(t *testing.T, s *storage.Store, table, where string, args ...any)
 	}
 	return n
 }
+
+// assessmentsOf lists assessments, newest first, through ListAssessments (owner nil:
+// every one), without their counts.
+func assessmentsOf(ctx context.Context, s *storage.Store, owner *int64) ([]assessment.Assessment, error) {
+	listed, err := s.ListAssessments(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]assessment.Assessment, len(listed))
+	for i, l := range listed {
+		out[i] = l.Assessment
+	}
+	return out, nil
+}
+
+// assessmentsOwnedBy lists one facilitator's assessments, newest first.
+func assessmentsOwnedBy(ctx context.Context, s *storage.Store, facilitatorID int64) ([]assessment.Assessment, error) {
+	return assessmentsOf(ctx, s, &facilitatorID)
+}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -69,7 +70,7 @@ func (s *Store) lockOpenAssessment(tx *gorm.DB, id int64) error {
 // transaction, keyed by the hash of its resume token. It returns assessment.ErrClosed
 // when the assessment is closed. It sets r.ID and the timestamps.
 func (s *Store) CreateResponse(ctx context.Context, r *assessment.Response, tokenHash string) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.lockOpenAssessment(tx, r.AssessmentID); err != nil {
 			return err
 		}
@@ -89,6 +90,7 @@ func (s *Store) CreateResponse(ctx context.Context, r *assessment.Response, toke
 		r.ID, r.CreatedAt, r.UpdatedAt, r.SubmittedAt = row.ID, row.CreatedAt, row.UpdatedAt, row.SubmittedAt
 		return nil
 	})
+	return wrap(err, "create a response to assessment %d", r.AssessmentID)
 }
 
 // insertResponse inserts row and sets its ID. On SQLite the id is read back with
@@ -113,25 +115,22 @@ func (s *Store) insertResponse(tx *gorm.DB, row *responseRow) error {
 }
 
 // UpdateResponse replaces a stored response's content (pillar, language, answers,
-// reflections, strength, opportunity, status) in one transaction. It returns
-// assessment.ErrClosed when the assessment is closed and ErrNotFound when the response
-// is gone. The first submission time is kept.
+// reflections, strength, opportunity) in one transaction, and stores it with r.Status.
+//
+// Submitted stays submitted, decided in the UPDATE statement itself rather than from an
+// earlier read: a draft save (r.Status Draft) only updates a response that is still a
+// draft ("WHERE status = 'draft'"), so one that arrives after a submission, however the
+// two raced, changes nothing and returns assessment.ErrAlreadySubmitted. A submission
+// keeps the first submission time. It returns assessment.ErrClosed when the assessment
+// is closed and assessment.ErrNotFound when the response is gone.
 func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.lockOpenAssessment(tx, r.AssessmentID); err != nil {
 			return err
 		}
-		var current responseRow
-		if err := tx.Take(&current, "id = ? AND assessment_id = ?", r.ID, r.AssessmentID).Error; err != nil {
-			return notFound(err)
-		}
 		row := toResponseRow(r)
 		now := s.db.NowFunc()
-		row.SubmittedAt = current.SubmittedAt
-		if r.Status == assessment.Submitted && row.SubmittedAt == nil {
-			row.SubmittedAt = &now
-		}
-		err := tx.Model(&responseRow{}).Where("id = ?", r.ID).Updates(map[string]any{
+		set := map[string]any{
 			"pillar":            row.Pillar,
 			"language":          row.Language,
 			"status":            row.Status,
@@ -140,10 +139,30 @@ func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) erro
 			"opportunity_text":  row.OpportunityText,
 			"opportunity_theme": row.OpportunityTheme,
 			"updated_at":        now,
-			"submitted_at":      row.SubmittedAt,
-		}).Error
-		if err != nil {
-			return err
+		}
+		q := tx.Model(&responseRow{}).Where("id = ? AND assessment_id = ?", r.ID, r.AssessmentID)
+		switch r.Status {
+		case assessment.Submitted:
+			set["submitted_at"] = gorm.Expr("COALESCE(submitted_at, ?)", now)
+		case assessment.Draft:
+			q = q.Where("status = ?", string(assessment.Draft))
+		default:
+			return fmt.Errorf("response status %q", r.Status)
+		}
+		res := q.Updates(set)
+		if res.Error != nil {
+			return res.Error
+		}
+		var current responseRow
+		if err := tx.Select("status", "created_at", "submitted_at").
+			Take(&current, "id = ? AND assessment_id = ?", r.ID, r.AssessmentID).Error; err != nil {
+			return notFound(err)
+		}
+		if res.RowsAffected == 0 {
+			if current.Status == string(assessment.Submitted) {
+				return assessment.ErrAlreadySubmitted
+			}
+			return assessment.ErrNotFound
 		}
 		if err := tx.Where("response_id = ?", r.ID).Delete(&answerRow{}).Error; err != nil {
 			return err
@@ -154,9 +173,10 @@ func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) erro
 		if err := insertChildren(tx, r.ID, r); err != nil {
 			return err
 		}
-		r.CreatedAt, r.UpdatedAt, r.SubmittedAt = current.CreatedAt, now, row.SubmittedAt
+		r.CreatedAt, r.UpdatedAt, r.SubmittedAt = current.CreatedAt, now, current.SubmittedAt
 		return nil
 	})
+	return wrap(err, "update response %d", r.ID)
 }
 
 // ResponseByToken returns the response whose resume token hashes to tokenHash, with its
@@ -165,15 +185,15 @@ func (s *Store) ResponseByToken(ctx context.Context, tokenHash string) (*assessm
 	db := s.db.WithContext(ctx)
 	var row responseRow
 	if err := db.Take(&row, "token_hash = ?", tokenHash).Error; err != nil {
-		return nil, notFound(err)
+		return nil, wrap(notFound(err), "find a response by resume token")
 	}
 	var answers []answerRow
 	if err := db.Where("response_id = ?", row.ID).Find(&answers).Error; err != nil {
-		return nil, err
+		return nil, wrap(err, "read the answers of response %d", row.ID)
 	}
 	var reflections []reflectionRow
 	if err := db.Where("response_id = ?", row.ID).Find(&reflections).Error; err != nil {
-		return nil, err
+		return nil, wrap(err, "read the reflections of response %d", row.ID)
 	}
 	r := &assessment.Response{
 		ID:           row.ID,

@@ -461,13 +461,13 @@ func TestResponseCounts(t *testing.T) {
 		responses []resp
 		// submitLater are indexes of drafts submitted by an update after creation.
 		submitLater []int
-		want        map[string]storage.PillarCounts
+		want        map[string]assessment.PillarCounts
 	}{
-		{name: "no responses", want: map[string]storage.PillarCounts{}},
+		{name: "no responses", want: map[string]assessment.PillarCounts{}},
 		{
 			name:      "drafts only",
 			responses: []resp{leadDraft, leadDraft, staffDr},
-			want: map[string]storage.PillarCounts{
+			want: map[string]assessment.PillarCounts{
 				pillars.Leadership: {Drafts: 2},
 				pillars.Staff:      {Drafts: 1},
 			},
@@ -475,7 +475,7 @@ func TestResponseCounts(t *testing.T) {
 		{
 			name:      "mixed over three pillars",
 			responses: slices3(repeat(3, leadSub), repeat(2, leadDraft), []resp{staffSub, staffDr, staffDr}, repeat(4, ppSub)),
-			want: map[string]storage.PillarCounts{
+			want: map[string]assessment.PillarCounts{
 				pillars.Leadership:      {Submitted: 3, Drafts: 2},
 				pillars.Staff:           {Submitted: 1, Drafts: 2},
 				pillars.PatientPartners: {Submitted: 4},
@@ -485,7 +485,7 @@ func TestResponseCounts(t *testing.T) {
 			name:        "drafts submitted later move over",
 			responses:   []resp{leadDraft, leadDraft, leadDraft, staffDr},
 			submitLater: []int{0, 3},
-			want: map[string]storage.PillarCounts{
+			want: map[string]assessment.PillarCounts{
 				pillars.Leadership: {Submitted: 1, Drafts: 2},
 				pillars.Staff:      {Submitted: 1},
 			},
@@ -649,5 +649,78 @@ func TestCloseDuringSubmissions(t *testing.T) {
 		if !errors.Is(err, assessment.ErrClosed) {
 			t.Errorf("create after close: %v, want ErrClosed", err)
 		}
+	})
+}
+
+// A draft save racing a submission never turns the submission back into a draft: the
+// form's autosave can be in flight when the person presses Submit, and a script can
+// retry a draft. Each round starts a draft, then two draft saves and one submission run
+// at once; whatever the order, an acknowledged submission stays submitted with its own
+// content, and a draft save that lost the race is refused with ErrAlreadySubmitted and
+// changes nothing. 100 rounds per database, with real goroutines.
+func TestDraftSaveRacingSubmit(t *testing.T) {
+	const rounds = 100
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "race")
+		refused := 0
+		for round := range rounds {
+			draft := sampleResponse(a.ID)
+			hash := createResponse(t, s, draft)
+			id := draft.ID
+
+			submit := sampleResponse(a.ID)
+			submit.ID, submit.Status = id, assessment.Submitted
+			submit.Answers["L-05"] = assessment.Yes
+			submit.Strength.Text = fmt.Sprintf("Submitted in round %d", round)
+			saves := []*assessment.Response{submit}
+			for i := range 2 {
+				d := sampleResponse(a.ID)
+				d.ID = id
+				d.Answers = map[string]assessment.Answer{"L-01": assessment.No}
+				d.Strength.Text = fmt.Sprintf("Draft %d of round %d", i, round)
+				saves = append(saves, d)
+			}
+			errs := make([]error, len(saves))
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i, r := range saves {
+				wg.Go(func() {
+					<-start
+					errs[i] = s.UpdateResponse(t.Context(), r)
+				})
+			}
+			close(start)
+			wg.Wait()
+			if errs[0] != nil {
+				t.Fatalf("round %d: submission refused: %v", round, errs[0])
+			}
+			for i, err := range errs[1:] {
+				switch {
+				case errors.Is(err, assessment.ErrAlreadySubmitted):
+					refused++
+				case err != nil:
+					t.Fatalf("round %d: draft save %d: %v", round, i, err)
+				}
+			}
+			got := mustResponse(t, s, hash)
+			if got.Status != assessment.Submitted || got.SubmittedAt == nil {
+				t.Fatalf("round %d: an acknowledged submission is stored as %q", round, got.Status)
+			}
+			// What is stored is the submission, or a draft saved before it, submitted:
+			// never a draft saved after it.
+			if got.Strength.Text != submit.Strength.Text || len(got.Answers) != len(submit.Answers) {
+				t.Fatalf("round %d: stored %q with %d answers, want the submission's %q with %d",
+					round, got.Strength.Text, len(got.Answers), submit.Strength.Text, len(submit.Answers))
+			}
+		}
+		counts, err := s.ResponseCounts(t.Context(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := counts[pillars.Leadership]; c.Submitted != rounds || c.Drafts != 0 {
+			t.Errorf("counts %+v, want %d submitted and no draft", c, rounds)
+		}
+		t.Logf("%s: %d of %d draft saves arrived after the submission and were refused", ns.name, refused, 2*rounds)
 	})
 }

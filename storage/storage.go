@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecat-project/ecat/assessment"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -46,7 +47,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		// A repository method called inside InTx runs in that one transaction, with no
+		// savepoint of its own: its error fails the whole transaction.
+		DisableNestedTransaction: true,
+		NowFunc:                  func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 	var (
 		db      *gorm.DB
@@ -109,6 +113,17 @@ func sqliteDSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
+// InTx runs fn in one database transaction: every repository method called on the tx
+// store it is given reads and writes inside it, and it all commits together when fn
+// returns nil, or not at all. This is how a use case (package survey) applies its rules
+// and records what it did as one change. fn must use only tx: on SQLite the store has a
+// single connection, which the transaction holds until fn returns.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+		return fn(&Store{db: db, dialect: s.dialect, file: s.file})
+	})
+}
+
 // Dialect tells which database the store uses.
 func (s *Store) Dialect() Dialect { return s.dialect }
 
@@ -131,4 +146,25 @@ func (s *Store) Close() error {
 		return err
 	}
 	return sqlDB.Close()
+}
+
+// wrap adds what storage was doing to a database error, so the log line of a failed
+// request says what failed ("storage: update response 12: database is locked"). Domain
+// errors (assessment.ErrNotFound, ErrClosed, …) pass unchanged: they are answers, not
+// failures, and callers compare them.
+func wrap(err error, format string, args ...any) error {
+	if err == nil || isDomainError(err) {
+		return err
+	}
+	return fmt.Errorf("storage: "+format+": %w", append(args, err)...)
+}
+
+func isDomainError(err error) bool {
+	for _, domain := range []error{assessment.ErrNotFound, assessment.ErrClosed, assessment.ErrStillOpen,
+		assessment.ErrAlreadyReassessed, assessment.ErrNoActions, assessment.ErrAlreadySubmitted, assessment.ErrDuplicate} {
+		if err == domain {
+			return true
+		}
+	}
+	return false
 }

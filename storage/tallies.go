@@ -5,6 +5,7 @@ import (
 	"database/sql"
 
 	"github.com/ecat-project/ecat/assessment"
+	"gorm.io/gorm"
 )
 
 // Tallies counts an assessment's submitted responses in the database: responses per
@@ -28,26 +29,12 @@ func (s *Store) Tallies(ctx context.Context, assessmentID int64) (*assessment.Ta
 	}
 	submitted := string(assessment.Submitted)
 	t := &assessment.Tallies{Submitted: map[string]int{}}
-
-	rows, err := db.Raw(`SELECT r.pillar, a.item_id, a.value, COUNT(*)
-		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE r.assessment_id = ? AND r.status = ?
-		GROUP BY r.pillar, a.item_id, a.value
-		ORDER BY r.pillar, a.item_id, a.value`, assessmentID, submitted).Rows()
-	err = eachRow(ctx, rows, err, func() error {
-		var ic assessment.ItemCount
-		if err := rows.Scan(&ic.Pillar, &ic.ItemID, &ic.Answer, &ic.N); err != nil {
-			return err
-		}
-		t.Items = append(t.Items, ic)
-		return nil
-	})
-	if err != nil {
+	if err := s.itemCounts(ctx, db, assessmentID, t); err != nil {
 		return nil, err
 	}
 
 	// One row per submitted response, which counts them per pillar as well.
-	rows, err = texts.Raw(`SELECT pillar, strength_text, strength_theme, opportunity_text, opportunity_theme
+	rows, err := texts.Raw(`SELECT pillar, strength_text, strength_theme, opportunity_text, opportunity_theme
 		FROM responses WHERE assessment_id = ? AND status = ?
 		ORDER BY pillar, id`, assessmentID, submitted).Rows()
 	err = eachRow(ctx, rows, err, func() error {
@@ -66,7 +53,7 @@ func (s *Store) Tallies(ctx context.Context, assessmentID int64) (*assessment.Ta
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap(err, "read the strengths and opportunities of assessment %d", assessmentID)
 	}
 
 	rows, err = texts.Raw(`SELECT r.pillar, f.prompt_id, f.text
@@ -82,9 +69,54 @@ func (s *Store) Tallies(ctx context.Context, assessmentID int64) (*assessment.Ta
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap(err, "read the reflections of assessment %d", assessmentID)
 	}
 	return t, nil
+}
+
+// ScoreTallies is Tallies without the free texts: the submitted responses counted per
+// pillar and the answers per pillar, item and value. Comparing a round with the previous
+// one and drawing the trend need scores only, so they never read a verbatim again.
+func (s *Store) ScoreTallies(ctx context.Context, assessmentID int64) (*assessment.Tallies, error) {
+	db := s.db.WithContext(ctx)
+	t := &assessment.Tallies{Submitted: map[string]int{}}
+	if err := s.itemCounts(ctx, db, assessmentID, t); err != nil {
+		return nil, err
+	}
+	rows, err := db.Raw(`SELECT pillar, COUNT(*) FROM responses
+		WHERE assessment_id = ? AND status = ? GROUP BY pillar`, assessmentID, string(assessment.Submitted)).Rows()
+	err = eachRow(ctx, rows, err, func() error {
+		var pillar string
+		var n int
+		if err := rows.Scan(&pillar, &n); err != nil {
+			return err
+		}
+		t.Submitted[pillar] = n
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "count the submitted responses of assessment %d", assessmentID)
+	}
+	return t, nil
+}
+
+// itemCounts adds the answers of the submitted responses, counted per pillar, item and
+// value, to t.
+func (s *Store) itemCounts(ctx context.Context, db *gorm.DB, assessmentID int64, t *assessment.Tallies) error {
+	rows, err := db.Raw(`SELECT r.pillar, a.item_id, a.value, COUNT(*)
+		FROM answers a JOIN responses r ON r.id = a.response_id
+		WHERE r.assessment_id = ? AND r.status = ?
+		GROUP BY r.pillar, a.item_id, a.value
+		ORDER BY r.pillar, a.item_id, a.value`, assessmentID, string(assessment.Submitted)).Rows()
+	err = eachRow(ctx, rows, err, func() error {
+		var ic assessment.ItemCount
+		if err := rows.Scan(&ic.Pillar, &ic.ItemID, &ic.Answer, &ic.N); err != nil {
+			return err
+		}
+		t.Items = append(t.Items, ic)
+		return nil
+	})
+	return wrap(err, "count the answers of assessment %d", assessmentID)
 }
 
 // eachRow calls each for every row of rows (from a query that failed with err when err

@@ -1,6 +1,6 @@
-// Package templates holds ecat's HTML pages, static assets and interface messages (EN and
-// FR), embedded in the binary. A page is rendered into a buffer first, so a template
-// error becomes a clean 500 and never half a page.
+// Package templates holds ecat's HTML pages and static assets, embedded in the binary; the
+// words come from the catalogue of package locale. A page is rendered into a buffer first,
+// so a template error becomes a clean 500 and never half a page.
 package templates
 
 import (
@@ -8,13 +8,15 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/ecat-project/ecat/locale"
 )
 
 //go:embed html/*.html
@@ -23,16 +25,10 @@ var htmlFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-//go:embed locales/*.json
-var localeFS embed.FS
-
-// Languages the interface is written in; the first is the fallback.
-var Languages = []string{"en", "fr"}
-
 // Engine renders pages by name ("home", "form", …) in a language.
 type Engine struct {
-	pages    map[string]*template.Template
-	messages map[string]map[string]string // lang → key → text
+	pages   map[string]*template.Template
+	catalog *locale.Catalog
 	// assets maps a static file's name to its fingerprinted name ("app.css" →
 	// "app.1a2b3c4d.css") and back, so pages link to URLs that change with the content
 	// and browsers may cache them for a year.
@@ -80,23 +76,15 @@ func (p *Page) OtherLang() string {
 	return "fr"
 }
 
-// New parses every page with the layout and loads the message catalogs.
-func New() (*Engine, error) {
-	e := &Engine{pages: map[string]*template.Template{}, messages: map[string]map[string]string{},
+// New parses every page with the layout; pages take their words from catalog.
+func New(catalog *locale.Catalog) (*Engine, error) {
+	if catalog == nil {
+		return nil, errors.New("templates: New needs the catalogue of words")
+	}
+	e := &Engine{pages: map[string]*template.Template{}, catalog: catalog,
 		assets: map[string]string{}, original: map[string]string{}}
 	if err := e.fingerprint(); err != nil {
 		return nil, err
-	}
-	for _, lang := range Languages {
-		raw, err := localeFS.ReadFile("locales/" + lang + ".json")
-		if err != nil {
-			return nil, err
-		}
-		m := map[string]string{}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("templates: locales/%s.json: %w", lang, err)
-		}
-		e.messages[lang] = m
 	}
 	names, err := fs.Glob(htmlFS, "html/*.html")
 	if err != nil {
@@ -132,18 +120,17 @@ func (e *Engine) Pages() []string {
 	return names
 }
 
-// Messages returns the catalog of a language (nil when unknown), for tests.
-func (e *Engine) Messages(lang string) map[string]string { return e.messages[lang] }
+// Catalog is the catalogue of words the pages use.
+func (e *Engine) Catalog() *locale.Catalog { return e.catalog }
+
+// Messages returns the messages of a language (nil when unknown), for tests.
+func (e *Engine) Messages(lang string) map[string]string {
+	return e.catalog.Messages(locale.Lang(lang))
+}
 
 // Message returns one message in a language, falling back to English, then to the key.
 func (e *Engine) Message(lang, key string) string {
-	if m, ok := e.messages[lang][key]; ok {
-		return m
-	}
-	if m, ok := e.messages["en"][key]; ok {
-		return m
-	}
-	return key
+	return e.catalog.Message(locale.Lang(lang), key)
 }
 
 // Render writes the named page. Nothing is written when the template fails.
@@ -152,10 +139,10 @@ func (e *Engine) Render(w io.Writer, name string, p *Page) error {
 	if !ok {
 		return fmt.Errorf("templates: no page %q", name)
 	}
-	if _, ok := e.messages[p.Lang]; !ok {
-		p.Lang = Languages[0]
+	if _, ok := locale.ParseCode(p.Lang); !ok {
+		p.Lang = string(locale.Default)
 	}
-	p.messages = e.messages[p.Lang]
+	p.messages = e.catalog.Messages(locale.Lang(p.Lang))
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("templates: render %s: %w", name, err)

@@ -9,11 +9,17 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/ecat-project/ecat/locale"
 )
 
 func newEngine(t *testing.T) *Engine {
 	t.Helper()
-	e, err := New()
+	catalog, err := locale.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(catalog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +158,8 @@ func TestRenderEveryPage(t *testing.T) {
 		t.Errorf("pages %v, but samples cover %d: add a sample for each new page", pages, len(bodies))
 	}
 	for _, name := range pages {
-		for _, lang := range Languages {
+		for _, l := range locale.Languages() {
+			lang := string(l)
 			t.Run(name+"/"+lang, func(t *testing.T) {
 				body, ok := bodies[name]
 				if !ok {
@@ -238,8 +245,8 @@ func TestTemplateKeysExist(t *testing.T) {
 			return errors.New(path + ": no message keys found; is the pattern still right?")
 		}
 		for _, m := range matches {
-			for _, lang := range Languages {
-				if _, ok := e.Messages(lang)[m[1]]; !ok {
+			for _, lang := range locale.Languages() {
+				if _, ok := e.Messages(string(lang))[m[1]]; !ok {
 					t.Errorf("%s uses %q, missing in %s", path, m[1], lang)
 				}
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/survey"
 )
 
 // The action plan the team agrees in its discussion, and reassessment: the next round of
@@ -26,29 +27,18 @@ var (
 	errActionBodyNotObject = malformed("the body must be a JSON object of strings")
 )
 
-// ownAction loads the action named by the :action parameter (pages) or :id (API) and
-// its assessment, if that assessment belongs to the signed-in facilitator. On a page
-// the action must also belong to the :id assessment in the path.
-func (s *Server) ownAction(c echo.Context, param string) (*assessment.Action, *assessment.Assessment, error) {
-	id, err := strconv.ParseInt(c.Param(param), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, nil, errNotFound
-	}
-	act, err := s.store.Action(c.Request().Context(), id)
+// ownAction loads the action named by the :action parameter (pages) or :id (API) with
+// its round, if that round belongs to the signed-in facilitator. On a page the action
+// must also belong to the :id assessment in the path.
+func (s *Server) ownAction(c echo.Context, param string) (*survey.OwnedAction, error) {
+	oa, err := s.svc.Action(c.Request().Context(), me(c), pathID(c, param))
 	if err != nil {
-		return nil, nil, err // ErrNotFound maps to 404
+		return nil, err
 	}
-	a, err := s.store.Assessment(c.Request().Context(), act.AssessmentID)
-	if err != nil {
-		return nil, nil, err
+	if param != "id" && pathID(c, "id") != oa.ID {
+		return nil, errNotFound
 	}
-	if f := me(c); f == nil || a.FacilitatorID == nil || *a.FacilitatorID != f.ID {
-		return nil, nil, errNotFound
-	}
-	if param != "id" && c.Param("id") != strconv.FormatInt(a.ID, 10) {
-		return nil, nil, errNotFound
-	}
-	return act, a, nil
+	return oa, nil
 }
 
 // actionJSON is an action in the API. Pillar, theme and due are null when not set.
@@ -90,12 +80,13 @@ func toActionJSON(a *assessment.Action) actionJSON {
 
 // decodeActionBody reads an action body: a JSON object whose members are among
 // actionFields, each a string or null (null clears an optional field). A member given
-// twice is a validation error rather than last-one-wins; an unknown member is 400.
-func decodeActionBody(body []byte) (assessment.ActionInput, error) {
+// twice is a field problem (reported with the validation) rather than last-one-wins; an
+// unknown member is 400.
+func decodeActionBody(body []byte) (assessment.ActionInput, *assessment.ValidationError, error) {
 	var in assessment.ActionInput
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return in, errActionBodyNotObject
+		return in, nil, errActionBodyNotObject
 	}
 	verr := &assessment.ValidationError{}
 	seen := map[string]bool{}
@@ -106,16 +97,16 @@ func decodeActionBody(body []byte) (assessment.ActionInput, error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return in, malformed(jsonProblem(err))
+			return in, nil, malformed(jsonProblem(err))
 		}
 		key, _ := tok.(string)
 		target, known := targets[key]
 		if !known {
-			return in, malformed("unknown field " + strconv.Quote(key))
+			return in, nil, malformed("unknown field " + strconv.Quote(key))
 		}
 		var v *string
 		if err := dec.Decode(&v); err != nil {
-			return in, malformed(key + " must be a string or null")
+			return in, nil, malformed(key + " must be a string or null")
 		}
 		if seen[key] {
 			verr.Add(key, assessment.CodeDuplicate)
@@ -129,22 +120,18 @@ func decodeActionBody(body []byte) (assessment.ActionInput, error) {
 		*target = v
 	}
 	if _, err := dec.Token(); err != nil {
-		return in, malformed(jsonProblem(err))
+		return in, nil, malformed(jsonProblem(err))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return in, malformed("unexpected data after the JSON object")
+		return in, nil, malformed("unexpected data after the JSON object")
 	}
-	return in, verr.OrNil()
+	return in, verr, nil
 }
 
 // API
 
 func (s *Server) apiListActions(c echo.Context) error {
-	a, err := s.ownAssessment(c)
-	if err != nil {
-		return err
-	}
-	list, err := s.store.Actions(c.Request().Context(), a.ID)
+	list, err := s.svc.Actions(c.Request().Context(), me(c), pathID(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -164,11 +151,11 @@ func (s *Server) apiCreateAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := decodeActionBody(body)
+	in, problems, err := decodeActionBody(body)
 	if err != nil {
 		return err
 	}
-	act, err := s.createAction(c, a, in)
+	act, err := s.svc.RecordAction(c.Request().Context(), me(c), a.ID, in, problems)
 	if err != nil {
 		return err
 	}
@@ -176,7 +163,7 @@ func (s *Server) apiCreateAction(c echo.Context) error {
 }
 
 func (s *Server) apiUpdateAction(c echo.Context) error {
-	act, a, err := s.ownAction(c, "id")
+	oa, err := s.ownAction(c, "id")
 	if err != nil {
 		return err
 	}
@@ -184,95 +171,30 @@ func (s *Server) apiUpdateAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, err := decodeActionBody(body)
+	in, problems, err := decodeActionBody(body)
 	if err != nil {
 		return err
 	}
-	if err := s.updateAction(c, a, act, in); err != nil {
+	oa, err = s.svc.UpdateAction(c.Request().Context(), me(c), oa.Action.ID, in, problems)
+	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toActionJSON(act))
+	return c.JSON(http.StatusOK, toActionJSON(oa.Action))
 }
 
 func (s *Server) apiDeleteAction(c echo.Context) error {
-	act, a, err := s.ownAction(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.deleteAction(c, a, act); err != nil {
+	if _, err := s.svc.DeleteAction(c.Request().Context(), me(c), pathID(c, "id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *Server) apiReassess(c echo.Context) error {
-	next, err := s.reassess(c)
+	next, err := s.svc.Reassess(c.Request().Context(), me(c), pathID(c, "id"))
 	if err != nil {
 		return err
 	}
-	out, err := s.assessmentJSON(c, next)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusCreated, out)
-}
-
-// Shared by the API and the pages.
-
-func (s *Server) createAction(c echo.Context, a *assessment.Assessment, in assessment.ActionInput) (*assessment.Action, error) {
-	inst, err := s.instrument(a)
-	if err != nil {
-		return nil, err
-	}
-	act := &assessment.Action{AssessmentID: a.ID}
-	if err := assessment.ApplyAction(act, in, inst); err != nil {
-		return nil, err
-	}
-	if err := s.store.CreateAction(c.Request().Context(), act); err != nil {
-		return nil, err
-	}
-	s.audit(c, me(c).ID, assessment.AuditActionCreated, &a.ID, act.Text)
-	return act, nil
-}
-
-func (s *Server) updateAction(c echo.Context, a *assessment.Assessment, act *assessment.Action, in assessment.ActionInput) error {
-	inst, err := s.instrument(a)
-	if err != nil {
-		return err
-	}
-	if err := assessment.ApplyAction(act, in, inst); err != nil {
-		return err
-	}
-	if err := s.store.UpdateAction(c.Request().Context(), act); err != nil {
-		return err
-	}
-	s.audit(c, me(c).ID, assessment.AuditActionUpdated, &a.ID, act.Text+" ("+act.Status+")")
-	return nil
-}
-
-func (s *Server) deleteAction(c echo.Context, a *assessment.Assessment, act *assessment.Action) error {
-	if err := s.store.DeleteAction(c.Request().Context(), act.ID); err != nil {
-		return err
-	}
-	s.audit(c, me(c).ID, assessment.AuditActionDeleted, &a.ID, act.Text)
-	return nil
-}
-
-// reassess opens the next round of the :id assessment, which must be closed.
-func (s *Server) reassess(c echo.Context) (*assessment.Assessment, error) {
-	a, err := s.ownAssessment(c)
-	if err != nil {
-		return nil, err
-	}
-	if a.IsOpen() {
-		return nil, errStillOpen
-	}
-	next := assessment.NextRound(a, s.catalog.Current().Version)
-	if err := s.store.Reassess(c.Request().Context(), a.ID, next); err != nil {
-		return nil, err // ErrStillOpen and ErrAlreadyReassessed are 409s (classify)
-	}
-	s.audit(c, me(c).ID, assessment.AuditReassess, &next.ID, next.Title+" ("+strconv.Itoa(next.Round)+")")
-	return next, nil
+	return s.replyAssessment(c, http.StatusCreated, next)
 }
 
 // Pages
@@ -314,37 +236,36 @@ func (s *Server) createActionForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, verr := actionFromForm(form)
-	err = verr.OrNil()
-	if err == nil {
-		_, err = s.createAction(c, a, in)
-	}
+	in, problems := actionFromForm(form)
+	_, err = s.svc.RecordAction(c.Request().Context(), me(c), a.ID, in, problems)
+	var verr *assessment.ValidationError
 	switch {
 	case errors.As(err, &verr):
 		return s.renderAssessmentPage(c, a, http.StatusUnprocessableEntity, func(v *assessmentView) { v.NewAction = s.actionFormView(c, a, form, verr, "") })
 	case err != nil:
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, actionsAnchor(a, "action_added"))
+	return c.Redirect(http.StatusSeeOther, actionsAnchor(a.Assessment, "action_added"))
 }
 
 func (s *Server) editActionPage(c echo.Context) error {
-	act, a, err := s.ownAction(c, "action")
+	oa, err := s.ownAction(c, "action")
 	if err != nil {
 		return err
 	}
+	act := oa.Action
 	form := url.Values{"text": {act.Text}, "pillar": {act.Pillar}, "theme": {act.Theme}, "lead": {act.Lead},
 		"support": {act.Support}, "due": {act.DueString()}, "status": {act.Status}}
-	return s.renderEditAction(c, http.StatusOK, a, s.actionFormView(c, a, form, nil, actionPath(a, act)))
+	return s.renderEditAction(c, http.StatusOK, oa.Round, s.actionFormView(c, oa.Round, form, nil, actionPath(oa.Assessment, act)))
 }
 
 func actionPath(a *assessment.Assessment, act *assessment.Action) string {
 	return "/assessments/" + strconv.FormatInt(a.ID, 10) + "/actions/" + strconv.FormatInt(act.ID, 10)
 }
 
-func (s *Server) renderEditAction(c echo.Context, status int, a *assessment.Assessment, v actionFormView) error {
+func (s *Server) renderEditAction(c echo.Context, status int, a *survey.Round, v actionFormView) error {
 	lang := s.lang(c, "", "")
-	p := s.facilitatorPageData(c, lang, "title.action_edit", editActionView{A: a, Form: v})
+	p := s.facilitatorPageData(c, lang, "title.action_edit", editActionView{A: a.Assessment, Form: v})
 	p.Title = a.Title + " · " + p.Title
 	return s.render(c, status, "action_edit", p)
 }
@@ -355,7 +276,7 @@ type editActionView struct {
 }
 
 func (s *Server) updateActionForm(c echo.Context) error {
-	act, a, err := s.ownAction(c, "action")
+	oa, err := s.ownAction(c, "action")
 	if err != nil {
 		return err
 	}
@@ -363,38 +284,37 @@ func (s *Server) updateActionForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in, verr := actionFromForm(form)
-	if err := verr.OrNil(); err == nil {
-		err = s.updateAction(c, a, act, in)
-		if err == nil {
-			return c.Redirect(http.StatusSeeOther, actionsAnchor(a, "action_saved"))
-		}
-		if !errors.As(err, &verr) {
-			return err
-		}
+	in, problems := actionFromForm(form)
+	_, err = s.svc.UpdateAction(c.Request().Context(), me(c), oa.Action.ID, in, problems)
+	var verr *assessment.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		return s.renderEditAction(c, http.StatusUnprocessableEntity, oa.Round, s.actionFormView(c, oa.Round, form, verr, actionPath(oa.Assessment, oa.Action)))
+	case err != nil:
+		return err
 	}
-	return s.renderEditAction(c, http.StatusUnprocessableEntity, a, s.actionFormView(c, a, form, verr, actionPath(a, act)))
+	return c.Redirect(http.StatusSeeOther, actionsAnchor(oa.Assessment, "action_saved"))
 }
 
 func (s *Server) deleteActionForm(c echo.Context) error {
-	act, a, err := s.ownAction(c, "action")
+	oa, err := s.ownAction(c, "action")
 	if err != nil {
 		return err
 	}
 	if _, err := parseForm(c); err != nil {
 		return err
 	}
-	if err := s.deleteAction(c, a, act); err != nil {
+	if _, err := s.svc.DeleteAction(c.Request().Context(), me(c), oa.Action.ID); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, actionsAnchor(a, "action_deleted"))
+	return c.Redirect(http.StatusSeeOther, actionsAnchor(oa.Assessment, "action_deleted"))
 }
 
 func (s *Server) reassessForm(c echo.Context) error {
 	if _, err := parseForm(c); err != nil {
 		return err
 	}
-	next, err := s.reassess(c)
+	next, err := s.svc.Reassess(c.Request().Context(), me(c), pathID(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -411,12 +331,12 @@ func (s *Server) markDiscussed(c echo.Context) error {
 	if _, err := parseForm(c); err != nil {
 		return err
 	}
-	if _, err := s.store.MarkDiscussed(c.Request().Context(), a.ID); err != nil {
-		if errors.Is(err, assessment.ErrNoActions) {
-			return s.renderAssessmentPage(c, a, http.StatusUnprocessableEntity, func(v *assessmentView) { v.NeedAction = true })
-		}
+	_, err = s.svc.MarkDiscussed(c.Request().Context(), me(c), a.ID)
+	switch {
+	case errors.Is(err, assessment.ErrNoActions):
+		return s.renderAssessmentPage(c, a, http.StatusUnprocessableEntity, func(v *assessmentView) { v.NeedAction = true })
+	case err != nil:
 		return err
 	}
-	s.audit(c, me(c).ID, assessment.AuditDiscussed, &a.ID, a.Title)
-	return c.Redirect(http.StatusSeeOther, actionsAnchor(a, "discussed"))
+	return c.Redirect(http.StatusSeeOther, actionsAnchor(a.Assessment, "discussed"))
 }

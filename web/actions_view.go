@@ -8,7 +8,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
-	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/locale"
+	"github.com/ecat-project/ecat/survey"
 )
 
 // option is one choice of a select.
@@ -43,7 +44,7 @@ type actionRowView struct {
 	EditURL, DeleteURL       string
 }
 
-func (s *Server) actionFormView(c echo.Context, a *assessment.Assessment, form url.Values, verr *assessment.ValidationError, action string) actionFormView {
+func (s *Server) actionFormView(c echo.Context, a *survey.Round, form url.Values, verr *assessment.ValidationError, action string) actionFormView {
 	lang := s.lang(c, "", "")
 	if action == "" {
 		action = "/assessments/" + strconv.FormatInt(a.ID, 10) + "/actions"
@@ -65,14 +66,12 @@ func (s *Server) actionFormView(c echo.Context, a *assessment.Assessment, form u
 	}
 	pillarSel := selectView{Name: "pillar", Options: []option{{Value: "", Label: s.tmpl.Message(lang, "actions.any_pillar")}}}
 	themeSel := selectView{Name: "theme", Options: []option{{Value: "", Label: s.tmpl.Message(lang, "actions.any_theme")}}}
-	if in, err := s.instrument(a); err == nil {
-		l := pillars.Lang(lang)
-		for _, p := range in.Pillars {
-			pillarSel.Options = append(pillarSel.Options, option{Value: p.Key, Label: p.Title.In(l), Selected: p.Key == v.Values["pillar"]})
-		}
-		for _, t := range in.Themes {
-			themeSel.Options = append(themeSel.Options, option{Value: t.Key, Label: t.Title.In(l), Selected: t.Key == v.Values["theme"]})
-		}
+	l := locale.Lang(lang)
+	for _, p := range a.Instrument.Pillars {
+		pillarSel.Options = append(pillarSel.Options, option{Value: p.Key, Label: p.Title.In(l), Selected: p.Key == v.Values["pillar"]})
+	}
+	for _, t := range a.Instrument.Themes {
+		themeSel.Options = append(themeSel.Options, option{Value: t.Key, Label: t.Title.In(l), Selected: t.Key == v.Values["theme"]})
 	}
 	// A carried action may name a pillar or theme the round's checklist no longer has:
 	// keep it offered (and chosen), so saving the form does not silently drop it.
@@ -112,62 +111,42 @@ type planView struct {
 	Next       *assessment.Assessment
 }
 
-func (s *Server) planFor(c echo.Context, lang string, a *assessment.Assessment) (planView, error) {
-	ctx := c.Request().Context()
+func (s *Server) planFor(c echo.Context, lang string, a *survey.Round) (planView, error) {
 	v := planView{NewAction: s.actionFormView(c, a, url.Values{}, nil, "")}
-	list, err := s.store.Actions(ctx, a.ID)
+	plan, err := s.svc.Plan(c.Request().Context(), a)
 	if err != nil {
 		return v, err
 	}
-	in, err := s.instrument(a)
-	if err != nil {
-		return v, err
-	}
-	l := pillars.Lang(lang)
-	origins := map[int64]int{} // origin assessment id → its round number
-	for _, act := range list {
+	l := locale.Lang(lang)
+	for _, act := range plan.Actions {
 		row := actionRowView{
 			ID: act.ID, Text: act.Text, Lead: act.Lead, Support: act.Support, Due: act.DueString(),
 			Status: act.Status, StatusText: s.tmpl.Message(lang, "action_status."+act.Status),
-			EditURL: actionPath(a, &act) + "/edit", DeleteURL: actionPath(a, &act) + "/delete",
+			EditURL: actionPath(a.Assessment, &act) + "/edit", DeleteURL: actionPath(a.Assessment, &act) + "/delete",
 		}
-		if p := in.Pillar(act.Pillar); p != nil {
+		if p := a.Instrument.Pillar(act.Pillar); p != nil {
 			row.PillarTitle = p.Title.In(l)
 		}
-		if t := in.Theme(act.Theme); t != nil {
+		if t := a.Instrument.Theme(act.Theme); t != nil {
 			row.ThemeTitle = t.Title.In(l)
 		}
-		if act.CarriedFromID != nil && act.OriginAssessmentID != 0 && act.OriginAssessmentID != a.ID {
-			round, ok := origins[act.OriginAssessmentID]
-			if !ok {
-				if o, err := s.store.Assessment(ctx, act.OriginAssessmentID); err == nil {
-					round = o.Round
-				}
-				origins[act.OriginAssessmentID] = round
-			}
-			row.CarriedFromRound = round
+		if act.CarriedFromID != nil {
+			row.CarriedFromRound = plan.OriginRounds[act.OriginAssessmentID]
 		}
 		v.Actions = append(v.Actions, row)
 	}
 	if a.DiscussedAt != nil {
 		v.Discussed = a.DiscussedAt.Format("2006-01-02")
 	}
-	if a.PreviousID != nil {
-		if p, err := s.store.Assessment(ctx, *a.PreviousID); err == nil {
-			v.Previous = p
-		}
-	}
-	if n, err := s.store.NextRoundOf(ctx, a.ID); err == nil {
-		v.Next = n
-	}
+	v.Previous, v.Next = plan.Previous, plan.Next
 	return v, nil
 }
 
 // renderAssessmentPage renders the assessment page; change adjusts the view (a form
 // coming back with errors).
-func (s *Server) renderAssessmentPage(c echo.Context, a *assessment.Assessment, status int, change func(v *assessmentView)) error {
+func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status int, change func(v *assessmentView)) error {
 	lang := s.lang(c, "", "")
-	sum, err := s.summarize(c, lang, a)
+	sum, err := s.summarizeRound(c, lang, a)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
+	"github.com/ecat-project/ecat/survey"
 )
 
 // The facilitators' JSON API, behind Authorization: Bearer <token>. Someone else's
@@ -30,18 +32,23 @@ type assessmentJSON struct {
 	Responses         map[string]countsJSON `json:"responses"`
 }
 
-func (s *Server) assessmentJSON(c echo.Context, a *assessment.Assessment) (assessmentJSON, error) {
-	counts, err := s.responseCountsJSON(c, a)
-	if err != nil {
-		return assessmentJSON{}, err
-	}
+func (s *Server) assessmentJSON(c echo.Context, a *assessment.Assessment, counts map[string]assessment.PillarCounts) assessmentJSON {
 	return assessmentJSON{
 		ID: a.ID, Title: a.Title, Team: a.Team, Language: a.Language, Threshold: a.Threshold,
 		Status: string(a.Status), Code: a.Code, JoinURL: s.baseURL(c) + "/j/" + a.Code, Round: a.Round,
 		PreviousID: a.PreviousID, InstrumentVersion: a.InstrumentVersion, CreatedAt: a.CreatedAt, ClosedAt: a.ClosedAt,
 		DiscussedAt: a.DiscussedAt,
-		Responses:   counts,
-	}, nil
+		Responses:   countsJSONOf(counts),
+	}
+}
+
+// replyAssessment answers with one assessment and its completion counted now.
+func (s *Server) replyAssessment(c echo.Context, status int, a *assessment.Assessment) error {
+	counts, err := s.svc.Completion(c.Request().Context(), &survey.Round{Assessment: a})
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, s.assessmentJSON(c, a, counts))
 }
 
 type createAssessmentRequest struct {
@@ -70,39 +77,28 @@ func (s *Server) apiCreateAssessment(c echo.Context) error {
 		threshold = *req.Threshold
 	}
 	if req.Language == "" {
-		req.Language = "en"
+		req.Language = string(locale.Default)
 	}
-	verr := &assessment.ValidationError{}
-	duplicateMembers(body, createAssessmentMembers, verr)
-	a, err := assessment.NewAssessment(req.Title, req.Team, req.Language, threshold, req.ConfirmLowThreshold, s.catalog.Current().Version)
-	if err := mergeValidation(verr, err); err != nil {
-		return err
-	}
-	owner := me(c).ID
-	a.FacilitatorID = &owner
-	if err := s.store.CreateAssessment(c.Request().Context(), a); err != nil {
-		return err
-	}
-	s.audit(c, owner, assessment.AuditCreate, &a.ID, a.Title)
-	out, err := s.assessmentJSON(c, a)
+	problems := &assessment.ValidationError{}
+	duplicateMembers(body, createAssessmentMembers, problems)
+	a, err := s.svc.CreateAssessment(c.Request().Context(), me(c), survey.NewAssessment{
+		Title: req.Title, Team: req.Team, Language: req.Language, Threshold: threshold,
+		ConfirmLowThreshold: req.ConfirmLowThreshold, Problems: problems,
+	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, out)
+	return s.replyAssessment(c, http.StatusCreated, a)
 }
 
 func (s *Server) apiListAssessments(c echo.Context) error {
-	list, err := s.store.AssessmentsOf(c.Request().Context(), me(c).ID)
+	list, err := s.svc.Assessments(c.Request().Context(), me(c))
 	if err != nil {
 		return err
 	}
 	out := make([]assessmentJSON, 0, len(list))
 	for i := range list {
-		j, err := s.assessmentJSON(c, &list[i])
-		if err != nil {
-			return err
-		}
-		out = append(out, j)
+		out = append(out, s.assessmentJSON(c, &list[i].Assessment, list[i].Counts))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -112,46 +108,28 @@ func (s *Server) apiGetAssessment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.assessmentJSON(c, a)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return s.replyAssessment(c, http.StatusOK, a.Assessment)
 }
 
 func (s *Server) apiCloseAssessment(c echo.Context) error {
-	return s.apiSetStatus(c, assessment.Closed, assessment.AuditClose)
+	return s.apiSetStatus(c, s.svc.Close)
 }
 
 func (s *Server) apiReopenAssessment(c echo.Context) error {
-	return s.apiSetStatus(c, assessment.Open, assessment.AuditReopen)
+	return s.apiSetStatus(c, s.svc.Reopen)
 }
 
-func (s *Server) apiSetStatus(c echo.Context, status assessment.Status, action string) error {
-	a, err := s.ownAssessment(c)
+func (s *Server) apiSetStatus(c echo.Context, change statusChange) error {
+	a, err := change(c.Request().Context(), me(c), pathID(c, "id"))
 	if err != nil {
 		return err
 	}
-	a, err = s.store.SetAssessmentStatus(c.Request().Context(), a.ID, status)
-	if err != nil {
-		return err
-	}
-	s.audit(c, me(c).ID, action, &a.ID, a.Title)
-	out, err := s.assessmentJSON(c, a)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
+	return s.replyAssessment(c, http.StatusOK, a)
 }
 
 func (s *Server) apiDeleteAssessment(c echo.Context) error {
-	a, err := s.ownAssessment(c)
-	if err != nil {
+	if err := s.svc.Delete(c.Request().Context(), me(c), pathID(c, "id")); err != nil {
 		return err
 	}
-	if err := s.store.DeleteAssessment(c.Request().Context(), a.ID); err != nil {
-		return err
-	}
-	s.audit(c, me(c).ID, assessment.AuditDelete, nil, a.Title+" ("+a.Team+")")
 	return c.NoContent(http.StatusNoContent)
 }

@@ -15,7 +15,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
-	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/locale"
+	"github.com/ecat-project/ecat/survey"
 )
 
 // The respondents' JSON API: start a response with a join code, then read and change it
@@ -199,47 +200,29 @@ func (s *Server) apiCreateResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	req, r, verr, err := decodeResponseRequest(body)
+	req, r, problems, err := decodeResponseRequest(body)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	a, err := s.assessmentForCode(c, req.Code)
+	a, err := s.roundForCode(c, req.Code)
 	if err != nil {
 		return err
 	}
-	if !a.IsOpen() {
-		return errClosed
-	}
-	in, err := s.instrument(a)
+	saved, err := s.svc.SaveResponse(c.Request().Context(), survey.ResponseSave{Round: a, Response: r, Submit: req.Submit, Problems: problems})
 	if err != nil {
 		return err
 	}
-	if r.Language == "" {
-		r.Language = a.Language
-	}
-	if err := mergeValidation(verr, r.Validate(in, req.Submit)); err != nil {
-		return err
-	}
-	r.AssessmentID = a.ID
-	r.Status = assessment.Draft
-	if req.Submit {
-		r.Status = assessment.Submitted
-	}
-	token := assessment.NewResumeToken()
-	if err := s.store.CreateResponse(ctx, r, assessment.HashToken(token)); err != nil {
-		return err
-	}
-	if r.Status == assessment.Submitted {
+	if saved.FirstSubmission {
 		s.metrics.responseSubmitted()
 	}
-	return c.JSON(http.StatusCreated, responseCreated{ID: r.ID, ResumeToken: token, ResumeURL: s.resumeLink(c, token), Status: string(r.Status)})
+	return c.JSON(http.StatusCreated, responseCreated{ID: r.ID, ResumeToken: saved.Token, ResumeURL: s.resumeLink(c, saved.Token), Status: string(saved.Status)})
 }
 
-// apiUpdateResponse replaces a response's content. Once submitted, a response stays
-// submitted: later changes must be complete, whatever "submit" says.
+// apiUpdateResponse replaces a response's content. A draft save ("submit": false)
+// changes a draft only: once submitted, a response changes only by a complete
+// submission, and a draft save gets 409 already_submitted and changes nothing.
 func (s *Server) apiUpdateResponse(c echo.Context) error {
-	stored, a, in, err := s.responseByToken(c, c.Param("token"))
+	res, err := s.resumed(c, c.Param("token"))
 	if err != nil {
 		return err
 	}
@@ -247,31 +230,23 @@ func (s *Server) apiUpdateResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if !a.IsOpen() {
+	if !res.IsOpen() {
 		return errClosed
 	}
-	req, r, verr, err := decodeResponseRequest(body)
+	req, r, problems, err := decodeResponseRequest(body)
 	if err != nil {
 		return err
 	}
-	if r.Language == "" {
-		r.Language = stored.Language
-	}
-	submit := req.Submit || stored.Status == assessment.Submitted
-	if err := mergeValidation(verr, r.Validate(in, submit)); err != nil {
+	saved, err := s.svc.SaveResponse(c.Request().Context(), survey.ResponseSave{
+		Round: res.Round, Stored: res.Response, Response: r, Submit: req.Submit, Problems: problems,
+	})
+	if err != nil {
 		return err
 	}
-	r.ID, r.AssessmentID, r.Status = stored.ID, stored.AssessmentID, assessment.Draft
-	if submit {
-		r.Status = assessment.Submitted
-	}
-	if err := s.store.UpdateResponse(c.Request().Context(), r); err != nil {
-		return err
-	}
-	if r.Status == assessment.Submitted && stored.Status != assessment.Submitted {
+	if saved.FirstSubmission {
 		s.metrics.responseSubmitted()
 	}
-	return c.JSON(http.StatusOK, responseCreated{ID: r.ID, Status: string(r.Status)})
+	return c.JSON(http.StatusOK, responseCreated{ID: r.ID, Status: string(saved.Status)})
 }
 
 type responseJSON struct {
@@ -303,10 +278,11 @@ type progressJSON struct {
 }
 
 func (s *Server) apiGetResponse(c echo.Context) error {
-	r, a, in, err := s.responseByToken(c, c.Param("token"))
+	res, err := s.resumed(c, c.Param("token"))
 	if err != nil {
 		return err
 	}
+	r, a, in := res.Response, res.Round, res.Instrument
 	out := responseJSON{
 		ID: r.ID, Status: string(r.Status), Pillar: r.Pillar, Language: r.Language,
 		Assessment:  assessmentBrief{Title: a.Title, Team: a.Team, Status: string(a.Status), InstrumentVersion: a.InstrumentVersion},
@@ -365,15 +341,15 @@ type promptJSON struct {
 }
 
 func (s *Server) apiInstrument(c echo.Context) error {
-	lang := pillars.English
+	lang := locale.English
 	if raw := c.QueryParam("lang"); raw != "" {
-		l, ok := pillars.ParseLang(raw)
+		l, ok := locale.Parse(raw)
 		if !ok || len(raw) != 2 {
 			return &assessment.ValidationError{Fields: map[string]assessment.FieldError{"lang": {Code: assessment.CodeInvalid}}}
 		}
 		lang = l
 	}
-	in := s.catalog.Current()
+	in := s.svc.Instruments().Current()
 	out := instrumentJSON{Version: in.Version}
 	for _, a := range assessment.Answers {
 		out.Answers = append(out.Answers, string(a))

@@ -253,7 +253,12 @@ func TestAPIErrorCatalogue(t *testing.T) {
 		{name: "PUT submitted response incomplete", method: "PUT", path: tokenPath(f.submitted), contentType: appJSON, body: putBody(func(m map[string]any) {
 			m["answers"] = incomplete
 			m["opportunity"] = map[string]string{"text": "More time."}
+			m["submit"] = true
 		}), wantStatus: 422, wantCode: "validation_failed", wantFields: map[string]string{"answers.S-05": "required", "answers.S-15": "required"}},
+		{name: "PUT draft save of a submitted response", method: "PUT", path: tokenPath(f.submitted), contentType: appJSON, body: putBody(func(m map[string]any) {
+			m["answers"] = incomplete
+			m["opportunity"] = map[string]string{"text": "More time."}
+		}), wantStatus: 409, wantCode: "already_submitted"},
 		{name: "PUT draft submit incomplete", method: "PUT", path: tokenPath(f.draft), contentType: appJSON, body: putBody(func(m map[string]any) { m["submit"] = true }), wantStatus: 422, wantCode: "validation_failed",
 			wantFields: func() map[string]string {
 				want := map[string]string{"opportunity.text": "required"}
@@ -472,9 +477,19 @@ func TestAPIResponseLifecycle(t *testing.T) {
 	}
 	firstSubmitted := *got.SubmittedAt
 
-	// Once submitted, it stays submitted even when the client says submit:false.
+	// Once submitted, it stays submitted: a draft save changes nothing (409), and a
+	// complete submission changes it.
+	before := e.dbChecksum()
 	complete["submit"] = false
 	complete["answers"].(map[string]string)["S-01"] = "no"
+	rec = put(complete)
+	if rec.Code != http.StatusConflict || decodeAPIError(t, rec).Error.Code != "already_submitted" {
+		t.Fatalf("draft PUT after submit: status %d, body %s; want 409 already_submitted", rec.Code, rec.Body)
+	}
+	if e.dbChecksum() != before {
+		t.Error("a draft PUT changed a submitted response")
+	}
+	complete["submit"] = true
 	rec = put(complete)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("PUT after submit: status %d, body %s", rec.Code, rec.Body)
@@ -489,7 +504,7 @@ func TestAPIResponseLifecycle(t *testing.T) {
 	}
 
 	// And later changes must be complete; a rejected one changes nothing.
-	before := e.dbChecksum()
+	before = e.dbChecksum()
 	delete(complete["answers"].(map[string]string), "S-07")
 	rec = put(complete)
 	if rec.Code != http.StatusUnprocessableEntity {

@@ -1,118 +1,56 @@
 package web
 
 import (
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/crypto/argon2"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/survey"
 )
 
-// Facilitator authentication: argon2id password hashes, server-side sessions in the
-// database (the cookie holds a random id; the database only its hash), bearer tokens for
-// the API, and login throttling per account and per address (throttle.go).
+// Facilitator authentication on the HTTP side: the session cookie (a random id; the
+// database keeps only its hash, see survey), bearer tokens for the API, and the guards
+// of the facilitator's pages and endpoints. Sign-in throttling is in throttle.go.
 
 const (
-	sessionCookie   = "ecat_session"
-	sessionLifetime = 12 * time.Hour
-	ctxFacilitator  = "facilitator"
+	sessionCookieName = "ecat_session"
+	ctxFacilitator    = "facilitator"
 )
 
-// argon2id parameters (RFC 9106's second recommended option, with 64 MiB).
-const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024
-	argonThreads = 2
-	argonKeyLen  = 32
-)
-
-// HashPassword returns an encoded argon2id hash: $argon2id$v=19$m=…,t=…,p=…$salt$key.
-func HashPassword(password string) string {
-	salt := make([]byte, 16)
-	randomBytes(salt)
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	enc := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key))
+// sessionCookie is the session id the browser brought, or "".
+func (s *Server) sessionCookie(c echo.Context) string {
+	if ck, err := c.Cookie(sessionCookieName); err == nil {
+		return ck.Value
+	}
+	return ""
 }
 
-// checkPassword reports whether password matches an encoded hash, in constant time.
-func checkPassword(encoded, password string) bool {
-	parts := strings.Split(encoded, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
-	}
-	var version int
-	var memory, iterations uint32
-	var threads uint8
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false
-	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &iterations, &threads); err != nil {
-		return false
-	}
-	enc := base64.RawStdEncoding
-	salt, err := enc.DecodeString(parts[4])
-	if err != nil {
-		return false
-	}
-	want, err := enc.DecodeString(parts[5])
-	if err != nil {
-		return false
-	}
-	got := argon2.IDKey([]byte(password), salt, iterations, memory, threads, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1
-}
-
-// timingSafeMiss checks the password against a throwaway hash when an e-mail is
-// unknown, so a wrong e-mail takes as long as a wrong password and the two cannot be
-// told apart by timing.
-func (s *Server) timingSafeMiss(password string) {
-	s.dummyOnce.Do(func() { s.dummyHash = HashPassword("ecat-no-such-account") })
-	checkPassword(s.dummyHash, password)
-}
-
-// startSession signs a facilitator in: a fresh random session id every time (never one
-// the browser brought along), stored by hash, in an HttpOnly SameSite=Lax cookie.
-func (s *Server) startSession(c echo.Context, f *assessment.Facilitator) error {
-	if old, err := c.Cookie(sessionCookie); err == nil {
-		_ = s.store.DeleteSession(c.Request().Context(), assessment.HashToken(old.Value))
-	}
-	id := newToken(32)
-	expires := time.Now().Add(sessionLifetime)
-	if err := s.store.CreateSession(c.Request().Context(), assessment.HashToken(id), f.ID, expires); err != nil {
-		return err
-	}
+// setSessionCookie hands a new session to the browser: HttpOnly, SameSite=Lax, Secure
+// under an https base URL.
+func (s *Server) setSessionCookie(c echo.Context, sess *survey.Session) {
 	c.SetCookie(&http.Cookie{
-		Name: sessionCookie, Value: id, Path: "/", Expires: expires,
+		Name: sessionCookieName, Value: sess.ID, Path: "/", Expires: sess.Expires,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https(),
 	})
-	return nil
 }
 
-func (s *Server) endSession(c echo.Context) {
-	if ck, err := c.Cookie(sessionCookie); err == nil {
-		_ = s.store.DeleteSession(c.Request().Context(), assessment.HashToken(ck.Value))
-	}
-	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https()})
+func (s *Server) clearSessionCookie(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: sessionCookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https()})
 }
 
 func (s *Server) https() bool { return strings.HasPrefix(s.cfg.BaseURL, "https://") }
 
 // sessionFacilitator returns the signed-in facilitator, or nil.
 func (s *Server) sessionFacilitator(c echo.Context) (*assessment.Facilitator, error) {
-	ck, err := c.Cookie(sessionCookie)
-	if err != nil || len(ck.Value) != 64 {
+	id := s.sessionCookie(c)
+	if id == "" {
 		return nil, nil
 	}
-	f, err := s.store.SessionFacilitator(c.Request().Context(), assessment.HashToken(ck.Value))
+	f, err := s.svc.SessionFacilitator(c.Request().Context(), id)
 	if errors.Is(err, assessment.ErrNotFound) {
 		return nil, nil
 	}
@@ -146,7 +84,7 @@ func (s *Server) requireToken(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="ecat"`)
 			return errUnauthorized
 		}
-		f, err := s.store.FacilitatorByAPIToken(c.Request().Context(), assessment.HashToken(token))
+		f, err := s.svc.TokenFacilitator(c.Request().Context(), token)
 		if errors.Is(err, assessment.ErrNotFound) {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="ecat", error="invalid_token"`)
 			return errUnauthorized

@@ -3,39 +3,24 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
-	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/reports"
+	"github.com/ecat-project/ecat/survey"
 )
 
-// The team discussion (INSTRUMENT.md, "The team discussion"): a projected view that walks
-// the team through the four steps of the agenda with the team's own material, and a
-// one-page handout of the same content. Both are built by discussionView from the report,
-// which has already emptied the withheld groups, so nothing of them can show here; the
-// framing step names them, without any count.
-//
-// The material is cut to what a team can take in within five minutes and what fits one
-// printed page: per pillar one strength and one opportunity theme with a verbatim or two
-// (see quotesPerTheme), and at most discussionListMax common themes, contrasts, gaps and
-// Unknown hotspots, each list saying how many more the report holds.
-
-const (
-	// discussionListMax caps each list of step 3.
-	discussionListMax = 3
-	// quoteMax caps a verbatim, in characters; a longer one is cut at a word and marked "…".
-	quoteMax = 160
-	// quotesPerTheme is how many verbatims a pillar's top theme shows: the first named,
-	// and a second one only when both together stay within quotesBudget characters.
-	quotesPerTheme = 2
-	quotesBudget   = 240
-)
+// The team discussion: a projected view that walks the team through the four steps of
+// the agenda with the team's own material, and a one-page handout of the same content.
+// The material is the report's Agenda (package reports), chosen once, so this view, the
+// handout and the workbook's discussion guide name the same themes, statements and gaps
+// in the same order; here it is only laid out and translated. Withheld groups were
+// emptied by the report, so nothing of them can show; the framing step names them,
+// without any count.
 
 // agendaStep is one step of the discussion as both pages show it.
 type agendaStep struct {
@@ -110,6 +95,8 @@ type discussionView struct {
 	Gaps                                 []gapLine
 	// More* count what the lists above leave out, for "n more in the report".
 	MoreContrasts, MoreHotspots, MoreGaps int
+	// Focus are the lowest scoring themes, to consider first when deciding.
+	Focus []scoredTheme
 }
 
 // discussionPage is the projected view of the team discussion.
@@ -123,29 +110,29 @@ func (s *Server) handoutPage(c echo.Context) error {
 }
 
 func (s *Server) renderDiscussion(c echo.Context, page, titleKey string) error {
-	a, err := s.ownAssessment(c)
+	rep, err := s.loadReport(c)
 	if err != nil {
 		return err
 	}
-	rep, in, err := s.buildReport(c, a)
-	if err != nil {
-		return err
-	}
+	a := rep.Assessment
 	lang := s.lang(c, "", a.Language) // as the report page chooses
-	p := s.facilitatorPageData(c, lang, titleKey, s.discussionView(lang, rep, in))
+	p := s.facilitatorPageData(c, lang, titleKey, s.discussionView(lang, rep))
 	p.Title = a.Title + " · " + p.Title
 	return s.render(c, http.StatusOK, page, p)
 }
 
-// discussionView selects the material of each step from the report.
-func (s *Server) discussionView(langCode string, rep *reports.Report, in *pillars.Instrument) discussionView {
-	lang := pillars.Lang(langCode)
+// discussionView lays the report's agenda out, step by step.
+func (s *Server) discussionView(langCode string, rep *survey.Report) discussionView {
+	lang := locale.Lang(langCode)
+	in := rep.Instrument
+	ag := rep.Agenda()
 	a := rep.Assessment
 	base := "/assessments/" + strconv.FormatInt(a.ID, 10)
 	keepLang := "?lang=" + langCode
-	v := discussionView{A: a, Threshold: rep.Threshold, Submitted: rep.Team.Submitted,
+	v := discussionView{A: a, Threshold: rep.Threshold, Submitted: ag.Submitted,
 		ReportURL: base + "/report" + keepLang, DiscussionURL: base + "/discussion" + keepLang,
-		HandoutURL: base + "/discussion/handout" + keepLang, ActionsURL: base + keepLang + "#actions"}
+		HandoutURL: base + "/discussion/handout" + keepLang, ActionsURL: base + keepLang + "#actions",
+		MoreContrasts: ag.MoreContrasts, MoreHotspots: ag.MoreHotspots, MoreGaps: ag.MoreGaps}
 
 	minutes := func(n int) string { return fmt.Sprintf(s.tmpl.Message(langCode, "discussion.minutes"), n) }
 	v.Steps = []agendaStep{
@@ -172,15 +159,11 @@ func (s *Server) discussionView(langCode string, rep *reports.Report, in *pillar
 		}
 		return key
 	}
-	themeOrder := map[string]int{"": len(in.Themes)} // untagged texts come last
-	for i, th := range in.Themes {
-		themeOrder[th.Key] = i
-	}
-
-	for _, k := range rep.Team.IncludedPillars {
+	score := s.scoreFormatter(langCode)
+	for _, k := range ag.Included {
 		v.Included = append(v.Included, pillarTitle(k))
 	}
-	for _, k := range rep.Team.WithheldPillars {
+	for _, k := range ag.Withheld {
 		v.Withheld = append(v.Withheld, pillarTitle(k))
 	}
 
@@ -197,160 +180,55 @@ func (s *Server) discussionView(langCode string, rep *reports.Report, in *pillar
 	}
 
 	// Step 3, pillar by pillar: only the groups the report shows.
-	for _, g := range rep.Groups {
-		if g.Withheld {
-			continue
-		}
-		pf := pillarFocus{Title: pillarTitle(g.Pillar),
-			Strength:    topNamed(g.Strengths, themeOrder),
-			Opportunity: topNamed(g.Opportunities, themeOrder)}
-		if pf.Strength.Count > 0 {
-			pf.Strength.Theme = themeTitle(pf.Strength.Theme)
-		}
-		if pf.Opportunity.Count > 0 {
-			pf.Opportunity.Theme = themeTitle(pf.Opportunity.Theme)
-		}
-		if hi, lo := scoreExtremes(g.Themes); hi != nil {
-			pf.Highest = &scoredTheme{Theme: themeTitle(hi.Key), Score: fmt.Sprintf("%.0f", *hi.Score)}
-			pf.Lowest = &scoredTheme{Theme: themeTitle(lo.Key), Score: fmt.Sprintf("%.0f", *lo.Score)}
-		}
-		v.Pillars = append(v.Pillars, pf)
-	}
-
-	common := func(named []reports.NamedTheme, pick func(reports.Group) []assessment.NamedText) []commonTheme {
-		var out []commonTheme
-		for _, n := range named {
-			if n.Theme == "" {
-				continue // "no theme" is not a theme the team shares
-			}
-			if len(out) == discussionListMax {
-				break
-			}
-			var by []string
-			for _, g := range rep.Groups {
-				for _, t := range pick(g) {
-					if !g.Withheld && t.Theme == n.Theme {
-						by = append(by, pillarTitle(g.Pillar))
-						break
-					}
-				}
-			}
-			out = append(out, commonTheme{Theme: themeTitle(n.Theme), Count: n.Count, Pillars: strings.Join(by, ", ")})
+	named := func(f reports.NamedFocus) namedFocus {
+		out := namedFocus{Count: f.Count, Quotes: f.Quotes}
+		if f.Count > 0 {
+			out.Theme = themeTitle(f.Theme)
 		}
 		return out
 	}
-	v.CommonStrengths = common(rep.Strengths, func(g reports.Group) []assessment.NamedText { return g.Strengths })
-	v.CommonOpps = common(rep.Opportunities, func(g reports.Group) []assessment.NamedText { return g.Opportunities })
-
-	item := func(ir reports.ItemResult) discussionItem {
-		d := discussionItem{ID: ir.ID, Pillar: pillarTitle(ir.Pillar), Yes: ir.Percent.Yes, No: ir.Percent.No, Unknown: ir.Percent.Unknown}
-		if it, _, ok := in.Item(ir.ID); ok {
+	for _, pf := range ag.Pillars {
+		focus := pillarFocus{Title: pillarTitle(pf.Pillar), Strength: named(pf.Strength), Opportunity: named(pf.Opportunity)}
+		if pf.Highest != nil {
+			focus.Highest = &scoredTheme{Theme: themeTitle(pf.Highest.Key), Score: score(pf.Highest.Score)}
+			focus.Lowest = &scoredTheme{Theme: themeTitle(pf.Lowest.Key), Score: score(pf.Lowest.Score)}
+		}
+		v.Pillars = append(v.Pillars, focus)
+	}
+	common := func(list []reports.CommonTheme) []commonTheme {
+		var out []commonTheme
+		for _, ct := range list {
+			var by []string
+			for _, p := range ct.Pillars {
+				by = append(by, pillarTitle(p))
+			}
+			out = append(out, commonTheme{Theme: themeTitle(ct.Theme), Count: ct.Count, Pillars: strings.Join(by, ", ")})
+		}
+		return out
+	}
+	v.CommonStrengths, v.CommonOpps = common(ag.CommonStrengths), common(ag.CommonOpportunities)
+	item := func(ai reports.AgendaItem) discussionItem {
+		d := discussionItem{ID: ai.ItemID, Pillar: pillarTitle(ai.Pillar), Yes: ai.Yes, No: ai.No, Unknown: ai.Unknown}
+		if it, _, ok := in.Item(ai.ItemID); ok {
 			d.Text = it.Text.In(lang)
 		}
 		return d
 	}
-	results := map[string]reports.ItemResult{} // pillar + item → figures, shown groups only
-	for _, g := range rep.Groups {
-		for _, ir := range g.Items {
-			results[g.Pillar+" "+ir.ID] = ir
-		}
+	for _, ai := range ag.Contrasts {
+		v.Contrasts = append(v.Contrasts, item(ai))
 	}
-	// The most evenly split statements first.
-	contrasts := append([]reports.Contrast(nil), rep.Contrasts...)
-	sort.SliceStable(contrasts, func(i, j int) bool {
-		return min(contrasts[i].YesShare, contrasts[i].NoShare) > min(contrasts[j].YesShare, contrasts[j].NoShare)
-	})
-	for _, ct := range contrasts {
-		ir, ok := results[ct.Pillar+" "+ct.ItemID]
-		if !ok {
-			continue
-		}
-		if len(v.Contrasts) == discussionListMax {
-			v.MoreContrasts++
-			continue
-		}
-		v.Contrasts = append(v.Contrasts, item(ir))
+	for _, ai := range ag.Hotspots {
+		v.Hotspots = append(v.Hotspots, item(ai))
 	}
-	for _, ir := range rep.UnknownHotspots { // most Unknown first
-		if len(v.Hotspots) == discussionListMax {
-			v.MoreHotspots++
-			continue
-		}
-		v.Hotspots = append(v.Hotspots, item(ir))
-	}
-	for _, gap := range rep.Gaps { // widest first
-		if len(v.Gaps) == discussionListMax {
-			v.MoreGaps++
-			continue
-		}
+	for _, gap := range ag.Gaps {
 		v.Gaps = append(v.Gaps, gapLine{Theme: themeTitle(gap.Theme),
-			PillarA: pillarTitle(gap.PillarA), ScoreA: fmt.Sprintf("%.0f", gap.ScoreA),
-			PillarB: pillarTitle(gap.PillarB), ScoreB: fmt.Sprintf("%.0f", gap.ScoreB),
-			Points: fmt.Sprintf("%.0f", gap.Points)})
+			PillarA: pillarTitle(gap.PillarA), ScoreA: score(&gap.ScoreA),
+			PillarB: pillarTitle(gap.PillarB), ScoreB: score(&gap.ScoreB),
+			Points: score(&gap.Points)})
+	}
+	// Step 4: the lowest scoring themes are where to look first.
+	for _, t := range ag.Focus {
+		v.Focus = append(v.Focus, scoredTheme{Theme: themeTitle(t.Key), Score: score(t.Score)})
 	}
 	return v
-}
-
-// topNamed finds the theme named most often (ties: the instrument's order, untagged
-// last) and up to quotesPerTheme of its texts, shortened.
-func topNamed(texts []assessment.NamedText, order map[string]int) namedFocus {
-	counts := map[string]int{}
-	for _, t := range texts {
-		counts[t.Theme]++
-	}
-	best, found := "", false
-	for theme, n := range counts {
-		if !found || n > counts[best] || n == counts[best] && order[theme] < order[best] {
-			best, found = theme, true
-		}
-	}
-	if !found {
-		return namedFocus{}
-	}
-	f := namedFocus{Theme: best, Count: counts[best]}
-	used := 0
-	for _, t := range texts {
-		if t.Theme != best || len(f.Quotes) == quotesPerTheme {
-			continue
-		}
-		q := shortQuote(t.Text, quoteMax)
-		if n := utf8.RuneCountInString(q); len(f.Quotes) == 0 || used+n <= quotesBudget {
-			f.Quotes = append(f.Quotes, q)
-			used += n
-		}
-	}
-	return f
-}
-
-// scoreExtremes returns the highest and lowest scored of themes (nil when none has a
-// score); the first in the list wins a tie.
-func scoreExtremes(themes []reports.ScoreResult) (hi, lo *reports.ScoreResult) {
-	for i := range themes {
-		t := &themes[i]
-		if t.Score == nil {
-			continue
-		}
-		if hi == nil || *t.Score > *hi.Score {
-			hi = t
-		}
-		if lo == nil || *t.Score < *lo.Score {
-			lo = t
-		}
-	}
-	return hi, lo
-}
-
-// shortQuote keeps a verbatim whole up to max characters; a longer one is cut at the
-// last space before the limit (or at the limit in one long word) and ends with "…".
-func shortQuote(text string, max int) string {
-	text = strings.Join(strings.Fields(text), " ")
-	if utf8.RuneCountInString(text) <= max {
-		return text
-	}
-	runes := []rune(text)[:max]
-	cut := string(runes)
-	if i := strings.LastIndex(cut, " "); i > max/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " ,;:.") + "…"
 }

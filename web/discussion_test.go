@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
-	"github.com/ecat-project/ecat/reports"
 )
 
 var (
@@ -93,7 +93,7 @@ func TestDiscussionPages(t *testing.T) {
 					}
 					return escaped(t, m)
 				}
-				l := pillars.Lang(lang)
+				l := locale.Lang(lang)
 				pillarTitle := func(key string) string { return escaped(t, e.in.Pillar(key).Title.In(l)) }
 				themeTitle := func(i int) string { return escaped(t, e.in.Themes[i].Title.In(l)) }
 
@@ -277,8 +277,9 @@ func TestDiscussionPages(t *testing.T) {
 				checkList("hotspots", block("report.unknown_heading"), hotspotTexts, shownTexts(block("report.unknown_heading")))
 				gaps := block("discussion.gaps_heading")
 				widest := doc.Gaps[0]
-				wantGap := msg("discussion.gap_line", e.in.Pillar(widest.PillarA).Title.In(l), fmt.Sprintf("%.0f", widest.ScoreA),
-					e.in.Pillar(widest.PillarB).Title.In(l), fmt.Sprintf("%.0f", widest.ScoreB), fmt.Sprintf("%.0f", widest.Points))
+				num := e.tmpl.Catalog().In(l).Num // scores as every view writes them
+				wantGap := msg("discussion.gap_line", e.in.Pillar(widest.PillarA).Title.In(l), num(widest.ScoreA),
+					e.in.Pillar(widest.PillarB).Title.In(l), num(widest.ScoreB), num(widest.Points))
 				if !strings.Contains(gaps, "<strong>"+escaped(t, e.in.Theme(widest.Theme).Title.In(l))+"</strong> <span class=\"meta\">"+wantGap) {
 					t.Errorf("the widest gap %+v is not shown as %q:\n%s", widest, wantGap, gaps)
 				}
@@ -369,7 +370,7 @@ func TestDiscussionWithheldTextsNeverShow(t *testing.T) {
 		body["reflections"] = reflections
 		e.createResponse(body)
 	}
-	learning := e.in.Theme("learning").Title.In(pillars.English)
+	learning := e.in.Theme("learning").Title.In(locale.English)
 	for _, page := range []string{"discussion", "handout"} {
 		rec := b.get(discussionPath(a, page))
 		if rec.Code != http.StatusOK {
@@ -386,7 +387,7 @@ func TestDiscussionWithheldTextsNeverShow(t *testing.T) {
 		if strings.Contains(three, "P-") {
 			t.Errorf("%s: step 3 shows a withheld item", page)
 		}
-		pp := escaped(t, e.in.Pillar(pillars.PatientPartners).Title.In(pillars.English))
+		pp := escaped(t, e.in.Pillar(pillars.PatientPartners).Title.In(locale.English))
 		if !strings.Contains(discussionSteps(t, body)[1], pp) {
 			t.Errorf("%s: the framing does not name the withheld group", page)
 		}
@@ -411,7 +412,7 @@ func TestDiscussionNothingShownYet(t *testing.T) {
 		}
 		steps := discussionSteps(t, rec.Body.String())
 		for _, p := range e.in.Pillars {
-			if !strings.Contains(steps[1], escaped(t, p.Title.In(pillars.English))) {
+			if !strings.Contains(steps[1], escaped(t, p.Title.In(locale.English))) {
 				t.Errorf("%s: the framing does not name %s as withheld", page, p.Key)
 			}
 		}
@@ -455,74 +456,5 @@ func TestDiscussionNotYours(t *testing.T) {
 		if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?next=") {
 			t.Errorf("signed out: %d to %q, want 303 to the sign-in page", rec.Code, loc)
 		}
-	}
-}
-
-func TestTopNamed(t *testing.T) {
-	order := map[string]int{"commitment": 0, "relationships": 1, "resources": 3, "": 8}
-	named := func(theme, text string) assessment.NamedText { return assessment.NamedText{Theme: theme, Text: text} }
-	long := strings.Repeat("partners shape the agenda ", 12) // 312 characters
-	for _, c := range []struct {
-		name  string
-		texts []assessment.NamedText
-		want  namedFocus
-	}{
-		{"nothing named", nil, namedFocus{}},
-		{"most named wins over the instrument's order",
-			[]assessment.NamedText{named("commitment", "a"), named("resources", "b"), named("resources", "c"), named("resources", "d")},
-			namedFocus{Theme: "resources", Count: 3, Quotes: []string{"b", "c"}}},
-		{"a tie goes to the instrument's order",
-			[]assessment.NamedText{named("resources", "b"), named("relationships", "c")},
-			namedFocus{Theme: "relationships", Count: 1, Quotes: []string{"c"}}},
-		{"untagged texts lose a tie",
-			[]assessment.NamedText{named("", "x"), named("resources", "y")},
-			namedFocus{Theme: "resources", Count: 1, Quotes: []string{"y"}}},
-		{"untagged texts win when most named",
-			[]assessment.NamedText{named("", "x"), named("", "z"), named("resources", "y")},
-			namedFocus{Theme: "", Count: 2, Quotes: []string{"x", "z"}}},
-		{"long verbatims are cut at a word",
-			[]assessment.NamedText{named("commitment", long)},
-			namedFocus{Theme: "commitment", Count: 1, Quotes: []string{shortQuote(long, quoteMax)}}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			got := topNamed(c.texts, order)
-			if got.Theme != c.want.Theme || got.Count != c.want.Count || !slices.Equal(got.Quotes, c.want.Quotes) {
-				t.Errorf("topNamed = %+v, want %+v", got, c.want)
-			}
-		})
-	}
-}
-
-func TestShortQuote(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		max  int
-		want string
-	}{
-		{"Short and sweet.", 40, "Short and sweet."},
-		{"  spaces\n and\tlines  ", 40, "spaces and lines"},
-		{"We meet partners every week, and they set the agenda.", 30, "We meet partners every week…"},
-		{"https://intranet.example.org/a-very-long-unbroken-link", 20, "https://intranet.exa…"},
-		{"Équipe soignante: écoute, écoute, écoute", 20, "Équipe soignante…"},
-	} {
-		got := shortQuote(c.in, c.max)
-		if got != c.want {
-			t.Errorf("shortQuote(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
-		}
-		if n := len([]rune(strings.TrimSuffix(got, "…"))); n > c.max {
-			t.Errorf("shortQuote(%q, %d) keeps %d characters", c.in, c.max, n)
-		}
-	}
-}
-
-func TestScoreExtremes(t *testing.T) {
-	f := func(v float64) *float64 { return &v }
-	themes := []reports.ScoreResult{{Key: "a", Score: nil}, {Key: "b", Score: f(40)}, {Key: "c", Score: f(90)}, {Key: "d", Score: f(40)}, {Key: "e", Score: f(90)}}
-	hi, lo := scoreExtremes(themes)
-	if hi == nil || lo == nil || hi.Key != "c" || lo.Key != "b" {
-		t.Errorf("extremes = %+v, %+v; want c (first of the highest) and b (first of the lowest)", hi, lo)
-	}
-	if hi, lo := scoreExtremes([]reports.ScoreResult{{Key: "a"}}); hi != nil || lo != nil {
-		t.Errorf("no scores: got %+v, %+v", hi, lo)
 	}
 }

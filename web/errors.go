@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
-	"github.com/ecat-project/ecat/storage"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 )
 
@@ -45,6 +45,8 @@ var (
 	errTooManyLookups = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Key: "too_many_lookups"}
 	errServer         = &httpError{Status: http.StatusInternalServerError, Code: "internal", Key: "server"}
 	errUnavailable    = &httpError{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: "unavailable"}
+	// errAlreadySubmitted: a draft save reached a response submitted in the meantime.
+	errAlreadySubmitted = &httpError{Status: http.StatusConflict, Code: "already_submitted", Key: "already_submitted"}
 )
 
 // retryAfterUnavailable is the Retry-After, in seconds, of a 503 while the database is
@@ -76,7 +78,9 @@ func classify(err error) *httpError {
 		return errAlreadyReassessed
 	case errors.Is(err, assessment.ErrStillOpen):
 		return errStillOpen
-	case storage.IsUnavailable(err):
+	case errors.Is(err, assessment.ErrAlreadySubmitted):
+		return errAlreadySubmitted
+	case survey.IsUnavailable(err):
 		// The database is gone, full, read-only or restarting: nothing the person did;
 		// trying again later is right (503 with Retry-After, not 500).
 		return errUnavailable

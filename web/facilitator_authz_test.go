@@ -281,7 +281,7 @@ func TestFacilitatorAuthorizationMatrix(t *testing.T) {
 				if _, err := e.store.NextRoundOf(t.Context(), a.ID); err == nil {
 					t.Errorf("%s: a next round was opened", who)
 				}
-				if f, err := e.store.FacilitatorByAPIToken(t.Context(), assessment.HashToken(ownerToken)); err != nil || f.ID != owner.ID {
+				if f, _, err := e.store.FacilitatorByAPIToken(t.Context(), assessment.HashToken(ownerToken)); err != nil || f.ID != owner.ID {
 					t.Errorf("%s: the owner's token no longer works: %v", who, err)
 				}
 			}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/survey"
 )
 
 // Helpers for the facilitator workspace tests.
@@ -25,7 +26,7 @@ const testPassword = "correct horse battery staple"
 
 // testPasswordHash is testPassword hashed once for the whole test binary: an argon2id
 // hash costs 64 MiB and about half a second under the race detector.
-var testPasswordHash = sync.OnceValue(func() string { return HashPassword(testPassword) })
+var testPasswordHash = sync.OnceValue(func() string { return survey.HashPassword(testPassword) })
 
 // newFacilitator stores an account whose password is testPassword.
 func (e *testEnv) newFacilitator(email, name string) *assessment.Facilitator {
@@ -88,13 +89,13 @@ func (e *testEnv) signedIn(f *assessment.Facilitator) *browser {
 
 // setSession puts a session cookie in the browser, as if the server had set it.
 func (b *browser) setSession(id string) {
-	b.jar.SetCookies(baseURL, []*http.Cookie{{Name: sessionCookie, Value: id, Path: "/"}})
+	b.jar.SetCookies(baseURL, []*http.Cookie{{Name: sessionCookieName, Value: id, Path: "/"}})
 }
 
 // sessionValue is the browser's session cookie, or "".
 func (b *browser) sessionValue() string {
 	for _, c := range b.jar.Cookies(baseURL) {
-		if c.Name == sessionCookie {
+		if c.Name == sessionCookieName {
 			return c.Value
 		}
 	}

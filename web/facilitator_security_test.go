@@ -16,6 +16,7 @@ import (
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/survey"
 )
 
 // Security of the facilitator workspace: CSRF, sign-in throttling and messages, sessions,
@@ -144,7 +145,7 @@ func TestFacilitatorLoginThrottle(t *testing.T) {
 			t.Errorf("%s: Retry-After %q, want 1..900 seconds", what, rec.Header().Get("Retry-After"))
 		}
 		e.assertText(t, rec.Body.String(), "en", "login.too_many")
-		if strings.Contains(strings.Join(rec.Header()["Set-Cookie"], "\n"), sessionCookie+"=") {
+		if strings.Contains(strings.Join(rec.Header()["Set-Cookie"], "\n"), sessionCookieName+"=") {
 			t.Errorf("%s: a session cookie was set", what)
 		}
 	}
@@ -275,7 +276,7 @@ func TestFacilitatorSignOut(t *testing.T) {
 	}
 	var cleared bool
 	for _, c := range rec.Result().Cookies() {
-		if c.Name == sessionCookie && c.MaxAge < 0 && c.Value == "" && c.HttpOnly {
+		if c.Name == sessionCookieName && c.MaxAge < 0 && c.Value == "" && c.HttpOnly {
 			cleared = true
 		}
 	}
@@ -304,7 +305,7 @@ func TestFacilitatorSignOut(t *testing.T) {
 func TestFacilitatorSessionCookie(t *testing.T) {
 	e := newTestEnv(t)
 	f := e.newFacilitator("cookie@example.org", "Cookie")
-	httpsSrv := New(Config{BaseURL: "https://ecat.test/"}, e.store, e.catalog, e.tmpl, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	httpsSrv := New(Config{BaseURL: "https://ecat.test/"}, survey.New(e.store, e.catalog, e.tmpl.Catalog(), nil), e.tmpl, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
 	for _, tc := range []struct {
 		name   string
@@ -339,7 +340,7 @@ func TestFacilitatorSessionCookie(t *testing.T) {
 		}
 		var sess *http.Cookie
 		for _, c := range rec.Result().Cookies() {
-			if c.Name == sessionCookie {
+			if c.Name == sessionCookieName {
 				sess = c
 			}
 		}
@@ -653,7 +654,7 @@ func TestFacilitatorLowThreshold(t *testing.T) {
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("threshold 2 confirmed = %d, want 303", rec.Code)
 	}
-	list, err := e.store.AssessmentsOf(t.Context(), f.ID)
+	list, err := e.store.ListAssessments(t.Context(), &f.ID)
 	if err != nil || len(list) != 1 || list[0].Threshold != 2 || rec.Header().Get("Location") != "/assessments/"+strconv.FormatInt(list[0].ID, 10) {
 		t.Errorf("stored %+v, %v; Location %q", list, err, rec.Header().Get("Location"))
 	}

@@ -86,17 +86,3 @@ func responseFromForm(form url.Values) (*assessment.Response, string, *assessmen
 	}
 	return r, action, verr
 }
-
-// mergeValidation adds the field errors of err (a *ValidationError or nil) to verr and
-// returns verr when it holds any.
-func mergeValidation(verr *assessment.ValidationError, err error) error {
-	var more *assessment.ValidationError
-	if errors.As(err, &more) {
-		for k, fe := range more.Fields {
-			verr.AddLimit(k, fe.Code, fe.Limit)
-		}
-	} else if err != nil {
-		return err
-	}
-	return verr.OrNil()
-}

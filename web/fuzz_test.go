@@ -12,7 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 )
 
@@ -23,11 +25,11 @@ func fuzzServer(f *testing.F) (*Server, *pillars.Instrument) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tmpl, err := templates.New()
+	tmpl, err := templates.New(testWords(f))
 	if err != nil {
 		f.Fatal(err)
 	}
-	return &Server{catalog: catalog, tmpl: tmpl}, catalog.Current()
+	return &Server{svc: survey.New(nil, catalog, tmpl.Catalog(), nil), tmpl: tmpl}, catalog.Current()
 }
 
 // checkCleanText: text a valid response holds is tidy, within its limit, and would pass
@@ -92,7 +94,7 @@ func FuzzResponseFromForm(f *testing.F) {
 			if r.Language == "" {
 				r.Language = "en" // as formLang does
 			}
-			err := mergeValidation(verr, r.Validate(in, submit))
+			err := survey.MergeValidation(verr, r.Validate(in, submit))
 			var vErr *assessment.ValidationError
 			if err != nil && !errors.As(err, &vErr) {
 				t.Fatalf("validation returned %T %v", err, err)
@@ -113,7 +115,7 @@ func FuzzResponseFromForm(f *testing.F) {
 				if p == nil {
 					t.Fatalf("pillar %q accepted", r.Pillar)
 				}
-				if l, ok := pillars.ParseLang(r.Language); !ok || string(l) != r.Language {
+				if l, ok := locale.Parse(r.Language); !ok || string(l) != r.Language {
 					t.Fatalf("language %q accepted", r.Language)
 				}
 				for id, ans := range r.Answers {

@@ -23,8 +23,10 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the read-only second connection of dbChecksum
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 )
 
@@ -77,13 +79,13 @@ func newTestEnv(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatalf("load instrument: %v", err)
 	}
-	tmpl, err := templates.New()
+	tmpl, err := templates.New(testWords(t))
 	if err != nil {
 		t.Fatalf("templates: %v", err)
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv := New(Config{BaseURL: testBaseURL}, store, catalog, tmpl, log)
+	srv := New(Config{BaseURL: testBaseURL}, survey.New(store, catalog, tmpl.Catalog(), nil), tmpl, log)
 	return &testEnv{t: t, srv: srv, store: store, catalog: catalog, in: catalog.Current(), tmpl: tmpl, dbPath: path, logs: logs}
 }
 
@@ -460,4 +462,14 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// testWords is the catalogue of words, loaded for one test.
+func testWords(t testing.TB) *locale.Catalog {
+	t.Helper()
+	words, err := locale.Load()
+	if err != nil {
+		t.Fatalf("words: %v", err)
+	}
+	return words
 }

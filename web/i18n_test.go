@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/reports"
 	"github.com/ecat-project/ecat/templates"
 )
@@ -16,7 +17,7 @@ import (
 // composed, and checks both languages have each one, so no user-facing string falls back
 // to its key or to English.
 func TestEveryMessageTranslated(t *testing.T) {
-	tmpl, err := templates.New()
+	tmpl, err := templates.New(testWords(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +67,8 @@ func TestEveryMessageTranslated(t *testing.T) {
 		keys["form."+k+"_label"], keys["form."+k+"_hint"] = true, true
 	}
 	for key := range keys {
-		for _, lang := range templates.Languages {
-			if _, ok := tmpl.Messages(lang)[key]; !ok {
+		for _, lang := range locale.Languages() {
+			if _, ok := tmpl.Messages(string(lang))[key]; !ok {
 				t.Errorf("message %q missing in %s", key, lang)
 			}
 		}

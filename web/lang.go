@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/templates"
 )
 
@@ -19,37 +19,37 @@ const langCookie = "ecat_lang"
 // field), the language a response was started in, the person's earlier choice (cookie),
 // the browser's Accept-Language, the assessment's default, then English.
 func (s *Server) lang(c echo.Context, responseLang, assessmentLang string) string {
-	if l, ok := pillars.ParseLang(c.QueryParam("lang")); ok {
+	if l, ok := locale.Parse(c.QueryParam("lang")); ok {
 		return string(l)
 	}
 	if responseLang != "" {
 		return responseLang
 	}
 	if ck, err := c.Cookie(langCookie); err == nil {
-		if l, ok := pillars.ParseLang(ck.Value); ok {
+		if l, ok := locale.Parse(ck.Value); ok {
 			return string(l)
 		}
 	}
 	if l, ok := acceptLanguage(c.Request().Header.Get("Accept-Language")); ok {
 		return string(l)
 	}
-	if l, ok := pillars.ParseLang(assessmentLang); ok {
+	if l, ok := locale.Parse(assessmentLang); ok {
 		return string(l)
 	}
-	return string(pillars.English)
+	return string(locale.English)
 }
 
 // rememberLang keeps an explicit language choice for the next pages.
 func rememberLang(c echo.Context) {
-	if l, ok := pillars.ParseLang(c.QueryParam("lang")); ok {
+	if l, ok := locale.Parse(c.QueryParam("lang")); ok {
 		c.SetCookie(&http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
 	}
 }
 
 // acceptLanguage returns the supported language the browser prefers most.
-func acceptLanguage(header string) (pillars.Lang, bool) {
+func acceptLanguage(header string) (locale.Lang, bool) {
 	type pref struct {
-		lang pillars.Lang
+		lang locale.Lang
 		q    float64
 		pos  int
 	}
@@ -64,7 +64,7 @@ func acceptLanguage(header string) (pillars.Lang, bool) {
 			}
 			q = f
 		}
-		if l, ok := pillars.ParseLang(tag); ok && q > 0 {
+		if l, ok := locale.Parse(tag); ok && q > 0 {
 			prefs = append(prefs, pref{l, q, i})
 		}
 	}

@@ -150,11 +150,10 @@ func (s *Server) healthz(c echo.Context) error {
 // readyz answers 200 when the database answers and its schema is this build's, so a
 // load balancer sends traffic only to servers that can serve it; 503 otherwise.
 func (s *Server) readyz(c echo.Context) error {
-	ctx := c.Request().Context()
-	if err := s.store.Ping(ctx); err != nil {
+	switch r := s.svc.Ready(c.Request().Context()); {
+	case !r.Reachable:
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
-	}
-	if err := s.store.CheckSchema(ctx); err != nil {
+	case !r.Current:
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "schema not current"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})

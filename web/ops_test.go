@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ecat-project/ecat/survey"
 )
 
 func TestHealthAndReadiness(t *testing.T) {
@@ -36,7 +38,7 @@ func TestMetrics(t *testing.T) {
 	if rec := e.serve(httptest.NewRequest(http.MethodGet, "/metrics", nil)); rec.Code != http.StatusNotFound {
 		t.Errorf("/metrics served while off: %d", rec.Code)
 	}
-	e.srv = New(Config{BaseURL: testBaseURL, Metrics: true}, e.store, e.catalog, e.tmpl, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e.srv = New(Config{BaseURL: testBaseURL, Metrics: true}, survey.New(e.store, e.catalog, e.tmpl.Catalog(), nil), e.tmpl, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	a := e.newAssessment("en")
 	e.createResponse(e.completeBody(a.Code, "staff"))                   // submitted
 	e.createResponse(map[string]any{"code": a.Code, "pillar": "staff"}) // draft

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/locale"
 )
 
 // pageWeightLimit is issue 8's budget for the respondent's form page with its CSS and JS,
@@ -26,7 +26,7 @@ func TestFormPageWeight(t *testing.T) {
 	e := newTestEnv(t)
 	a := e.newAssessment("en")
 	for _, p := range e.in.Pillars {
-		for _, lang := range []pillars.Lang{pillars.English, pillars.French} {
+		for _, lang := range []locale.Lang{locale.English, locale.French} {
 			t.Run(p.Key+"/"+string(lang), func(t *testing.T) {
 				rec := e.newBrowser().get("/j/" + a.Code + "/form?pillar=" + p.Key + "&lang=" + string(lang))
 				if rec.Code != http.StatusOK {

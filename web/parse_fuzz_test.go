@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/ecat-project/ecat/assessment"
-	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/locale"
 )
 
 // Fuzz targets for the small parsers of what people and clients send: the sign-in
@@ -62,13 +62,13 @@ func FuzzAcceptLanguage(f *testing.F) {
 			// with a positive weight given as a plain number.
 			for _, part := range strings.Split(header, ",") {
 				tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-				if _, supported := pillars.ParseLang(tag); supported && strings.TrimSpace(params) == "" {
+				if _, supported := locale.Parse(tag); supported && strings.TrimSpace(params) == "" {
 					t.Fatalf("acceptLanguage(%q) found nothing, but %q is supported", header, tag)
 				}
 			}
 			return
 		}
-		if !slices.Contains(pillars.Langs, l) {
+		if !slices.Contains(locale.Languages(), l) {
 			t.Fatalf("acceptLanguage(%q) = %q, not a supported language", header, l)
 		}
 		if again, _ := acceptLanguage(header); again != l {

@@ -1,110 +1,32 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"html/template"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/reports"
-	"github.com/ecat-project/ecat/storage"
+	"github.com/ecat-project/ecat/survey"
 )
 
-// The team report, on screen and in JSON. Counting happens in the database
-// (storage.Tallies); reports.Build applies the anonymity rule and the scoring.
+// The team report, on screen and in JSON, and its workbook. survey.LoadReport builds it
+// (counts from the database, figures from package reports); these handlers lay it out.
 
-func (s *Server) buildReport(c echo.Context, a *assessment.Assessment) (*reports.Report, *pillars.Instrument, error) {
-	return LoadReport(c.Request().Context(), s.store, s.catalog, a, false)
-}
-
-// LoadReport builds the report of a round as every view of it shows it: the round's own
-// figures, its action plan, and, when the team had a round before, the comparison with
-// it (Previous) and the actions agreed then as they stand now. With trend it also
-// summarizes every earlier round of the team, for the workbook's Trend sheet. Each
-// round's report applies the anonymity rule to that round on its own, so nothing
-// withheld in one round is shown through another. Only rounds of a's owner are walked.
-func LoadReport(ctx context.Context, store *storage.Store, catalog *pillars.Catalog, a *assessment.Assessment, trend bool) (*reports.Report, *pillars.Instrument, error) {
-	build := func(r *assessment.Assessment) (*reports.Report, *pillars.Instrument, error) {
-		in, ok := catalog.Version(r.InstrumentVersion)
-		if !ok {
-			return nil, nil, fmt.Errorf("assessment %d uses instrument %q, which this ecat does not have", r.ID, r.InstrumentVersion)
-		}
-		t, err := store.Tallies(ctx, r.ID)
-		if err != nil {
-			return nil, nil, err
-		}
-		return reports.Build(r, in, t), in, nil
-	}
-	rep, in, err := build(a)
-	if err != nil {
-		return nil, nil, err
-	}
-	if rep.Actions, err = store.Actions(ctx, a.ID); err != nil {
-		return nil, nil, err
-	}
-	if a.PreviousID == nil {
-		if trend {
-			rep.Rounds = []reports.RoundSummary{reports.Summarize(rep)}
-		}
-		return rep, in, nil
-	}
-	all, err := store.Rounds(ctx, a)
-	if err != nil {
-		return nil, nil, err
-	}
-	var rounds []assessment.Assessment // the unbroken run of a's owner's rounds ending with a
-	for i := len(all) - 1; i >= 0 && sameOwner(&all[i], a); i-- {
-		rounds = append([]assessment.Assessment{all[i]}, rounds...)
-	}
-	var prevRep *reports.Report
-	if n := len(rounds); n >= 2 {
-		prev := &rounds[n-2]
-		if prevRep, _, err = build(prev); err != nil {
-			return nil, nil, err
-		}
-		agreed, err := store.ActionsAgreedIn(ctx, prev.ID)
-		if err != nil {
-			return nil, nil, err
-		}
-		rep.Previous = reports.Compare(prevRep, rep, agreed)
-	}
-	if trend {
-		for i := range rounds {
-			r := rep
-			switch {
-			case i == len(rounds)-2:
-				r = prevRep
-			case i < len(rounds)-2:
-				if r, _, err = build(&rounds[i]); err != nil {
-					return nil, nil, err
-				}
-			}
-			rep.Rounds = append(rep.Rounds, reports.Summarize(r))
-		}
-	}
-	return rep, in, nil
-}
-
-func sameOwner(x, y *assessment.Assessment) bool {
-	return x.FacilitatorID == nil && y.FacilitatorID == nil ||
-		x.FacilitatorID != nil && y.FacilitatorID != nil && *x.FacilitatorID == *y.FacilitatorID
+func (s *Server) loadReport(c echo.Context) (*survey.Report, error) {
+	return s.svc.Report(c.Request().Context(), me(c), pathID(c, "id"), false)
 }
 
 func (s *Server) apiReport(c echo.Context) error {
-	a, err := s.ownAssessment(c)
+	rep, err := s.loadReport(c)
 	if err != nil {
 		return err
 	}
-	rep, _, err := s.buildReport(c, a)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, reports.NewDocument(rep))
+	return c.JSON(http.StatusOK, reports.NewDocument(rep.Report))
 }
 
 // View of the on-screen report.
@@ -159,23 +81,20 @@ type reportView struct {
 }
 
 func (s *Server) reportPage(c echo.Context) error {
-	a, err := s.ownAssessment(c)
+	rep, err := s.loadReport(c)
 	if err != nil {
 		return err
 	}
-	rep, in, err := s.buildReport(c, a)
-	if err != nil {
-		return err
-	}
+	a := rep.Assessment
 	lang := s.lang(c, "", a.Language)
-	v := s.reportView(lang, rep, in)
+	v := s.reportView(lang, rep.Report, rep.Instrument)
 	p := s.facilitatorPageData(c, lang, "title.report", v)
 	p.Title = a.Title + " · " + p.Title
 	return s.render(c, http.StatusOK, "report", p)
 }
 
 func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.Instrument) reportView {
-	lang := pillars.Lang(langCode)
+	lang := locale.Lang(langCode)
 	msg := func(key string) string { return s.tmpl.Message(langCode, key) }
 	themeTitle := func(key string) string {
 		if th := in.Theme(key); th != nil {
@@ -184,12 +103,7 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 		return msg("report.no_theme")
 	}
 	pillarTitle := func(key string) string { return in.Pillar(key).Title.In(lang) }
-	score := func(f *float64) string {
-		if f == nil {
-			return "—"
-		}
-		return fmt.Sprintf("%.0f", *f)
-	}
+	score := s.scoreFormatter(langCode)
 	item := func(ir reports.ItemResult) reportItemView {
 		it, _, _ := in.Item(ir.ID)
 		v := reportItemView{ID: ir.ID, Text: it.Text.In(lang), ThemeTitle: themeTitle(ir.Theme), Score: score(ir.Score),
@@ -234,7 +148,7 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 		}
 		for _, gap := range rep.Gaps {
 			if gap.Theme == th.Key {
-				row.Gap = fmt.Sprintf("%.0f", gap.Points)
+				row.Gap = s.svc.Words().In(lang).Num(gap.Points)
 				break // gaps are sorted widest first
 			}
 		}
@@ -270,30 +184,34 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 }
 
 // reportXLSX sends the workbook, in the assessment's language unless the reader chose
-// another, straight to the response.
+// another. It is made whole before anything is sent, so a failure is a proper error
+// page or JSON error, never a truncated download.
 func (s *Server) reportXLSX(c echo.Context) error {
 	a, err := s.ownAssessment(c)
 	if err != nil {
 		return err
 	}
-	rep, in, err := LoadReport(c.Request().Context(), s.store, s.catalog, a, true)
+	lang := locale.Lang(a.Language)
+	if l, ok := locale.Parse(c.QueryParam("lang")); ok {
+		lang = l
+	}
+	book, round, err := s.svc.Workbook(c.Request().Context(), me(c), a.ID, lang)
 	if err != nil {
 		return err
 	}
-	lang := a.Language
-	if l, ok := pillars.ParseLang(c.QueryParam("lang")); ok {
-		lang = string(l)
+	s.metrics.exported(survey.FormatXLSX)
+	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="ecat-report-%d-round-%d.xlsx"`, round.ID, round.Round))
+	return c.Blob(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", book)
+}
+
+// scoreFormatter writes a reported score as every view shows it: one decimal, in the
+// language's decimal mark; "—" for none.
+func (s *Server) scoreFormatter(lang string) func(*float64) string {
+	p := s.svc.Words().In(locale.Lang(lang))
+	return func(f *float64) string {
+		if f == nil {
+			return "—"
+		}
+		return p.Num(*f)
 	}
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="ecat-report-%d-round-%d.xlsx"`, a.ID, a.Round))
-	c.Response().WriteHeader(http.StatusOK)
-	if err := reports.WriteXLSX(c.Response(), rep, in, pillars.Lang(lang), time.Now()); err != nil {
-		// Headers are gone; the log keeps the cause and the download is cut short.
-		s.log.Error("workbook failed", "request_id", requestID(c), "error", err.Error())
-		return nil
-	}
-	s.metrics.exported("xlsx")
-	s.audit(c, me(c).ID, assessment.AuditExport, &a.ID, "xlsx")
-	return nil
 }

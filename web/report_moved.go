@@ -1,10 +1,9 @@
 package web
 
 import (
-	"fmt"
-	"math"
 	"strconv"
 
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/reports"
 )
@@ -15,8 +14,8 @@ import (
 // counts, and the actions agreed last time as they stand now.
 
 type movedCell struct {
-	Text   string // "62 → 70"
-	Change string // "+8", "−4", "0", or "" when either side is missing
+	Text   string // "62.5 → 70.0"
+	Change string // "+7.5", "−4.0", "0", or "" when either side is missing
 	Dir    string // up, down, same, or ""
 }
 
@@ -47,7 +46,7 @@ func (s *Server) movedView(langCode string, cmp *reports.Comparison, in *pillars
 	if cmp == nil {
 		return nil
 	}
-	lang := pillars.Lang(langCode)
+	lang := locale.Lang(langCode)
 	msg := func(key string) string { return s.tmpl.Message(langCode, key) }
 	pillarTitle := func(key string) string {
 		if p := in.Pillar(key); p != nil {
@@ -81,7 +80,7 @@ func (s *Server) movedView(langCode string, cmp *reports.Comparison, in *pillars
 	for _, th := range in.Themes {
 		row := movedRow{Theme: th.Title.In(lang)}
 		for _, col := range columns {
-			row.Cells = append(row.Cells, movedCellFor(col, th.Key))
+			row.Cells = append(row.Cells, movedCellFor(col, th.Key, s.scoreFormatter(langCode)))
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -95,21 +94,22 @@ func (s *Server) movedView(langCode string, cmp *reports.Comparison, in *pillars
 	return v
 }
 
-func movedCellFor(changes []reports.ScoreChange, key string) movedCell {
+// movedCellFor is a theme's change as the report shows it: both scores as reported and
+// their difference, which reports.Compare computes from those same reported scores, so
+// the cell never contradicts itself.
+func movedCellFor(changes []reports.ScoreChange, key string, score func(*float64) string) movedCell {
 	for _, c := range changes {
 		if c.Key != key {
 			continue
 		}
-		// The change is the difference of the two whole numbers shown, so the cell
-		// never contradicts itself ("62 → 70 (+8)", not "+7" from 62.5 → 70).
-		prev, cur := wholeScore(c.PreviousScore), wholeScore(c.Score)
-		cell := movedCell{Text: scoreText(prev) + " → " + scoreText(cur)}
-		if prev != nil && cur != nil {
-			switch d := *cur - *prev; {
+		cell := movedCell{Text: score(c.PreviousScore) + " → " + score(c.Score)}
+		if c.Change != nil {
+			switch d := *c.Change; {
 			case d > 0:
-				cell.Change, cell.Dir = fmt.Sprintf("+%d", d), "up"
+				cell.Change, cell.Dir = "+"+score(&d), "up"
 			case d < 0:
-				cell.Change, cell.Dir = fmt.Sprintf("−%d", -d), "down"
+				d = -d
+				cell.Change, cell.Dir = "−"+score(&d), "down"
 			default:
 				cell.Change, cell.Dir = "0", "same"
 			}
@@ -117,21 +117,4 @@ func movedCellFor(changes []reports.ScoreChange, key string) movedCell {
 		return cell
 	}
 	return movedCell{Text: "—"}
-}
-
-// wholeScore rounds a score as the rest of the report shows it (fmt's %.0f rounds half
-// to even); nil stays nil.
-func wholeScore(f *float64) *int {
-	if f == nil {
-		return nil
-	}
-	n := int(math.RoundToEven(*f))
-	return &n
-}
-
-func scoreText(n *int) string {
-	if n == nil {
-		return "—"
-	}
-	return strconv.Itoa(*n)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/reports"
+	"github.com/ecat-project/ecat/survey"
 )
 
 // submitAs submits n complete responses for a pillar; each strength carries marker so a
@@ -168,7 +169,7 @@ func TestReportComparesWithPreviousRound(t *testing.T) {
 	}
 	e.assertText(t, body, "en", "report.moved_heading")
 	e.assertText(t, body, "en", "report.moved_left_out")
-	if text := html.UnescapeString(body); !strings.Contains(text, "0 → 100 (+100)") && !strings.Contains(text, "0 → 100 <strong class=\"change up\">(+100)") || !strings.Contains(text, keep.Text) {
+	if text := html.UnescapeString(body); !strings.Contains(text, "0.0 → 100.0 <strong class=\"change up\">(+100.0)") || !strings.Contains(text, keep.Text) {
 		t.Errorf("the page lacks the change or the action:\n%s", body)
 	}
 	for _, secret := range []string{"R1SECRETPP", "R2SECRETLEAD"} {
@@ -249,19 +250,28 @@ func TestReportRoundsStayWithTheirOwner(t *testing.T) {
 
 func TestMovedCellAgreesWithItself(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
-	for _, c := range []struct {
-		prev, cur    *float64
-		text, change string
-	}{
-		{f(62.5), f(70), "62 → 70", "+8"}, // as the heatmap shows 62.5
-		{f(62.4), f(62.6), "62 → 63", "+1"},
-		{f(80), f(79.6), "80 → 80", "0"},
-		{f(50), f(13.5), "50 → 14", "−36"},
-		{nil, f(40), "— → 40", ""},
-	} {
-		got := movedCellFor([]reports.ScoreChange{{Key: "k", PreviousScore: c.prev, Score: c.cur}}, "k")
-		if got.Text != c.text || got.Change != c.change {
-			t.Errorf("%v → %v: %q (%q), want %q (%q)", c.prev, c.cur, got.Text, got.Change, c.text, c.change)
+	srv := &Server{svc: survey.New(nil, nil, testWords(t), nil)}
+	for _, lang := range []string{"en", "fr"} {
+		score := srv.scoreFormatter(lang)
+		for _, c := range []struct {
+			prev, cur, change *float64
+			text, changeText  string
+		}{
+			{f(62.5), f(70), f(7.5), "62.5 → 70.0", "+7.5"},
+			{f(62.4), f(62.6), f(0.2), "62.4 → 62.6", "+0.2"},
+			{f(80), f(79.6), f(-0.4), "80.0 → 79.6", "−0.4"},
+			{f(50), f(13.5), f(-36.5), "50.0 → 13.5", "−36.5"},
+			{f(70), f(70), f(0), "70.0 → 70.0", "0"},
+			{nil, f(40), nil, "— → 40.0", ""},
+		} {
+			got := movedCellFor([]reports.ScoreChange{{Key: "k", PreviousScore: c.prev, Score: c.cur, Change: c.change}}, "k", score)
+			text, change := c.text, c.changeText
+			if lang == "fr" {
+				text, change = strings.ReplaceAll(text, ".", ","), strings.ReplaceAll(change, ".", ",")
+			}
+			if got.Text != text || got.Change != change {
+				t.Errorf("%s %v → %v: %q (%q), want %q (%q)", lang, c.prev, c.cur, got.Text, got.Change, text, change)
+			}
 		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"testing"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/reports"
 )
@@ -363,7 +364,7 @@ func TestReportExportWritersWithholdSmallGroups(t *testing.T) {
 		t.Errorf("JSON export and API report differ:\nexport %s\napi    %s", a, b)
 	}
 
-	for _, lang := range []pillars.Lang{pillars.English, pillars.French} {
+	for _, lang := range []locale.Lang{locale.English, locale.French} {
 		var csv bytes.Buffer
 		if err := reports.WriteCSV(&csv, rep, e.in, lang); err != nil {
 			t.Fatal(err)
@@ -497,7 +498,7 @@ func TestReportPage(t *testing.T) {
 				e.assertText(t, body, lang, key)
 			}
 			msg := func(key string) string { return e.tmpl.Message(lang, key) }
-			l := pillars.Lang(lang)
+			l := locale.Lang(lang)
 			ppTitle := e.in.Pillar(pillars.PatientPartners).Title.In(l)
 
 			// The withheld notice names the group, and its section says why.
@@ -612,7 +613,7 @@ func TestReportSubtraction(t *testing.T) {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		if err := reports.WriteCSV(&buf, reports.Build(a, e.in, tl), e.in, pillars.English); err != nil {
+		if err := reports.WriteCSV(&buf, reports.Build(a, e.in, tl), e.in, locale.English); err != nil {
 			t.Fatal(err)
 		}
 		return buf.String()

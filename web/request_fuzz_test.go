@@ -16,6 +16,7 @@ import (
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 )
 
@@ -42,11 +43,11 @@ func FuzzRequestBodies(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tmpl, err := templates.New()
+	tmpl, err := templates.New(testWords(f))
 	if err != nil {
 		f.Fatal(err)
 	}
-	srv := New(Config{BaseURL: testBaseURL}, store, catalog, tmpl, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := New(Config{BaseURL: testBaseURL}, survey.New(store, catalog, tmpl.Catalog(), nil), tmpl, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	fac, err := assessment.NewFacilitator("fuzz@example.org", "Fuzz", "a long enough password")
 	if err != nil {
 		f.Fatal(err)

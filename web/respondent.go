@@ -9,7 +9,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 )
 
@@ -36,7 +38,7 @@ func (s *Server) joinByCode(c echo.Context) error {
 	if _, ok := assessment.NormalizeJoinCode(typed); !ok {
 		return s.renderHome(c, http.StatusUnprocessableEntity, lang, homeView{Code: typed, Error: s.tmpl.Message(lang, "home.code_invalid")})
 	}
-	a, err := s.assessmentForCode(c, typed)
+	a, err := s.roundForCode(c, typed)
 	if errors.Is(err, errCodeUnknown) {
 		return s.renderHome(c, http.StatusNotFound, lang, homeView{Code: typed, Error: s.tmpl.Message(lang, "home.code_unknown")})
 	}
@@ -44,54 +46,37 @@ func (s *Server) joinByCode(c echo.Context) error {
 		return err
 	}
 	target := "/j/" + a.Code
-	if l, ok := pillars.ParseLang(c.QueryParam("lang")); ok {
+	if l, ok := locale.Parse(c.QueryParam("lang")); ok {
 		target += "?lang=" + string(l)
 	}
 	return c.Redirect(http.StatusSeeOther, target)
 }
 
-// assessmentByCode finds the assessment of the :code in the path, open or not.
-func (s *Server) assessmentByCode(c echo.Context) (*assessment.Assessment, *pillars.Instrument, error) {
-	a, err := s.assessmentForCode(c, c.Param("code"))
-	if err != nil {
-		return nil, nil, err
-	}
-	in, err := s.instrument(a)
-	return a, in, err
+// roundByCode finds the assessment of the :code in the path, open or not.
+func (s *Server) roundByCode(c echo.Context) (*survey.Round, error) {
+	return s.roundForCode(c, c.Param("code"))
 }
 
-// assessmentForCode finds the assessment of a join code as typed or followed, open or
-// not. A code that cannot be one is refused without a query; a well-formed code that
-// matches nothing counts against the client's allowance of failed look-ups (throttle.go).
-func (s *Server) assessmentForCode(c echo.Context, typed string) (*assessment.Assessment, error) {
-	code, ok := assessment.NormalizeJoinCode(typed)
-	if !ok {
+// roundForCode finds the assessment of a join code as typed or followed, open or not.
+// A code that cannot be one is refused without a query; a well-formed code that matches
+// nothing counts against the client's allowance of failed look-ups (throttle.go).
+func (s *Server) roundForCode(c echo.Context, typed string) (*survey.Round, error) {
+	if _, ok := assessment.NormalizeJoinCode(typed); !ok {
 		return nil, errCodeUnknown
 	}
 	if err := s.checkLookups(c, lookupCode); err != nil {
 		return nil, err
 	}
-	a, err := s.store.AssessmentByCode(c.Request().Context(), code)
+	round, err := s.svc.RoundByCode(c.Request().Context(), typed)
 	if errors.Is(err, assessment.ErrNotFound) {
 		s.failedLookup(c, lookupCode)
 		return nil, errCodeUnknown
 	}
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
-}
-
-func (s *Server) instrument(a *assessment.Assessment) (*pillars.Instrument, error) {
-	in, ok := s.catalog.Version(a.InstrumentVersion)
-	if !ok {
-		return nil, fmt.Errorf("assessment %d uses instrument %q, which this ecat does not have", a.ID, a.InstrumentVersion)
-	}
-	return in, nil
+	return round, err
 }
 
 func (s *Server) joinPage(c echo.Context) error {
-	a, in, err := s.assessmentByCode(c)
+	a, err := s.roundByCode(c)
 	if err != nil {
 		return err
 	}
@@ -100,17 +85,18 @@ func (s *Server) joinPage(c echo.Context) error {
 	}
 	rememberLang(c)
 	lang := s.lang(c, "", a.Language)
-	return s.renderJoin(c, http.StatusOK, lang, a, in, "", "")
+	return s.renderJoin(c, http.StatusOK, lang, a, "", "")
 }
 
-func (s *Server) renderJoin(c echo.Context, status int, lang string, a *assessment.Assessment, in *pillars.Instrument, checked, errMsg string) error {
+func (s *Server) renderJoin(c echo.Context, status int, lang string, a *survey.Round, checked, errMsg string) error {
+	in := a.Instrument
 	noStoreHeader(c)
 	return s.render(c, status, "join", &templates.Page{
 		Lang: lang, Title: s.tmpl.Message(lang, "title.join") + " · " + a.Title, SwitchURL: switchURL(c, lang),
 		Body: joinView{
 			Title: a.Title, Team: a.Team, Threshold: a.Threshold, Lang: lang,
 			Action:  "/j/" + a.Code + "/form",
-			Pillars: s.pillarViews(pillars.Lang(lang), in, checked),
+			Pillars: s.pillarViews(locale.Lang(lang), in, checked),
 			Error:   errMsg,
 		},
 	})
@@ -118,7 +104,7 @@ func (s *Server) renderJoin(c echo.Context, status int, lang string, a *assessme
 
 // newResponseForm shows the empty checklist of the chosen pillar.
 func (s *Server) newResponseForm(c echo.Context) error {
-	a, in, err := s.assessmentByCode(c)
+	a, err := s.roundByCode(c)
 	if err != nil {
 		return err
 	}
@@ -127,17 +113,17 @@ func (s *Server) newResponseForm(c echo.Context) error {
 	}
 	rememberLang(c)
 	lang := s.lang(c, "", a.Language)
-	p := in.Pillar(c.QueryParam("pillar"))
+	p := a.Instrument.Pillar(c.QueryParam("pillar"))
 	if p == nil {
-		return s.renderJoin(c, http.StatusUnprocessableEntity, lang, a, in, "", s.tmpl.Message(lang, "join.pillar_required"))
+		return s.renderJoin(c, http.StatusUnprocessableEntity, lang, a, "", s.tmpl.Message(lang, "join.pillar_required"))
 	}
 	empty := &assessment.Response{Pillar: p.Key, Language: lang, Status: assessment.Draft}
-	return s.renderForm(c, http.StatusOK, lang, a, in, p, empty, nil, "/j/"+a.Code+"/form", "", "")
+	return s.renderForm(c, http.StatusOK, lang, a, p, empty, nil, "/j/"+a.Code+"/form", "", "")
 }
 
-func (s *Server) renderForm(c echo.Context, status int, lang string, a *assessment.Assessment, in *pillars.Instrument, p *pillars.Pillar, r *assessment.Response, verr *assessment.ValidationError, action, notice, resumeURL string) error {
+func (s *Server) renderForm(c echo.Context, status int, lang string, a *survey.Round, p *pillars.Pillar, r *assessment.Response, verr *assessment.ValidationError, action, notice, resumeURL string) error {
 	noStoreHeader(c)
-	v := s.buildForm(lang, a, in, p, r, verr)
+	v := s.buildForm(lang, a.Assessment, a.Instrument, p, r, verr)
 	v.Action, v.Notice, v.ResumeURL = action, notice, resumeURL
 	return s.render(c, status, "form", &templates.Page{
 		Lang: lang, Title: v.Pillar.Title + " · " + a.Title, SwitchURL: switchURL(c, lang), Script: true, Body: v,
@@ -146,28 +132,31 @@ func (s *Server) renderForm(c echo.Context, status int, lang string, a *assessme
 
 // createResponseForm stores a new response from the form at the join link.
 func (s *Server) createResponseForm(c echo.Context) error {
-	a, in, err := s.assessmentByCode(c)
+	a, err := s.roundByCode(c)
 	if err != nil {
 		return err
 	}
-	return s.saveResponseForm(c, a, in, nil, "")
+	return s.saveResponseForm(c, a, nil, "")
 }
 
 // updateResponseForm changes a stored response from the form at its resume link.
 func (s *Server) updateResponseForm(c echo.Context) error {
 	token := c.Param("token")
-	stored, a, in, err := s.responseByToken(c, token)
+	res, err := s.resumed(c, token)
 	if err != nil {
 		return err
 	}
-	return s.saveResponseForm(c, a, in, stored, token)
+	return s.saveResponseForm(c, res.Round, res.Response, token)
 }
 
-// saveResponseForm stores the respondent form: a new response when stored is nil, else a
-// change to stored. The form's action makes it a draft ("save", "autosave") or a
-// submission ("submit"); a submitted response stays submitted, so every later save must
-// be complete. Invalid input is shown back with every error, and nothing is stored.
-func (s *Server) saveResponseForm(c echo.Context, a *assessment.Assessment, in *pillars.Instrument, stored *assessment.Response, token string) error {
+// saveResponseForm saves the respondent form through survey.SaveResponse, the same use
+// case as the JSON API: a new response when stored is nil, else a change to stored. The
+// form's action makes it a draft save ("save", "autosave") or a submission ("submit").
+// Invalid input is shown back with every error, and nothing is stored. A draft save that
+// reaches a response submitted in the meantime (an autosave in flight, another tab)
+// changes nothing: the form comes back, with what was typed, ready to update the
+// submitted response.
+func (s *Server) saveResponseForm(c echo.Context, a *survey.Round, stored *assessment.Response, token string) error {
 	if !a.IsOpen() {
 		return errClosed
 	}
@@ -175,45 +164,48 @@ func (s *Server) saveResponseForm(c echo.Context, a *assessment.Assessment, in *
 	if err != nil {
 		return err
 	}
-	r, action, verr := responseFromForm(form)
+	r, action, problems := responseFromForm(form)
 	lang := s.formLang(c, r, a)
-	p := in.Pillar(r.Pillar)
+	p := a.Instrument.Pillar(r.Pillar)
 	if p == nil {
 		return malformed("unknown pillar")
 	}
-	submit := action == actionSubmit || stored != nil && stored.Status == assessment.Submitted
 	formAction := "/j/" + a.Code + "/form"
 	if stored != nil {
 		formAction = "/r/" + token
-		r.Status = stored.Status
 	}
-	if err := mergeValidation(verr, r.Validate(in, submit)); err != nil {
-		return s.formRejected(c, lang, a, in, p, r, verr, action, formAction)
-	}
-	r.AssessmentID, r.Status = a.ID, assessment.Draft
-	if submit {
+	saved, err := s.svc.SaveResponse(c.Request().Context(), survey.ResponseSave{
+		Round: a, Stored: stored, Response: r, Submit: action == actionSubmit, Problems: problems,
+	})
+	var verr *assessment.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		if stored != nil {
+			r.Status = stored.Status
+		}
+		return s.formRejected(c, lang, a, p, r, verr, action, formAction)
+	case errors.Is(err, assessment.ErrAlreadySubmitted):
+		if action == actionAutosave {
+			s.writeAPIError(c, http.StatusConflict, errAlreadySubmitted.Code, s.tmpl.Message(lang, "error.already_submitted.message"), nil)
+			return nil
+		}
 		r.Status = assessment.Submitted
-	}
-	ctx := c.Request().Context()
-	if stored == nil {
-		token = assessment.NewResumeToken()
-		err = s.store.CreateResponse(ctx, r, assessment.HashToken(token))
-	} else {
-		r.ID = stored.ID
-		err = s.store.UpdateResponse(ctx, r)
-	}
-	if err != nil {
+		return s.renderForm(c, http.StatusConflict, lang, a, p, r, nil, formAction, "already_submitted", "")
+	case err != nil:
 		return err
 	}
-	if r.Status == assessment.Submitted && (stored == nil || stored.Status != assessment.Submitted) {
+	if saved.FirstSubmission {
 		s.metrics.responseSubmitted()
+	}
+	if token == "" {
+		token = saved.Token
 	}
 	return s.formSaved(c, lang, action, token)
 }
 
 // formLang is the language of the form being saved: its own lang field when valid.
-func (s *Server) formLang(c echo.Context, r *assessment.Response, a *assessment.Assessment) string {
-	if l, ok := pillars.ParseLang(r.Language); ok && len(r.Language) == 2 {
+func (s *Server) formLang(c echo.Context, r *assessment.Response, a *survey.Round) string {
+	if l, ok := locale.ParseCode(r.Language); ok {
 		return string(l)
 	}
 	lang := s.lang(c, "", a.Language)
@@ -223,14 +215,14 @@ func (s *Server) formLang(c echo.Context, r *assessment.Response, a *assessment.
 	return lang
 }
 
-func (s *Server) formRejected(c echo.Context, lang string, a *assessment.Assessment, in *pillars.Instrument, p *pillars.Pillar, r *assessment.Response, verr *assessment.ValidationError, action, formAction string) error {
+func (s *Server) formRejected(c echo.Context, lang string, a *survey.Round, p *pillars.Pillar, r *assessment.Response, verr *assessment.ValidationError, action, formAction string) error {
 	if action == actionAutosave {
 		// form.js reads the reply as JSON: answer 422 with the API's error body, not
 		// the HTML error page the error handler gives non-API paths.
 		s.writeAPIError(c, http.StatusUnprocessableEntity, "validation_failed", s.tmpl.Message(lang, "errors.title"), s.fieldErrors(lang, verr))
 		return nil
 	}
-	return s.renderForm(c, http.StatusUnprocessableEntity, lang, a, in, p, r, verr, formAction, "", "")
+	return s.renderForm(c, http.StatusUnprocessableEntity, lang, a, p, r, verr, formAction, "", "")
 }
 
 type autosaveReply struct {
@@ -259,19 +251,20 @@ func (s *Server) formSaved(c echo.Context, lang, action, token string) error {
 // read-only copy once it is closed.
 func (s *Server) resumePage(c echo.Context) error {
 	token := c.Param("token")
-	r, a, in, err := s.responseByToken(c, token)
+	res, err := s.resumed(c, token)
 	if err != nil {
 		return err
 	}
+	r, a := res.Response, res.Round
 	rememberLang(c)
 	lang := s.lang(c, "", r.Language)
-	p := in.Pillar(r.Pillar)
+	p := a.Instrument.Pillar(r.Pillar)
 	if p == nil {
 		return fmt.Errorf("response %d has unknown pillar %q", r.ID, r.Pillar)
 	}
 	if !a.IsOpen() {
 		noStoreHeader(c)
-		v := s.buildForm(lang, a, in, p, r, nil)
+		v := s.buildForm(lang, a.Assessment, a.Instrument, p, r, nil)
 		return s.render(c, http.StatusOK, "view", &templates.Page{
 			Lang: lang, Title: s.tmpl.Message(lang, "title.view"), SwitchURL: switchURL(c, lang), Body: v,
 		})
@@ -280,59 +273,50 @@ func (s *Server) resumePage(c echo.Context) error {
 	if c.QueryParam("saved") != "" && r.Status == assessment.Draft {
 		notice = "saved"
 	}
-	return s.renderForm(c, http.StatusOK, lang, a, in, p, r, nil, "/r/"+token, notice, s.baseURL(c)+"/r/"+token)
+	return s.renderForm(c, http.StatusOK, lang, a, p, r, nil, "/r/"+token, notice, s.baseURL(c)+"/r/"+token)
 }
 
 func (s *Server) thanksPage(c echo.Context) error {
 	token := c.Param("token")
-	r, a, _, err := s.responseByToken(c, token)
+	res, err := s.resumed(c, token)
 	if err != nil {
 		return err
 	}
-	if r.Status != assessment.Submitted {
+	if res.Response.Status != assessment.Submitted {
 		return c.Redirect(http.StatusSeeOther, "/r/"+token)
 	}
 	rememberLang(c)
-	lang := s.lang(c, "", r.Language)
+	lang := s.lang(c, "", res.Response.Language)
 	noStoreHeader(c)
 	return s.render(c, http.StatusOK, "thanks", &templates.Page{
 		Lang: lang, Title: s.tmpl.Message(lang, "title.thanks"), SwitchURL: switchURL(c, lang),
-		Body: thanksView{Threshold: a.Threshold, Open: a.IsOpen(), ResumeURL: s.baseURL(c) + "/r/" + token},
+		Body: thanksView{Threshold: res.Threshold, Open: res.IsOpen(), ResumeURL: s.baseURL(c) + "/r/" + token},
 	})
 }
 
-// responseByToken loads the response behind a resume token with its assessment and
-// instrument. A token that cannot be one of ours is refused without a database query;
-// a well-formed one that matches nothing counts as a failed look-up (throttle.go).
-func (s *Server) responseByToken(c echo.Context, token string) (*assessment.Response, *assessment.Assessment, *pillars.Instrument, error) {
+// resumed loads the response behind a resume token with its round. A token that cannot
+// be one of ours is refused without a database query; a well-formed one that matches
+// nothing counts as a failed look-up (throttle.go).
+func (s *Server) resumed(c echo.Context, token string) (*survey.Resumed, error) {
 	if !assessment.LooksLikeResumeToken(token) {
-		return nil, nil, nil, errTokenUnknown
+		return nil, errTokenUnknown
 	}
 	if err := s.checkLookups(c, lookupToken); err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	ctx := c.Request().Context()
-	r, err := s.store.ResponseByToken(ctx, assessment.HashToken(token))
+	res, err := s.svc.Resume(c.Request().Context(), token)
 	if errors.Is(err, assessment.ErrNotFound) {
 		s.failedLookup(c, lookupToken)
-		return nil, nil, nil, errTokenUnknown
+		return nil, errTokenUnknown
 	}
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	a, err := s.store.Assessment(ctx, r.AssessmentID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	in, err := s.instrument(a)
-	return r, a, in, err
+	return res, err
 }
 
 func noStoreHeader(c echo.Context) {
 	c.Response().Header().Set("Cache-Control", "no-store")
 }
 
-// resumeLink is kept for the API: the full personal link of a token.
+// resumeLink is the full personal link of a token, for the API.
 func (s *Server) resumeLink(c echo.Context, token string) string {
 	return s.baseURL(c) + "/r/" + url.PathEscape(token)
 }

@@ -1,13 +1,15 @@
 package web
 
 import (
-	"github.com/ecat-project/ecat/templates"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/ecat-project/ecat/locale"
+	"github.com/ecat-project/ecat/templates"
 
 	"github.com/ecat-project/ecat/assessment"
 )
@@ -209,7 +211,11 @@ func TestLogsKeepSecretsOut(t *testing.T) {
 
 // staticExists reports whether a linked static name (fingerprinted or plain) is served.
 func staticExists(name string) bool {
-	tmpl, err := templates.New()
+	words, err := locale.Load()
+	if err != nil {
+		return false
+	}
+	tmpl, err := templates.New(words)
 	if err != nil {
 		return false
 	}

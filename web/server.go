@@ -1,6 +1,7 @@
 // Package web is ecat's HTTP side and the only package that imports echo: routes,
 // handlers (one file per area), middleware, the error handler that maps domain errors to
-// status codes, and the JSON API under /api/v1.
+// status codes, and the JSON API under /api/v1. Handlers translate requests into the use
+// cases of package survey and their results into pages and JSON; the rules are there.
 package web
 
 import (
@@ -11,14 +12,12 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"github.com/ecat-project/ecat/pillars"
-	"github.com/ecat-project/ecat/storage"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 )
 
@@ -49,8 +48,7 @@ const DefaultBodyLimit = 64 << 10
 // Server holds the handlers' dependencies and the router.
 type Server struct {
 	cfg     Config
-	store   *storage.Store
-	catalog *pillars.Catalog
+	svc     *survey.Service
 	tmpl    *templates.Engine
 	log     *slog.Logger
 	echo    *echo.Echo
@@ -61,13 +59,10 @@ type Server struct {
 	loginByAddress *throttle
 	// Failed look-ups of join codes and links, per address (throttle.go).
 	lookups *throttle
-
-	dummyOnce sync.Once
-	dummyHash string
 }
 
-// New builds the server and its routes.
-func New(cfg Config, store *storage.Store, catalog *pillars.Catalog, tmpl *templates.Engine, log *slog.Logger) *Server {
+// New builds the server and its routes over the use cases of svc.
+func New(cfg Config, svc *survey.Service, tmpl *templates.Engine, log *slog.Logger) *Server {
 	if cfg.BodyLimit <= 0 {
 		cfg.BodyLimit = DefaultBodyLimit
 	}
@@ -76,7 +71,7 @@ func New(cfg Config, store *storage.Store, catalog *pillars.Catalog, tmpl *templ
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Server{
-		cfg: cfg, store: store, catalog: catalog, tmpl: tmpl, log: log, metrics: newMetrics(),
+		cfg: cfg, svc: svc, tmpl: tmpl, log: log, metrics: newMetrics(),
 		loginByAccount: newThrottle(5, 15*time.Minute),
 		loginByAddress: newThrottle(20, 15*time.Minute),
 		lookups:        newThrottle(lookupLimit, lookupWindow),

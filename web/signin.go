@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 )
 
@@ -44,7 +45,8 @@ func (s *Server) setupPage(c echo.Context) error {
 	return s.facilitatorPage(c, http.StatusOK, "setup", "title.setup", signinView{Action: c.Request().URL.Path})
 }
 
-// checkSetupToken answers 404 unless the path holds the live one-time setup token.
+// checkSetupToken answers 404 unless the path holds the live one-time setup token. A
+// well-formed token that is not it counts as a failed look-up (throttle.go).
 func (s *Server) checkSetupToken(c echo.Context) error {
 	token := c.Param("token")
 	if !assessment.LooksLikeResumeToken(token) {
@@ -53,24 +55,12 @@ func (s *Server) checkSetupToken(c echo.Context) error {
 	if err := s.checkLookups(c, lookupToken); err != nil {
 		return err
 	}
-	ok, err := s.store.SetupTokenValid(c.Request().Context(), assessment.HashToken(token))
-	if err != nil {
-		return err
-	}
-	if !ok {
+	err := s.svc.CheckSetupToken(c.Request().Context(), token)
+	if errors.Is(err, assessment.ErrNotFound) {
 		s.failedLookup(c, lookupToken)
 		return errNotFound
 	}
-	// A link printed at start-up dies once an account exists, however it was made
-	// (`ecat facilitator add` does not know about the link).
-	n, err := s.store.CountFacilitators(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		return errNotFound
-	}
-	return nil
+	return err
 }
 
 func (s *Server) setupSubmit(c echo.Context) error {
@@ -83,28 +73,24 @@ func (s *Server) setupSubmit(c echo.Context) error {
 	}
 	lang := s.lang(c, "", "")
 	view := signinView{Action: c.Request().URL.Path, Email: printable(form.Get("email")), Name: printable(form.Get("name"))}
-	f, err := assessment.NewFacilitator(form.Get("email"), form.Get("name"), form.Get("password"))
-	verr := &assessment.ValidationError{}
-	if err := mergeValidation(verr, err); err != nil {
+	confirm := form.Get("password_confirm")
+	sess, err := s.svc.SetUp(c.Request().Context(), c.Param("token"), survey.NewAccount{
+		Email: form.Get("email"), Name: form.Get("name"), Password: form.Get("password"), Confirm: &confirm,
+	}, s.sessionCookie(c))
+	var verr *assessment.ValidationError
+	switch {
+	case errors.As(err, &verr):
 		view.Fields = s.fieldMessages(lang, verr)
 		return s.facilitatorPage(c, http.StatusUnprocessableEntity, "setup", "title.setup", view)
-	}
-	if form.Get("password") != form.Get("password_confirm") {
+	case errors.Is(err, survey.ErrPasswordMismatch):
 		view.Fields = map[string]string{"password_confirm": s.tmpl.Message(lang, "field.password_mismatch")}
 		return s.facilitatorPage(c, http.StatusUnprocessableEntity, "setup", "title.setup", view)
-	}
-	f.PasswordHash = HashPassword(form.Get("password"))
-	err = s.store.CreateFirstFacilitator(c.Request().Context(), f, assessment.HashToken(c.Param("token")))
-	if errors.Is(err, assessment.ErrNotFound) {
+	case errors.Is(err, assessment.ErrNotFound):
 		return errNotFound
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
-	s.audit(c, f.ID, assessment.AuditAccountCreated, nil, "")
-	if err := s.startSession(c, f); err != nil {
-		return err
-	}
+	s.setSessionCookie(c, sess)
 	return c.Redirect(http.StatusSeeOther, "/dashboard")
 }
 
@@ -147,38 +133,25 @@ func (s *Server) loginSubmit(c echo.Context) error {
 			return s.facilitatorPage(c, http.StatusTooManyRequests, "login", "title.login", view)
 		}
 	}
-	password := form.Get("password")
-	f, err := s.store.FacilitatorByEmail(c.Request().Context(), email)
+	sess, err := s.svc.SignIn(c.Request().Context(), email, form.Get("password"), s.sessionCookie(c))
 	switch {
-	case errors.Is(err, assessment.ErrNotFound):
-		s.timingSafeMiss(password)
+	case errors.Is(err, survey.ErrSignInFailed):
+		s.loginByAccount.fail(accountKey)
+		s.loginByAddress.fail(addressKey)
+		view.Error = s.tmpl.Message(lang, "login.failed")
+		return s.facilitatorPage(c, http.StatusUnauthorized, "login", "title.login", view)
 	case err != nil:
 		return err
-	case checkPassword(f.PasswordHash, password):
-		s.loginByAccount.reset(accountKey)
-		if err := s.startSession(c, f); err != nil {
-			return err
-		}
-		s.audit(c, f.ID, assessment.AuditSignIn, nil, "")
-		return c.Redirect(http.StatusSeeOther, view.Next)
 	}
-	s.loginByAccount.fail(accountKey)
-	s.loginByAddress.fail(addressKey)
-	view.Error = s.tmpl.Message(lang, "login.failed")
-	return s.facilitatorPage(c, http.StatusUnauthorized, "login", "title.login", view)
+	s.loginByAccount.reset(accountKey)
+	s.setSessionCookie(c, sess)
+	return c.Redirect(http.StatusSeeOther, view.Next)
 }
 
 func (s *Server) logout(c echo.Context) error {
-	s.audit(c, me(c).ID, assessment.AuditSignOut, nil, "")
-	s.endSession(c)
-	return c.Redirect(http.StatusSeeOther, "/login")
-}
-
-// audit records a facilitator action. A failure is logged, not shown: the action itself
-// has already happened.
-func (s *Server) audit(c echo.Context, facilitatorID int64, action string, assessmentID *int64, detail string) {
-	ev := &assessment.AuditEvent{FacilitatorID: facilitatorID, Action: action, AssessmentID: assessmentID, Detail: detail}
-	if err := s.store.AddAuditEvent(c.Request().Context(), ev); err != nil {
-		s.log.Error("audit event not recorded", "request_id", requestID(c), "action", action, "error", err.Error())
+	if err := s.svc.SignOut(c.Request().Context(), me(c), s.sessionCookie(c)); err != nil {
+		return err
 	}
+	s.clearSessionCookie(c)
+	return c.Redirect(http.StatusSeeOther, "/login")
 }

@@ -52,6 +52,7 @@ import (
 	"github.com/ecat-project/ecat/internal/benchpair"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 )
 
@@ -208,7 +209,7 @@ func BenchmarkSubmit(b *testing.B) {
 		b.Fatal(err)
 	}
 	in := catalog.Current()
-	tmpl, err := templates.New()
+	tmpl, err := templates.New(testWords(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -223,7 +224,7 @@ func BenchmarkSubmit(b *testing.B) {
 	}
 	defer checkClose(b, "store", store)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := New(Config{BaseURL: testBaseURL}, store, catalog, tmpl, log)
+	srv := New(Config{BaseURL: testBaseURL}, survey.New(store, catalog, tmpl.Catalog(), nil), tmpl, log)
 	ecatBody := submitBenchBody(b, in, a.Code)
 
 	// baseline: a bare echo handler on a database of the same schema.

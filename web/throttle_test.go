@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/survey"
 )
 
 // Tests of the throttle against guessing join codes and links (throttle.go).
@@ -252,7 +253,7 @@ func TestSetupLinkGuessingThrottled(t *testing.T) {
 func TestLookupThrottleFollowsTrustProxy(t *testing.T) {
 	e := newTestEnv(t)
 	a := e.newAssessment("en")
-	proxied := New(Config{BaseURL: testBaseURL, TrustProxy: true}, e.store, e.catalog, e.tmpl, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	proxied := New(Config{BaseURL: testBaseURL, TrustProxy: true}, survey.New(e.store, e.catalog, e.tmpl.Catalog(), nil), e.tmpl, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	join := func(srv *Server, xff, code string) int {
 		req := httptest.NewRequest(http.MethodGet, testBaseURL+"/j/"+code, nil)
 		req.RemoteAddr = "127.0.0.1:50000" // the proxy

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 )
 
@@ -90,7 +91,7 @@ type thanksView struct {
 	ResumeURL string
 }
 
-func (s *Server) pillarViews(lang pillars.Lang, in *pillars.Instrument, checked string) []pillarView {
+func (s *Server) pillarViews(lang locale.Lang, in *pillars.Instrument, checked string) []pillarView {
 	out := make([]pillarView, len(in.Pillars))
 	for i, p := range in.Pillars {
 		out[i] = pillarView{Key: p.Key, Title: p.Title.In(lang), Description: p.Description.In(lang), Role: p.Role.In(lang), Checked: p.Key == checked}
@@ -102,7 +103,7 @@ func (s *Server) pillarViews(lang pillars.Lang, in *pillars.Instrument, checked 
 // form or read-only view of its pillar, with errors next to their fields and listed in
 // page order for the summary.
 func (s *Server) buildForm(langCode string, a *assessment.Assessment, in *pillars.Instrument, p *pillars.Pillar, r *assessment.Response, verr *assessment.ValidationError) formView {
-	lang := pillars.Lang(langCode)
+	lang := locale.Lang(langCode)
 	fieldErr := func(field string) string {
 		if verr == nil {
 			return ""

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -11,7 +13,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/survey"
 )
 
 // The facilitator's workspace: dashboard, creating an assessment, its page with the
@@ -20,22 +24,17 @@ import (
 // else's id answers 404, exactly like an id that does not exist.
 
 // ownAssessment loads the :id assessment if it belongs to the signed-in facilitator.
-func (s *Server) ownAssessment(c echo.Context) (*assessment.Assessment, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+func (s *Server) ownAssessment(c echo.Context) (*survey.Round, error) {
+	return s.svc.Assessment(c.Request().Context(), me(c), pathID(c, "id"))
+}
+
+// pathID reads a positive id from the path; anything else is 0, which finds nothing.
+func pathID(c echo.Context, name string) int64 {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		return nil, errNotFound
+		return 0
 	}
-	a, err := s.store.Assessment(c.Request().Context(), id)
-	if errors.Is(err, assessment.ErrNotFound) {
-		return nil, errNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	if f := me(c); f == nil || a.FacilitatorID == nil || *a.FacilitatorID != f.ID {
-		return nil, errNotFound
-	}
-	return a, nil
+	return id
 }
 
 // pillarCount is one pillar's completion.
@@ -59,14 +58,11 @@ type assessmentSummary struct {
 	StatusText string
 }
 
-func (s *Server) summarize(c echo.Context, lang string, a *assessment.Assessment) (assessmentSummary, error) {
-	counts, err := s.store.ResponseCounts(c.Request().Context(), a.ID)
-	if err != nil {
-		return assessmentSummary{}, err
-	}
-	in, err := s.instrument(a)
-	if err != nil {
-		return assessmentSummary{}, err
+// summarize lays out an assessment with its completion per pillar of its instrument.
+func (s *Server) summarize(c echo.Context, lang string, a *assessment.Assessment, counts map[string]assessment.PillarCounts) (assessmentSummary, error) {
+	in, ok := s.svc.Instruments().Version(a.InstrumentVersion)
+	if !ok {
+		return assessmentSummary{}, fmt.Errorf("%w: assessment %d uses %q", survey.ErrUnknownInstrument, a.ID, a.InstrumentVersion)
 	}
 	sum := assessmentSummary{
 		A: a, Code: assessment.FormatJoinCode(a.Code), JoinURL: s.baseURL(c) + "/j/" + a.Code,
@@ -76,7 +72,7 @@ func (s *Server) summarize(c echo.Context, lang string, a *assessment.Assessment
 	for _, p := range in.Pillars {
 		n := counts[p.Key]
 		sum.Pillars = append(sum.Pillars, pillarCount{
-			Key: p.Key, Title: p.Title.In(pillars.Lang(lang)), Submitted: n.Submitted, Drafts: n.Drafts,
+			Key: p.Key, Title: p.Title.In(locale.Lang(lang)), Submitted: n.Submitted, Drafts: n.Drafts,
 			Shown: n.Submitted >= a.Threshold,
 		})
 		sum.Submitted += n.Submitted
@@ -85,19 +81,28 @@ func (s *Server) summarize(c echo.Context, lang string, a *assessment.Assessment
 	return sum, nil
 }
 
+// summarizeRound is summarize with the round's completion counted now.
+func (s *Server) summarizeRound(c echo.Context, lang string, a *survey.Round) (assessmentSummary, error) {
+	counts, err := s.svc.Completion(c.Request().Context(), a)
+	if err != nil {
+		return assessmentSummary{}, err
+	}
+	return s.summarize(c, lang, a.Assessment, counts)
+}
+
 type dashboardView struct {
 	Assessments []assessmentSummary
 }
 
 func (s *Server) dashboard(c echo.Context) error {
 	lang := s.lang(c, "", "")
-	list, err := s.store.AssessmentsOf(c.Request().Context(), me(c).ID)
+	list, err := s.svc.Assessments(c.Request().Context(), me(c))
 	if err != nil {
 		return err
 	}
 	var v dashboardView
 	for i := range list {
-		sum, err := s.summarize(c, lang, &list[i])
+		sum, err := s.summarize(c, lang, &list[i].Assessment, list[i].Counts)
 		if err != nil {
 			return err
 		}
@@ -136,13 +141,13 @@ func (s *Server) createAssessment(c echo.Context) error {
 			dup.Add(field, assessment.CodeDuplicate)
 		}
 	}
-	a, err := assessment.NewAssessment(form.Get("title"), form.Get("team"), form.Get("language"), threshold,
-		form.Get("confirm_low_threshold") == "yes", s.catalog.Current().Version)
-	if err = mergeValidation(dup, err); err != nil {
-		var verr *assessment.ValidationError
-		if !errors.As(err, &verr) {
-			return err
-		}
+	a, err := s.svc.CreateAssessment(c.Request().Context(), me(c), survey.NewAssessment{
+		Title: form.Get("title"), Team: form.Get("team"), Language: form.Get("language"), Threshold: threshold,
+		ConfirmLowThreshold: form.Get("confirm_low_threshold") == "yes", Problems: dup,
+	})
+	var verr *assessment.ValidationError
+	switch {
+	case errors.As(err, &verr):
 		v := newAssessmentView{
 			Title: printable(form.Get("title")), Team: printable(form.Get("team")), Language: form.Get("language"),
 			Threshold: printable(form.Get("threshold")), Fields: s.fieldMessages(lang, verr),
@@ -158,13 +163,9 @@ func (s *Server) createAssessment(c echo.Context) error {
 			}
 		}
 		return s.facilitatorPage(c, http.StatusUnprocessableEntity, "assessment_new", "title.assessment_new", v)
-	}
-	owner := me(c).ID
-	a.FacilitatorID = &owner
-	if err := s.store.CreateAssessment(c.Request().Context(), a); err != nil {
+	case err != nil:
 		return err
 	}
-	s.audit(c, owner, assessment.AuditCreate, &a.ID, a.Title)
 	return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(a.ID, 10))
 }
 
@@ -191,7 +192,7 @@ func (s *Server) invitationPage(c echo.Context) error {
 		return err
 	}
 	lang := s.lang(c, "", a.Language)
-	sum, err := s.summarize(c, lang, a)
+	sum, err := s.summarizeRound(c, lang, a)
 	if err != nil {
 		return err
 	}
@@ -210,11 +211,11 @@ func (s *Server) completion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	counts, err := s.responseCountsJSON(c, a)
+	counts, err := s.svc.Completion(c.Request().Context(), a)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"status": a.Status, "responses": counts})
+	return c.JSON(http.StatusOK, map[string]any{"status": a.Status, "responses": countsJSONOf(counts)})
 }
 
 // countsJSON is one pillar's completion in the API: {"submitted": n, "drafts": n}.
@@ -223,37 +224,32 @@ type countsJSON struct {
 	Drafts    int `json:"drafts"`
 }
 
-// responseCountsJSON gives every pillar's counts, zero ones included.
-func (s *Server) responseCountsJSON(c echo.Context, a *assessment.Assessment) (map[string]countsJSON, error) {
-	counts, err := s.store.ResponseCounts(c.Request().Context(), a.ID)
-	if err != nil {
-		return nil, err
-	}
+// countsJSONOf gives every pillar's counts, zero ones included.
+func countsJSONOf(counts map[string]assessment.PillarCounts) map[string]countsJSON {
 	out := map[string]countsJSON{}
 	for _, key := range []string{pillars.Leadership, pillars.Staff, pillars.PatientPartners} {
 		out[key] = countsJSON{Submitted: counts[key].Submitted, Drafts: counts[key].Drafts}
 	}
-	return out, nil
+	return out
 }
 
 func (s *Server) closeAssessment(c echo.Context) error {
-	return s.setStatus(c, assessment.Closed, assessment.AuditClose)
+	return s.setStatus(c, s.svc.Close, "closed")
 }
 
 func (s *Server) reopenAssessment(c echo.Context) error {
-	return s.setStatus(c, assessment.Open, assessment.AuditReopen)
+	return s.setStatus(c, s.svc.Reopen, "open")
 }
 
-func (s *Server) setStatus(c echo.Context, status assessment.Status, action string) error {
-	a, err := s.ownAssessment(c)
+// statusChange is survey.Service's Close or Reopen.
+type statusChange func(context.Context, *assessment.Facilitator, int64) (*assessment.Assessment, error)
+
+func (s *Server) setStatus(c echo.Context, change statusChange, done string) error {
+	a, err := change(c.Request().Context(), me(c), pathID(c, "id"))
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.SetAssessmentStatus(c.Request().Context(), a.ID, status); err != nil {
-		return err
-	}
-	s.audit(c, me(c).ID, action, &a.ID, a.Title)
-	return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(a.ID, 10)+"?done="+string(status))
+	return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(a.ID, 10)+"?done="+done)
 }
 
 func (s *Server) confirmDeletePage(c echo.Context) error {
@@ -262,7 +258,7 @@ func (s *Server) confirmDeletePage(c echo.Context) error {
 		return err
 	}
 	lang := s.lang(c, "", "")
-	sum, err := s.summarize(c, lang, a)
+	sum, err := s.summarizeRound(c, lang, a)
 	if err != nil {
 		return err
 	}
@@ -283,10 +279,9 @@ func (s *Server) deleteAssessment(c echo.Context) error {
 	if form.Get("confirm") != "yes" {
 		return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(a.ID, 10)+"/delete")
 	}
-	if err := s.store.DeleteAssessment(c.Request().Context(), a.ID); err != nil {
+	if err := s.svc.Delete(c.Request().Context(), me(c), a.ID); err != nil {
 		return err
 	}
-	s.audit(c, me(c).ID, assessment.AuditDelete, nil, a.Title+" ("+a.Team+")")
 	return c.Redirect(http.StatusSeeOther, "/dashboard?deleted=1")
 }
 
@@ -310,7 +305,7 @@ func (s *Server) tokensPage(c echo.Context) error {
 }
 
 func (s *Server) renderTokens(c echo.Context, status int, newToken, errMsg string) error {
-	list, err := s.store.APITokens(c.Request().Context(), me(c).ID)
+	list, err := s.svc.Tokens(c.Request().Context(), me(c))
 	if err != nil {
 		return err
 	}
@@ -330,44 +325,22 @@ func (s *Server) createToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	label, err := assessment.CheckTokenLabel(form.Get("label"))
-	if err != nil {
-		var verr *assessment.ValidationError
-		errors.As(err, &verr)
+	token, err := s.svc.CreateToken(c.Request().Context(), me(c), form.Get("label"))
+	var verr *assessment.ValidationError
+	switch {
+	case errors.As(err, &verr):
 		lang := s.lang(c, "", "")
 		return s.renderTokens(c, http.StatusUnprocessableEntity, "", s.fieldMessage(lang, "label", verr.Fields["label"]))
-	}
-	token := assessment.NewAPIToken()
-	t := &assessment.APIToken{FacilitatorID: me(c).ID, Label: label}
-	if err := s.store.CreateAPIToken(c.Request().Context(), t, assessment.HashToken(token)); err != nil {
+	case err != nil:
 		return err
 	}
-	s.audit(c, me(c).ID, assessment.AuditTokenCreated, nil, label)
 	return s.renderTokens(c, http.StatusCreated, token, "")
 }
 
 func (s *Server) revokeToken(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return errNotFound
-	}
-	tokens, err := s.store.APITokens(c.Request().Context(), me(c).ID)
-	if err != nil {
+	if err := s.svc.RevokeToken(c.Request().Context(), me(c), pathID(c, "id")); err != nil {
 		return err
 	}
-	label := "#" + strconv.FormatInt(id, 10)
-	for _, t := range tokens {
-		if t.ID == id && t.Label != "" {
-			label = t.Label
-		}
-	}
-	if err := s.store.RevokeAPIToken(c.Request().Context(), me(c).ID, id); err != nil {
-		if errors.Is(err, assessment.ErrNotFound) {
-			return errNotFound
-		}
-		return err
-	}
-	s.audit(c, me(c).ID, assessment.AuditTokenRevoked, nil, label)
 	return c.Redirect(http.StatusSeeOther, "/account/tokens")
 }
 
@@ -378,7 +351,7 @@ type activityRow struct {
 
 func (s *Server) activityPage(c echo.Context) error {
 	lang := s.lang(c, "", "")
-	events, err := s.store.AuditEvents(c.Request().Context(), me(c).ID, 200)
+	events, err := s.svc.Activity(c.Request().Context(), me(c))
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/ecat-project/ecat/assessment"
-	"github.com/ecat-project/ecat/web"
+	"github.com/ecat-project/ecat/survey"
 )
 
 func cmdFacilitator(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
@@ -27,7 +27,7 @@ func cmdFacilitator(ctx context.Context, cfg Config, args []string, stdin io.Rea
 
 // cmdFacilitatorAdd creates an account. The password is the first line of standard
 // input (typed, or piped from a secrets manager), never a flag.
-func cmdFacilitatorAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
+func cmdFacilitatorAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) (err error) {
 	fs := newFlagSet("facilitator add")
 	cfg.bind(fs, false, false)
 	email := fs.String("email", "", "e-mail address (the sign-in name)")
@@ -35,35 +35,36 @@ func cmdFacilitatorAdd(ctx context.Context, cfg Config, args []string, stdin io.
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "Password (at least 12 characters), then Enter:")
+	if _, err := fmt.Fprintln(stdout, "Password (at least 12 characters), then Enter:"); err != nil {
+		return err
+	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("read password: %w", err)
 	}
-	password := strings.TrimRight(line, "\r\n")
-	f, err := assessment.NewFacilitator(*email, *name, password)
-	if err != nil {
+	account := survey.NewAccount{Email: *email, Name: *name, Password: strings.TrimRight(line, "\r\n")}
+	if _, err := assessment.NewFacilitator(account.Email, account.Name, account.Password); err != nil {
 		return usagef("facilitator add: %s", describeValidation(err))
 	}
-	f.PasswordHash = web.HashPassword(password)
-	store, err := openStore(ctx, cfg, true)
+	svc, closeDB, err := openService(ctx, cfg, true, nil)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	if err := store.CreateFacilitator(ctx, f); err != nil {
-		if errors.Is(err, assessment.ErrDuplicate) {
-			return fmt.Errorf("a facilitator with e-mail %s exists already", f.Email)
-		}
+	defer closeWith(&err, closeDB)
+	f, err := svc.AddFacilitator(ctx, account)
+	switch {
+	case errors.Is(err, assessment.ErrDuplicate):
+		return fmt.Errorf("a facilitator with e-mail %s exists already", assessment.NormalizeEmail(*email))
+	case err != nil:
 		return err
 	}
-	fmt.Fprintf(stdout, "Facilitator %d created: %s <%s>\n", f.ID, f.Name, f.Email)
-	return nil
+	_, err = fmt.Fprintf(stdout, "Facilitator %d created: %s <%s>\n", f.ID, f.Name, f.Email)
+	return err
 }
 
 // cmdFacilitatorToken creates an API token and prints it as the last line, alone, so a
 // script can take it with `tail -n 1`.
-func cmdFacilitatorToken(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+func cmdFacilitatorToken(ctx context.Context, cfg Config, args []string, stdout io.Writer) (err error) {
 	fs := newFlagSet("facilitator token")
 	cfg.bind(fs, false, false)
 	email := fs.String("email", "", "the facilitator's e-mail")
@@ -71,30 +72,21 @@ func cmdFacilitatorToken(ctx context.Context, cfg Config, args []string, stdout 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cleanLabel, err := assessment.CheckTokenLabel(*label)
-	if err != nil {
+	if _, err := assessment.CheckTokenLabel(*label); err != nil {
 		return usagef("facilitator token: %s", describeValidation(err))
 	}
-	store, err := openStore(ctx, cfg, false)
+	svc, closeDB, err := openService(ctx, cfg, false, nil)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	f, err := store.FacilitatorByEmail(ctx, *email)
-	if errors.Is(err, assessment.ErrNotFound) {
+	defer closeWith(&err, closeDB)
+	token, f, err := svc.CreateTokenAt(ctx, *email, *label)
+	switch {
+	case errors.Is(err, assessment.ErrNotFound):
 		return usagef("facilitator token: no facilitator with e-mail %q", *email)
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
-	token := assessment.NewAPIToken()
-	t := &assessment.APIToken{FacilitatorID: f.ID, Label: cleanLabel}
-	if err := store.CreateAPIToken(ctx, t, assessment.HashToken(token)); err != nil {
-		return err
-	}
-	if err := store.AddAuditEvent(ctx, &assessment.AuditEvent{FacilitatorID: f.ID, Action: assessment.AuditTokenCreated, Detail: cleanLabel + " (command line)"}); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "API token %d for %s (shown once; only its hash is kept):\n%s\n", t.ID, f.Email, token)
-	return nil
+	_, err = fmt.Fprintf(stdout, "API token for %s (shown once; only its hash is kept):\n%s\n", f.Email, token)
+	return err
 }

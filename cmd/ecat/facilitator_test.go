@@ -20,8 +20,10 @@ import (
 	"time"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 	"github.com/ecat-project/ecat/web"
 )
@@ -62,11 +64,16 @@ func webServer(t *testing.T, store *storage.Store) *web.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl, err := templates.New()
+	words, err := locale.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return web.New(web.Config{BaseURL: "http://ecat.test"}, store, catalog, tmpl, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	tmpl, err := templates.New(words)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return web.New(web.Config{BaseURL: "http://ecat.test"}, survey.New(store, catalog, words, log), tmpl, log)
 }
 
 var csrfFieldRE = regexp.MustCompile(`name="_csrf" value="([0-9a-f]+)"`)

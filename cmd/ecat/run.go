@@ -13,8 +13,10 @@ import (
 	"text/tabwriter"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 	"github.com/ecat-project/ecat/web"
 )
@@ -122,7 +124,9 @@ func (cfg *Config) publicBaseURL() string {
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
 	cfg := configFromEnv(getenv)
 	if len(args) == 0 {
-		fmt.Fprint(stdout, helpText)
+		if _, err := fmt.Fprint(stdout, helpText); err != nil {
+			return err
+		}
 		return usagef("no command given")
 	}
 	cmd, rest := args[0], args[1:]
@@ -140,11 +144,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "backup":
 		return cmdBackup(ctx, cfg, rest, stdout)
 	case "version", "--version":
-		fmt.Fprintf(stdout, "ecat %s (schema %d)\n", version, storage.SchemaVersion())
-		return nil
+		_, err := fmt.Fprintf(stdout, "ecat %s (schema %d)\n", version, storage.SchemaVersion())
+		return err
 	case "help", "--help", "-h":
-		fmt.Fprint(stdout, helpText)
-		return nil
+		_, err := fmt.Fprint(stdout, helpText)
+		return err
 	}
 	return usagef("unknown command %q", cmd)
 }
@@ -192,13 +196,37 @@ func openStore(ctx context.Context, cfg Config, migrate bool) (*storage.Store, e
 		err = store.CheckSchema(ctx)
 	}
 	if err != nil {
-		_ = store.Close()
-		return nil, err
+		return nil, errors.Join(err, store.Close())
 	}
 	return store, nil
 }
 
-func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+// openService opens the database as openStore does, with the instrument and the words,
+// and returns the use cases over it. close closes the database.
+func openService(ctx context.Context, cfg Config, migrate bool, log *slog.Logger) (svc *survey.Service, close func() error, err error) {
+	catalog, err := pillars.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	words, err := locale.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := openStore(ctx, cfg, migrate)
+	if err != nil {
+		return nil, nil, err
+	}
+	return survey.New(store, catalog, words, log), store.Close, nil
+}
+
+// closeWith closes with close when fn returns, keeping fn's error first.
+func closeWith(err *error, close func() error) {
+	if cerr := close(); *err == nil {
+		*err = cerr
+	}
+}
+
+func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) (err error) {
 	fs := newFlagSet("serve")
 	cfg.bind(fs, true, true)
 	fs.BoolVar(&cfg.Metrics, "metrics", cfg.Metrics, "serve Prometheus metrics at /metrics")
@@ -210,30 +238,26 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) 
 		return usagef("serve: --log-format must be text or json")
 	}
 	log := newLogger(cfg, os.Stderr)
-	catalog, err := pillars.Load()
+	svc, closeDB, err := openService(ctx, cfg, true, log)
 	if err != nil {
 		return err
 	}
-	tmpl, err := templates.New()
+	defer closeWith(&err, closeDB)
+	tmpl, err := templates.New(svc.Words())
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg, true)
-	if err != nil {
+	if err := svc.DeleteExpiredSessions(ctx); err != nil {
 		return err
 	}
-	defer store.Close()
-	if err := store.DeleteExpiredSessions(ctx); err != nil {
-		return err
-	}
-	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Metrics: cfg.Metrics}, store, catalog, tmpl, log)
+	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Metrics: cfg.Metrics}, svc, tmpl, log)
 	return srv.ListenAndServe(ctx, func(addr string) {
-		log.Info("ecat listening", "addr", addr, "url", "http://"+addr, "db", string(store.Dialect()), "schema", storage.SchemaVersion(), "version", version)
+		log.Info("ecat listening", "addr", addr, "url", "http://"+addr, "db", string(svc.Store().Dialect()), "schema", storage.SchemaVersion(), "version", version)
 		base := cfg.BaseURL
 		if base == "" {
 			base = "http://" + addr
 		}
-		if err := offerSetupLink(ctx, store, strings.TrimRight(base, "/"), stdout); err != nil {
+		if err := offerSetupLink(ctx, svc, strings.TrimRight(base, "/"), stdout); err != nil {
 			log.Error("could not prepare the setup link", "error", err.Error())
 		}
 	})
@@ -241,20 +265,16 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) 
 
 // offerSetupLink prints a one-time link to create the first facilitator account, when
 // there is none yet. Each start makes a new link; the old one stops working.
-func offerSetupLink(ctx context.Context, store *storage.Store, base string, stdout io.Writer) error {
-	n, err := store.CountFacilitators(ctx)
-	if err != nil || n > 0 {
+func offerSetupLink(ctx context.Context, svc *survey.Service, base string, stdout io.Writer) error {
+	token, err := svc.OfferSetupLink(ctx)
+	if err != nil || token == "" {
 		return err
 	}
-	token := assessment.NewResumeToken()
-	if err := store.SetSetupToken(ctx, assessment.HashToken(token)); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "\nNo facilitator account exists yet. Open this one-time link to create the first one:\n\n    %s/setup/%s\n\n", base, token)
-	return nil
+	_, err = fmt.Fprintf(stdout, "\nNo facilitator account exists yet. Open this one-time link to create the first one:\n\n    %s/setup/%s\n\n", base, token)
+	return err
 }
 
-func cmdBackup(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+func cmdBackup(ctx context.Context, cfg Config, args []string, stdout io.Writer) (err error) {
 	fs := newFlagSet("backup")
 	cfg.bind(fs, false, false)
 	to := fs.String("to", "", "file to write the copy to (must not exist)")
@@ -271,15 +291,15 @@ func cmdBackup(ctx context.Context, cfg Config, args []string, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeWith(&err, store.Close)
 	if err := store.Backup(ctx, *to); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Backup written to %s\n", *to)
-	return nil
+	_, err = fmt.Fprintf(stdout, "Backup written to %s\n", *to)
+	return err
 }
 
-func cmdMigrate(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+func cmdMigrate(ctx context.Context, cfg Config, args []string, stdout io.Writer) (err error) {
 	fs := newFlagSet("migrate")
 	cfg.bind(fs, false, false)
 	if err := parseFlags(fs, args); err != nil {
@@ -289,17 +309,17 @@ func cmdMigrate(ctx context.Context, cfg Config, args []string, stdout io.Writer
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeWith(&err, store.Close)
 	from, to, err := store.Migrate(ctx)
 	if err != nil {
 		return err
 	}
 	if from == to {
-		fmt.Fprintf(stdout, "database already at schema version %d\n", to)
+		_, err = fmt.Fprintf(stdout, "database already at schema version %d\n", to)
 	} else {
-		fmt.Fprintf(stdout, "database migrated from schema version %d to %d\n", from, to)
+		_, err = fmt.Fprintf(stdout, "database migrated from schema version %d to %d\n", from, to)
 	}
-	return nil
+	return err
 }
 
 func cmdAssessment(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
@@ -325,7 +345,7 @@ type createdJSON struct {
 	JoinURL string `json:"join_url"`
 }
 
-func cmdAssessmentCreate(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+func cmdAssessmentCreate(ctx context.Context, cfg Config, args []string, stdout io.Writer) (err error) {
 	fs := newFlagSet("assessment create")
 	cfg.bind(fs, false, true)
 	title := fs.String("title", "", "title of the assessment")
@@ -341,58 +361,32 @@ func cmdAssessmentCreate(ctx context.Context, cfg Config, args []string, stdout 
 	if fs.NArg() > 0 {
 		return usagef("assessment create: unexpected argument %q", fs.Arg(0))
 	}
-	catalog, err := pillars.Load()
+	svc, closeDB, err := openService(ctx, cfg, true, nil)
 	if err != nil {
 		return err
 	}
-	a, err := assessment.NewAssessment(*title, *team, *lang, *threshold, *confirmLow, catalog.Current().Version)
-	if err != nil {
+	defer closeWith(&err, closeDB)
+	a, err := svc.CreateAssessmentAt(ctx, *owner, survey.NewAssessment{
+		Title: *title, Team: *team, Language: *lang, Threshold: *threshold, ConfirmLowThreshold: *confirmLow,
+	})
+	var verr *assessment.ValidationError
+	switch {
+	case errors.As(err, &verr):
 		return usagef("assessment create: %s", describeValidation(err))
-	}
-	store, err := openStore(ctx, cfg, true)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if err := setOwner(ctx, store, a, *owner); err != nil {
-		return err
-	}
-	if err := store.CreateAssessment(ctx, a); err != nil {
+	case errors.Is(err, survey.ErrOwnerNeeded):
+		return usagef("assessment create: give --owner EMAIL (the facilitator it belongs to)")
+	case errors.Is(err, assessment.ErrNotFound):
+		return usagef("assessment create: no facilitator with e-mail %q", *owner)
+	case err != nil:
 		return err
 	}
 	joinURL := cfg.publicBaseURL() + "/j/" + a.Code
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(createdJSON{ID: a.ID, Code: a.Code, JoinURL: joinURL})
 	}
-	fmt.Fprintf(stdout, "Assessment %d created for %s: %s\n", a.ID, a.Team, a.Title)
-	fmt.Fprintf(stdout, "Join code: %s\n", assessment.FormatJoinCode(a.Code))
-	fmt.Fprintf(stdout, "Join link: %s\n", joinURL)
-	return nil
-}
-
-// setOwner gives the assessment to the facilitator named by --owner. Without it, the
-// assessment is left to the first facilitator to be created, which only works while
-// there is none.
-func setOwner(ctx context.Context, store *storage.Store, a *assessment.Assessment, email string) error {
-	if email == "" {
-		n, err := store.CountFacilitators(ctx)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			return usagef("assessment create: give --owner EMAIL (the facilitator it belongs to)")
-		}
-		return nil
-	}
-	f, err := store.FacilitatorByEmail(ctx, email)
-	if errors.Is(err, assessment.ErrNotFound) {
-		return usagef("assessment create: no facilitator with e-mail %q", email)
-	}
-	if err != nil {
-		return err
-	}
-	a.FacilitatorID = &f.ID
-	return nil
+	_, err = fmt.Fprintf(stdout, "Assessment %d created for %s: %s\nJoin code: %s\nJoin link: %s\n",
+		a.ID, a.Team, a.Title, assessment.FormatJoinCode(a.Code), joinURL)
+	return err
 }
 
 // describeValidation turns field errors into a line for the terminal.
@@ -431,39 +425,39 @@ func describeValidation(err error) string {
 	return strings.Join(parts, "; ")
 }
 
-func cmdAssessmentList(ctx context.Context, cfg Config, args []string, stdout io.Writer) error {
+func cmdAssessmentList(ctx context.Context, cfg Config, args []string, stdout io.Writer) (err error) {
 	fs := newFlagSet("assessment list")
 	cfg.bind(fs, false, false)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg, false)
+	svc, closeDB, err := openService(ctx, cfg, false, nil)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	list, err := store.Assessments(ctx)
+	defer closeWith(&err, closeDB)
+	list, err := svc.Assessments(ctx, nil)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tROUND\tSUBMITTED\tDRAFTS\tCODE\tTEAM\tTITLE")
+	if _, err := fmt.Fprintln(tw, "ID\tSTATUS\tROUND\tSUBMITTED\tDRAFTS\tCODE\tTEAM\tTITLE"); err != nil {
+		return err
+	}
 	for _, a := range list {
-		counts, err := store.ResponseCounts(ctx, a.ID)
-		if err != nil {
-			return err
-		}
 		var submitted, drafts int
-		for _, c := range counts {
+		for _, c := range a.Counts {
 			submitted += c.Submitted
 			drafts += c.Drafts
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", a.ID, a.Status, a.Round, submitted, drafts, assessment.FormatJoinCode(a.Code), a.Team, a.Title)
+		if _, err := fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", a.ID, a.Status, a.Round, submitted, drafts, assessment.FormatJoinCode(a.Code), a.Team, a.Title); err != nil {
+			return err
+		}
 	}
 	return tw.Flush()
 }
 
-func cmdAssessmentStatus(ctx context.Context, cfg Config, args []string, stdout io.Writer, status assessment.Status) error {
+func cmdAssessmentStatus(ctx context.Context, cfg Config, args []string, stdout io.Writer, status assessment.Status) (err error) {
 	fs := newFlagSet("assessment " + string(status))
 	cfg.bind(fs, false, false)
 	if err := parseFlags(fs, args); err != nil {
@@ -476,18 +470,22 @@ func cmdAssessmentStatus(ctx context.Context, cfg Config, args []string, stdout 
 	if _, err := fmt.Sscan(fs.Arg(0), &id); err != nil || id <= 0 {
 		return usagef("assessment: %q is not an assessment ID", fs.Arg(0))
 	}
-	store, err := openStore(ctx, cfg, false)
+	svc, closeDB, err := openService(ctx, cfg, false, nil)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	a, err := store.SetAssessmentStatus(ctx, id, status)
+	defer closeWith(&err, closeDB)
+	change := svc.Close
+	if status == assessment.Open {
+		change = svc.Reopen
+	}
+	a, err := change(ctx, nil, id)
 	if errors.Is(err, assessment.ErrNotFound) {
 		return fmt.Errorf("no assessment with ID %d", id)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Assessment %d is now %s\n", a.ID, a.Status)
-	return nil
+	_, err = fmt.Fprintf(stdout, "Assessment %d is now %s\n", a.ID, a.Status)
+	return err
 }

@@ -1,0 +1,197 @@
+package survey
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/storage"
+)
+
+// The facilitator's assessments: open one, list them with their completion, look at one,
+// close, reopen, delete. A facilitator only ever reaches their own: anyone else's id is
+// assessment.ErrNotFound, exactly like an id that does not exist. A nil actor is the
+// command line, run by whoever runs the server: it reaches every assessment and records
+// nothing in anyone's activity trail.
+
+// NewAssessment is what a facilitator fills in to open an assessment.
+type NewAssessment struct {
+	Title, Team, Language string
+	Threshold             int
+	// ConfirmLowThreshold accepts a threshold below assessment.SafeThreshold.
+	ConfirmLowThreshold bool
+	// Problems are what reading the request found wrong already (a field given twice).
+	Problems *assessment.ValidationError
+}
+
+// CreateAssessment opens an assessment owned by actor, on the current instrument.
+func (s *Service) CreateAssessment(ctx context.Context, actor *assessment.Facilitator, in NewAssessment) (*assessment.Assessment, error) {
+	a, err := s.newAssessment(in)
+	if err != nil {
+		return nil, err
+	}
+	return s.createAssessment(ctx, actor, actor, a)
+}
+
+// newAssessment checks what was filled in and returns the assessment to store.
+func (s *Service) newAssessment(in NewAssessment) (*assessment.Assessment, error) {
+	problems := in.Problems
+	if problems == nil {
+		problems = &assessment.ValidationError{}
+	}
+	a, err := assessment.NewAssessment(in.Title, in.Team, in.Language, in.Threshold, in.ConfirmLowThreshold, s.catalog.Current().Version)
+	if err := MergeValidation(problems, err); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (s *Service) createAssessment(ctx context.Context, actor, owner *assessment.Facilitator, a *assessment.Assessment) (*assessment.Assessment, error) {
+	if owner != nil {
+		a.FacilitatorID = &owner.ID
+	}
+	err := s.store.InTx(ctx, func(tx *storage.Store) error {
+		if err := tx.CreateAssessment(ctx, a); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, assessment.AuditCreate, &a.ID, a.Title)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// ErrOwnerNeeded: at the command line, an assessment must name the facilitator it
+// belongs to once any account exists.
+var ErrOwnerNeeded = errors.New("survey: the assessment needs an owner")
+
+// CreateAssessmentAt opens an assessment at the command line, for the facilitator whose
+// e-mail is ownerEmail. Before any account exists it may have no owner (the first
+// account adopts it); after, an owner is needed (ErrOwnerNeeded), and an unknown e-mail
+// is assessment.ErrNotFound.
+func (s *Service) CreateAssessmentAt(ctx context.Context, ownerEmail string, in NewAssessment) (*assessment.Assessment, error) {
+	a, err := s.newAssessment(in)
+	if err != nil {
+		return nil, err
+	}
+	var owner *assessment.Facilitator
+	if ownerEmail == "" {
+		n, err := s.store.CountFacilitators(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			return nil, ErrOwnerNeeded
+		}
+	} else {
+		f, err := s.store.FacilitatorByEmail(ctx, ownerEmail)
+		if err != nil {
+			return nil, err
+		}
+		owner = f
+	}
+	return s.createAssessment(ctx, nil, owner, a)
+}
+
+// Assessment returns actor's assessment id with its instrument.
+func (s *Service) Assessment(ctx context.Context, actor *assessment.Facilitator, id int64) (*Round, error) {
+	a, err := s.owned(ctx, s.store, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.round(a)
+}
+
+// AssessmentAt returns assessment id for the command line, whoever owns it.
+func (s *Service) AssessmentAt(ctx context.Context, id int64) (*Round, error) {
+	a, err := s.store.Assessment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.round(a)
+}
+
+// Assessments lists actor's assessments, newest first, each with its responses counted
+// per pillar (one query, however many there are). A nil actor (the command line) lists
+// every assessment.
+func (s *Service) Assessments(ctx context.Context, actor *assessment.Facilitator) ([]assessment.Listed, error) {
+	if actor == nil {
+		return s.store.ListAssessments(ctx, nil)
+	}
+	return s.store.ListAssessments(ctx, &actor.ID)
+}
+
+// Completion counts a round's responses per pillar and status.
+func (s *Service) Completion(ctx context.Context, round *Round) (map[string]assessment.PillarCounts, error) {
+	return s.store.ResponseCounts(ctx, round.ID)
+}
+
+// Close closes actor's assessment id: it takes no more responses or changes, and its
+// report is final until it is reopened.
+func (s *Service) Close(ctx context.Context, actor *assessment.Facilitator, id int64) (*assessment.Assessment, error) {
+	return s.setStatus(ctx, actor, id, assessment.Closed, assessment.AuditClose)
+}
+
+// Reopen opens actor's closed assessment id again. A round that has a next round stays
+// closed (assessment.ErrAlreadyReassessed): its plan continues in the next round.
+func (s *Service) Reopen(ctx context.Context, actor *assessment.Facilitator, id int64) (*assessment.Assessment, error) {
+	return s.setStatus(ctx, actor, id, assessment.Open, assessment.AuditReopen)
+}
+
+func (s *Service) setStatus(ctx context.Context, actor *assessment.Facilitator, id int64, status assessment.Status, action string) (*assessment.Assessment, error) {
+	var out *assessment.Assessment
+	err := s.store.InTx(ctx, func(tx *storage.Store) error {
+		if actor != nil {
+			if _, err := s.owned(ctx, tx, actor, id); err != nil {
+				return err
+			}
+		}
+		a, err := tx.SetAssessmentStatus(ctx, id, status)
+		if err != nil {
+			return err
+		}
+		out = a
+		return audit(ctx, tx, actor, action, &a.ID, a.Title)
+	})
+	return out, err
+}
+
+// Delete removes actor's assessment id with every response and action of it. The
+// activity trail keeps a line naming it.
+func (s *Service) Delete(ctx context.Context, actor *assessment.Facilitator, id int64) error {
+	return s.store.InTx(ctx, func(tx *storage.Store) error {
+		a, err := s.owned(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteAssessment(ctx, a.ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, assessment.AuditDelete, nil, a.Title+" ("+a.Team+")")
+	})
+}
+
+// Reassess opens the next round of actor's closed assessment id: a new join code, the
+// same settings, the current instrument, and the actions still planned or in progress
+// carried over. The round must be closed (assessment.ErrStillOpen) and not reassessed
+// already (assessment.ErrAlreadyReassessed), both checked in the storage transaction.
+func (s *Service) Reassess(ctx context.Context, actor *assessment.Facilitator, id int64) (*assessment.Assessment, error) {
+	var next *assessment.Assessment
+	err := s.store.InTx(ctx, func(tx *storage.Store) error {
+		a, err := s.owned(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		next = assessment.NextRound(a, s.catalog.Current().Version)
+		if err := tx.Reassess(ctx, a.ID, next); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, assessment.AuditReassess, &next.ID, next.Title+" ("+strconv.Itoa(next.Round)+")")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return next, nil
+}

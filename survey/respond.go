@@ -1,0 +1,164 @@
+package survey
+
+import (
+	"context"
+	"errors"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
+)
+
+// The respondent's use cases: find an assessment by its join code, come back to a
+// response by its resume token, and save a response (start it, change it, submit it).
+// The join page, the form and the JSON API all go through these.
+
+// RoundByCode finds the assessment of a join code as typed or followed (any case, with
+// spaces or dashes), open or not. A code that cannot be one, or matches nothing, is
+// assessment.ErrNotFound; Malformed tells the two apart for the caller's throttle, which
+// counts only well-formed guesses.
+func (s *Service) RoundByCode(ctx context.Context, typed string) (*Round, error) {
+	code, ok := assessment.NormalizeJoinCode(typed)
+	if !ok {
+		return nil, ErrMalformed
+	}
+	a, err := s.store.AssessmentByCode(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	return s.round(a)
+}
+
+// ErrMalformed: a join code or resume token that cannot be one of ecat's, refused
+// without looking it up. It is also assessment.ErrNotFound.
+var ErrMalformed = malformedError{}
+
+type malformedError struct{}
+
+func (malformedError) Error() string        { return "not the shape of a code or token" }
+func (malformedError) Is(target error) bool { return target == assessment.ErrNotFound }
+
+// Resumed is a stored response with the round it answers.
+type Resumed struct {
+	Response *assessment.Response
+	*Round
+}
+
+// Resume finds the response behind a resume token, with its round.
+func (s *Service) Resume(ctx context.Context, token string) (*Resumed, error) {
+	if !assessment.LooksLikeResumeToken(token) {
+		return nil, ErrMalformed
+	}
+	r, err := s.store.ResponseByToken(ctx, assessment.HashToken(token))
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.store.Assessment(ctx, r.AssessmentID)
+	if err != nil {
+		return nil, err
+	}
+	round, err := s.round(a)
+	if err != nil {
+		return nil, err
+	}
+	return &Resumed{Response: r, Round: round}, nil
+}
+
+// ResponseSave is one save of a response, as the form or the API sent it.
+type ResponseSave struct {
+	// Round is the assessment answered; for a change, the stored response's round.
+	Round *Round
+	// Stored is the response being changed, nil to start a new one.
+	Stored *assessment.Response
+	// Response is the content sent: pillar, language, answers, reflections, strength and
+	// opportunity. An empty Language takes the stored response's, else the round's.
+	Response *assessment.Response
+	// Submit says the person submits: the response must be complete, and it counts from
+	// then on. Without it the save is a draft save (save for later, autosave), which
+	// never changes a submitted response.
+	Submit bool
+	// Problems are what reading the request found wrong already (a field given twice);
+	// they are reported with the validation errors, all at once.
+	Problems *assessment.ValidationError
+}
+
+// Saved is what a save did.
+type Saved struct {
+	// Token is the resume token of a new response; "" when an existing one was changed.
+	Token string
+	// Status is how the response is stored now.
+	Status assessment.ResponseStatus
+	// FirstSubmission is set when this save submitted the response for the first time.
+	FirstSubmission bool
+}
+
+// SaveResponse stores a new response or a change to one. The round must be open
+// (assessment.ErrClosed), the content valid for the round's instrument (a
+// *assessment.ValidationError listing every bad field, and nothing stored), and complete
+// when submitting. Once submitted, a response stays submitted: a change must be a
+// complete submission, and a draft save that reaches a submitted response — an autosave
+// still in flight when the person pressed Submit, another tab left open — changes
+// nothing and returns assessment.ErrAlreadySubmitted. That rule is decided by the
+// storage statement, so it holds however the two requests race.
+func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, error) {
+	round, r := in.Round, in.Response
+	if !round.IsOpen() {
+		return nil, assessment.ErrClosed
+	}
+	if r.Language == "" {
+		r.Language = round.Language
+		if in.Stored != nil {
+			r.Language = in.Stored.Language
+		}
+	}
+	problems := in.Problems
+	if problems == nil {
+		problems = &assessment.ValidationError{}
+	}
+	if err := MergeValidation(problems, r.Validate(round.Instrument, in.Submit)); err != nil {
+		return nil, err
+	}
+	r.AssessmentID, r.Status = round.ID, assessment.Draft
+	if in.Submit {
+		r.Status = assessment.Submitted
+	}
+	if in.Stored == nil {
+		token := assessment.NewResumeToken()
+		if err := s.store.CreateResponse(ctx, r, assessment.HashToken(token)); err != nil {
+			return nil, err
+		}
+		return &Saved{Token: token, Status: r.Status, FirstSubmission: r.Status == assessment.Submitted}, nil
+	}
+	r.ID = in.Stored.ID
+	if err := s.store.UpdateResponse(ctx, r); err != nil {
+		return nil, err
+	}
+	// The stored time of first submission tells whether this save was it.
+	first := r.Status == assessment.Submitted && r.SubmittedAt != nil && !r.SubmittedAt.Before(r.UpdatedAt)
+	return &Saved{Status: r.Status, FirstSubmission: first}, nil
+}
+
+// ResponseLanguage is the language a response is shown in when nothing else decides:
+// its own, else its round's.
+func ResponseLanguage(r *assessment.Response, round *Round) locale.Lang {
+	if l, ok := locale.ParseCode(r.Language); ok {
+		return l
+	}
+	if l, ok := locale.ParseCode(round.Language); ok {
+		return l
+	}
+	return locale.Default
+}
+
+// MergeValidation adds the field errors of err (a *assessment.ValidationError or nil) to
+// verr and returns verr when it holds any; any other error is returned as it is.
+func MergeValidation(verr *assessment.ValidationError, err error) error {
+	var more *assessment.ValidationError
+	if errors.As(err, &more) {
+		for k, fe := range more.Fields {
+			verr.AddLimit(k, fe.Code, fe.Limit)
+		}
+	} else if err != nil {
+		return err
+	}
+	return verr.OrNil()
+}

@@ -1,0 +1,108 @@
+// Package survey holds ecat's use cases: each thing a respondent, a facilitator or the
+// command line can do is one method of Service (SaveResponse, Close, Reassess,
+// LoadReport, Agenda, RecordAction, SignIn, …). A use case checks who may do it, applies
+// the rules of package assessment, and makes its change, with its line in the activity
+// trail, in one storage transaction; rules about the state of a row (a submitted response
+// stays submitted, only an open round takes answers) are decided by the storage
+// statement itself, so two requests racing each other cannot get around them.
+//
+// The web package and the command line only translate HTTP requests and flags into
+// these calls, and their results into pages, JSON and terminal lines: neither holds a
+// business rule, and the form and the JSON API for the same thing call the same method.
+package survey
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
+	"github.com/ecat-project/ecat/pillars"
+	"github.com/ecat-project/ecat/storage"
+)
+
+// Service runs the use cases over one store. It is safe for concurrent use.
+type Service struct {
+	store   *storage.Store
+	catalog *pillars.Catalog
+	words   *locale.Catalog
+	log     *slog.Logger
+	now     func() time.Time
+
+	dummyOnce sync.Once
+	dummyHash string
+}
+
+// New returns the use cases over store, answering with the instrument versions of
+// catalog and the words of words. log receives what fails without failing the use case
+// (noting when an API token was last used).
+func New(store *storage.Store, catalog *pillars.Catalog, words *locale.Catalog, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, catalog: catalog, words: words, log: log, now: time.Now}
+}
+
+// Store is the store the use cases run over, for serving /readyz and closing at exit.
+func (s *Service) Store() *storage.Store { return s.store }
+
+// Instruments is the catalogue of instrument versions.
+func (s *Service) Instruments() *pillars.Catalog { return s.catalog }
+
+// Words is the catalogue of words.
+func (s *Service) Words() *locale.Catalog { return s.words }
+
+// Round is an assessment with the instrument version it is answered on.
+type Round struct {
+	*assessment.Assessment
+	Instrument *pillars.Instrument
+}
+
+// ErrUnknownInstrument: a stored assessment names an instrument version this ecat does
+// not have (a database from a newer ecat); a server fault, never the person's.
+var ErrUnknownInstrument = errors.New("survey: instrument version unknown to this ecat")
+
+// round pairs a with its instrument.
+func (s *Service) round(a *assessment.Assessment) (*Round, error) {
+	in, ok := s.catalog.Version(a.InstrumentVersion)
+	if !ok {
+		return nil, fmt.Errorf("%w: assessment %d uses %q", ErrUnknownInstrument, a.ID, a.InstrumentVersion)
+	}
+	return &Round{Assessment: a, Instrument: in}, nil
+}
+
+// owns reports whether actor may see and change a. Every assessment belongs to one
+// facilitator; an assessment opened at the command line before any account existed
+// belongs to nobody until the first account adopts it.
+func owns(actor *assessment.Facilitator, a *assessment.Assessment) bool {
+	return actor != nil && a.FacilitatorID != nil && *a.FacilitatorID == actor.ID
+}
+
+// owned loads assessment id for actor, inside tx when one is given. Someone else's
+// assessment is assessment.ErrNotFound, exactly like one that does not exist, so an id
+// tells nobody what is not theirs.
+func (s *Service) owned(ctx context.Context, st *storage.Store, actor *assessment.Facilitator, id int64) (*assessment.Assessment, error) {
+	if id <= 0 {
+		return nil, assessment.ErrNotFound
+	}
+	a, err := st.Assessment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !owns(actor, a) {
+		return nil, assessment.ErrNotFound
+	}
+	return a, nil
+}
+
+// audit records what actor did, inside the transaction of the change.
+func audit(ctx context.Context, tx *storage.Store, actor *assessment.Facilitator, action string, assessmentID *int64, detail string) error {
+	if actor == nil {
+		return nil // the command line: no account acts
+	}
+	return tx.AddAuditEvent(ctx, &assessment.AuditEvent{FacilitatorID: actor.ID, Action: action, AssessmentID: assessmentID, Detail: detail})
+}
