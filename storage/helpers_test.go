@@ -2,25 +2,20 @@ package storage_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"maps"
-	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/internal/testdb"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
 )
 
 // postgresEnv names the environment variable holding a PostgreSQL DSN for the tests.
 // Without it the PostgreSQL subtests are not run at all; CI sets it.
-const postgresEnv = "ECAT_TEST_POSTGRES"
+const postgresEnv = testdb.PostgresEnv
 
 // namedStore is one database the behaviour tests run against, named "sqlite" or
 // "postgres" for the subtest.
@@ -32,33 +27,19 @@ type namedStore struct {
 	dsn string
 }
 
-// openStores returns a freshly migrated store per available database: always a SQLite
-// file in t.TempDir(), and a PostgreSQL store in a schema of its own when
-// ECAT_TEST_POSTGRES holds a DSN. Everything is closed and dropped when t ends.
-func openStores(t *testing.T) []namedStore {
-	t.Helper()
-	stores := openRawStores(t)
-	for _, ns := range stores {
-		from, to, err := ns.store.Migrate(t.Context())
-		if err != nil {
-			t.Fatalf("%s: migrate: %v", ns.name, err)
-		}
-		if from != 0 || to != storage.SchemaVersion() {
-			t.Fatalf("%s: migrate went %d→%d, want 0→%d", ns.name, from, to, storage.SchemaVersion())
-		}
+func named(dbs ...testdb.DB) []namedStore {
+	out := make([]namedStore, len(dbs))
+	for i, db := range dbs {
+		out[i] = namedStore{name: db.Name, store: db.Store, dsn: db.DSN}
 	}
-	return stores
+	return out
 }
 
+// openStores returns a freshly migrated store per available database (testdb).
+func openStores(t *testing.T) []namedStore { t.Helper(); return named(testdb.Migrated(t)...) }
+
 // openRawStores is openStores without the migration: empty databases.
-func openRawStores(t *testing.T) []namedStore {
-	t.Helper()
-	stores := []namedStore{openSQLite(t)}
-	if dsn := os.Getenv(postgresEnv); dsn != "" {
-		stores = append(stores, openPostgres(t, dsn))
-	}
-	return stores
-}
+func openRawStores(t *testing.T) []namedStore { t.Helper(); return named(testdb.Raw(t)...) }
 
 // eachStore runs fn as a subtest per available database, each on a fresh migrated store.
 func eachStore(t *testing.T, fn func(t *testing.T, ns namedStore)) {
@@ -68,77 +49,11 @@ func eachStore(t *testing.T, fn func(t *testing.T, ns namedStore)) {
 	}
 }
 
-func openSQLite(t *testing.T) namedStore {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "ecat.db")
-	s, err := storage.Open(t.Context(), path)
-	if err != nil {
-		t.Fatalf("open sqlite %s: %v", path, err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if s.Dialect() != storage.SQLite {
-		t.Fatalf("dialect of %s = %q, want sqlite", path, s.Dialect())
-	}
-	return namedStore{name: "sqlite", store: s, dsn: path}
-}
+func openSQLite(t *testing.T) namedStore { t.Helper(); return named(testdb.SQLite(t))[0] }
 
-// openPostgres gives the test a schema of its own, t_<random>, created over a plain
-// connection and dropped (with everything in it) when the test ends. The store reaches
-// it through search_path in the DSN, which pgx sends as a run-time parameter; the helper
-// checks that it took effect, so a test can never write into another test's tables.
 func openPostgres(t *testing.T, dsn string) namedStore {
 	t.Helper()
-	// A test that must not hang forever on a dead server.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-
-	// The "pgx" database/sql driver is registered by gorm's postgres driver, which the
-	// storage package imports.
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("postgres: %v", err)
-	}
-	t.Cleanup(func() { _ = admin.Close() })
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("postgres: create schema %s (is %s right?): %v", schema, postgresEnv, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("postgres: drop schema %s: %v", schema, err)
-		}
-	})
-
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("postgres: %s is not a URL: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-
-	s, err := storage.Open(ctx, u.String())
-	if err != nil {
-		t.Fatalf("postgres: open: %v", err)
-	}
-	// Registered after the drop, so it runs before it: the pool is closed first.
-	t.Cleanup(func() { _ = s.Close() })
-	if s.Dialect() != storage.Postgres {
-		t.Fatalf("dialect = %q, want postgres", s.Dialect())
-	}
-	var current string
-	if err := storage.RawDB(s).WithContext(ctx).Raw("SELECT current_schema()").Scan(&current).Error; err != nil {
-		t.Fatalf("postgres: current_schema: %v", err)
-	}
-	if current != schema {
-		t.Fatalf("postgres: search_path not in effect: current_schema() = %q, want %q", current, schema)
-	}
-	return namedStore{name: "postgres", store: s, dsn: u.String()}
+	return named(testdb.Postgres(t, dsn))[0]
 }
 
 // newAssessment stores an open assessment with a fresh join code.

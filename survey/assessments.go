@@ -11,9 +11,9 @@ import (
 
 // The facilitator's assessments: open one, list them with their completion, look at one,
 // close, reopen, delete. A facilitator only ever reaches their own: anyone else's id is
-// assessment.ErrNotFound, exactly like an id that does not exist. A nil actor is the
-// command line, run by whoever runs the server: it reaches every assessment and records
-// nothing in anyone's activity trail.
+// assessment.ErrNotFound, exactly like an id that does not exist, and so is every id for
+// a nil actor. The command line, run by whoever runs the server, has its own methods
+// (…At): they reach every assessment and record nothing in anyone's activity trail.
 
 // NewAssessment is what a facilitator fills in to open an assessment.
 type NewAssessment struct {
@@ -114,13 +114,17 @@ func (s *Service) AssessmentAt(ctx context.Context, id int64) (*Round, error) {
 }
 
 // Assessments lists actor's assessments, newest first, each with its responses counted
-// per pillar (one query, however many there are). A nil actor (the command line) lists
-// every assessment.
+// per pillar (one query, however many there are).
 func (s *Service) Assessments(ctx context.Context, actor *assessment.Facilitator) ([]assessment.Listed, error) {
 	if actor == nil {
-		return s.store.ListAssessments(ctx, nil)
+		return nil, nil
 	}
 	return s.store.ListAssessments(ctx, &actor.ID)
+}
+
+// AssessmentsAt lists every assessment for the command line, as Assessments does.
+func (s *Service) AssessmentsAt(ctx context.Context) ([]assessment.Listed, error) {
+	return s.store.ListAssessments(ctx, nil)
 }
 
 // Completion counts a round's responses per pillar and status.
@@ -140,13 +144,21 @@ func (s *Service) Reopen(ctx context.Context, actor *assessment.Facilitator, id 
 	return s.setStatus(ctx, actor, id, assessment.Open, assessment.AuditReopen)
 }
 
+// CloseAt closes assessment id for the command line.
+func (s *Service) CloseAt(ctx context.Context, id int64) (*assessment.Assessment, error) {
+	return s.store.SetAssessmentStatus(ctx, id, assessment.Closed)
+}
+
+// ReopenAt reopens assessment id for the command line.
+func (s *Service) ReopenAt(ctx context.Context, id int64) (*assessment.Assessment, error) {
+	return s.store.SetAssessmentStatus(ctx, id, assessment.Open)
+}
+
 func (s *Service) setStatus(ctx context.Context, actor *assessment.Facilitator, id int64, status assessment.Status, action string) (*assessment.Assessment, error) {
 	var out *assessment.Assessment
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
-		if actor != nil {
-			if _, err := s.owned(ctx, tx, actor, id); err != nil {
-				return err
-			}
+		if _, err := s.owned(ctx, tx, actor, id); err != nil {
+			return err
 		}
 		a, err := tx.SetAssessmentStatus(ctx, id, status)
 		if err != nil {

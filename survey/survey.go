@@ -102,7 +102,7 @@ func (s *Service) owned(ctx context.Context, st *storage.Store, actor *assessmen
 // audit records what actor did, inside the transaction of the change.
 func audit(ctx context.Context, tx *storage.Store, actor *assessment.Facilitator, action string, assessmentID *int64, detail string) error {
 	if actor == nil {
-		return nil // the command line: no account acts
+		return nil // the command line (CreateAssessmentAt): no account acts
 	}
 	return tx.AddAuditEvent(ctx, &assessment.AuditEvent{FacilitatorID: actor.ID, Action: action, AssessmentID: assessmentID, Detail: detail})
 }

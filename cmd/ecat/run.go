@@ -436,7 +436,7 @@ func cmdAssessmentList(ctx context.Context, cfg Config, args []string, stdout io
 		return err
 	}
 	defer closeWith(&err, closeDB)
-	list, err := svc.Assessments(ctx, nil)
+	list, err := svc.AssessmentsAt(ctx)
 	if err != nil {
 		return err
 	}
@@ -475,11 +475,11 @@ func cmdAssessmentStatus(ctx context.Context, cfg Config, args []string, stdout 
 		return err
 	}
 	defer closeWith(&err, closeDB)
-	change := svc.Close
+	change := svc.CloseAt
 	if status == assessment.Open {
-		change = svc.Reopen
+		change = svc.ReopenAt
 	}
-	a, err := change(ctx, nil, id)
+	a, err := change(ctx, id)
 	if errors.Is(err, assessment.ErrNotFound) {
 		return fmt.Errorf("no assessment with ID %d", id)
 	}

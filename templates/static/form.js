@@ -8,7 +8,7 @@
   var status = document.getElementById("autosave-status");
   var total = parseInt(count.getAttribute("data-total"), 10) || 0;
   var template = form.getAttribute("data-progress-template") || "%d / %d";
-  var timer = null, busy = false, again = false;
+  var timer = null, busy = false, again = false, submitting = false, inflight = null;
 
   function answered() {
     var names = {};
@@ -23,13 +23,15 @@
     count.textContent = template.replace(/%d/g, function () { return args[i++]; });
   }
   function save() {
+    if (submitting) return;
     if (busy) { again = true; return; }
     busy = true;
+    inflight = window.AbortController ? new AbortController() : null;
     // URL-encoded like a plain form post (the server refuses multipart). The
     // attribute, not form.action: the buttons named "action" shadow that property.
     var data = new URLSearchParams(new FormData(form));
     data.set("action", "autosave");
-    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", headers: { "Accept": "application/json" } })
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", headers: { "Accept": "application/json" }, signal: inflight && inflight.signal })
       .then(function (res) { return res.ok ? res.json() : Promise.reject(res.status); })
       .then(function (body) {
         if (body.action_url && body.action_url !== form.getAttribute("action")) {
@@ -38,16 +40,22 @@
         }
         status.textContent = form.getAttribute("data-saved") || body.message || "";
       })
-      .catch(function () { status.textContent = form.getAttribute("data-failed") || ""; })
-      .then(function () { busy = false; if (again) { again = false; schedule(); } });
+      .catch(function () { if (!submitting) status.textContent = form.getAttribute("data-failed") || ""; })
+      .then(function () { busy = false; inflight = null; if (again) { again = false; schedule(); } });
   }
   function schedule() {
-    if (form.getAttribute("data-status") !== "draft") return;
+    if (submitting || form.getAttribute("data-status") !== "draft") return;
     clearTimeout(timer);
     timer = setTimeout(save, 1500);
   }
   form.addEventListener("change", function () { updateProgress(); schedule(); });
   form.addEventListener("input", function (e) { if (e.target.tagName === "TEXTAREA") schedule(); });
-  form.addEventListener("submit", function () { clearTimeout(timer); });
+  // Pressing Submit (or Save) cancels the pending autosave and the one in flight, so an
+  // older draft cannot land after the submission. (The server refuses one that does.)
+  form.addEventListener("submit", function () {
+    submitting = true;
+    clearTimeout(timer);
+    if (inflight) inflight.abort();
+  });
   updateProgress();
 })();
