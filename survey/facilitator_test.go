@@ -32,28 +32,55 @@ func TestOneFacilitatorNeverReachesAnothers(t *testing.T) {
 		aliceBefore := trail(alice)
 		ctx := t.Context()
 		for name, call := range map[string]func(context.Context, *assessment.Facilitator, int64) error{
-			"Assessment": func(ctx context.Context, f *assessment.Facilitator, id int64) error { _, err := e.svc.Assessment(ctx, f, id); return err },
-			"Close":      func(ctx context.Context, f *assessment.Facilitator, id int64) error { _, err := e.svc.Close(ctx, f, id); return err },
-			"Reopen":     func(ctx context.Context, f *assessment.Facilitator, id int64) error { _, err := e.svc.Reopen(ctx, f, id); return err },
-			"Delete":     func(ctx context.Context, f *assessment.Facilitator, id int64) error { return e.svc.Delete(ctx, f, id) },
-			"Reassess":   func(ctx context.Context, f *assessment.Facilitator, id int64) error { _, err := e.svc.Reassess(ctx, f, id); return err },
-			"Report":     func(ctx context.Context, f *assessment.Facilitator, id int64) error { _, err := e.svc.Report(ctx, f, id, true); return err },
+			"Assessment": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
+				_, err := e.svc.Assessment(ctx, f, id)
+				return err
+			},
+			"Close": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
+				_, err := e.svc.Close(ctx, f, id)
+				return err
+			},
+			"Reopen": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
+				_, err := e.svc.Reopen(ctx, f, id)
+				return err
+			},
+			"Delete": func(ctx context.Context, f *assessment.Facilitator, id int64) error { return e.svc.Delete(ctx, f, id) },
+			"Reassess": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
+				_, err := e.svc.Reassess(ctx, f, id)
+				return err
+			},
+			"Report": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
+				_, err := e.svc.Report(ctx, f, id, true)
+				return err
+			},
 			"Workbook": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
 				_, _, err := e.svc.Workbook(ctx, f, id, locale.English)
 				return err
 			},
-			"Actions": func(ctx context.Context, f *assessment.Facilitator, id int64) error { _, err := e.svc.Actions(ctx, f, id); return err },
+			"Actions": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
+				_, err := e.svc.Actions(ctx, f, id)
+				return err
+			},
 			"RecordAction": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
 				_, err := e.svc.RecordAction(ctx, f, id, actionInput("Mine now", "Bob"), nil)
 				return err
 			},
-			"MarkDiscussed": func(ctx context.Context, f *assessment.Facilitator, id int64) error { _, err := e.svc.MarkDiscussed(ctx, f, id); return err },
-			"Action":        func(ctx context.Context, f *assessment.Facilitator, _ int64) error { _, err := e.svc.Action(ctx, f, act.ID); return err },
+			"MarkDiscussed": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
+				_, err := e.svc.MarkDiscussed(ctx, f, id)
+				return err
+			},
+			"Action": func(ctx context.Context, f *assessment.Facilitator, _ int64) error {
+				_, err := e.svc.Action(ctx, f, act.ID)
+				return err
+			},
 			"UpdateAction": func(ctx context.Context, f *assessment.Facilitator, _ int64) error {
 				_, err := e.svc.UpdateAction(ctx, f, act.ID, actionInput("Changed", "Bob"), nil)
 				return err
 			},
-			"DeleteAction": func(ctx context.Context, f *assessment.Facilitator, _ int64) error { _, err := e.svc.DeleteAction(ctx, f, act.ID); return err },
+			"DeleteAction": func(ctx context.Context, f *assessment.Facilitator, _ int64) error {
+				_, err := e.svc.DeleteAction(ctx, f, act.ID)
+				return err
+			},
 		} {
 			for _, who := range []*assessment.Facilitator{bob, nil} {
 				if err := call(ctx, who, round.ID); !errors.Is(err, assessment.ErrNotFound) {
