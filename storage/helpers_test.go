@@ -51,11 +51,6 @@ func eachStore(t *testing.T, fn func(t *testing.T, ns namedStore)) {
 
 func openSQLite(t *testing.T) namedStore { t.Helper(); return named(testdb.SQLite(t))[0] }
 
-func openPostgres(t *testing.T, dsn string) namedStore {
-	t.Helper()
-	return named(testdb.Postgres(t, dsn))[0]
-}
-
 // newAssessment stores an open assessment with a fresh join code.
 func newAssessment(t *testing.T, s *storage.Store, title string) *assessment.Assessment {
 	t.Helper()

@@ -121,11 +121,15 @@ func (s *Store) itemCounts(ctx context.Context, db *gorm.DB, assessmentID int64,
 
 // eachRow calls each for every row of rows (from a query that failed with err when err
 // is not nil) until ctx is done, then closes rows.
-func eachRow(ctx context.Context, rows *sql.Rows, err error, each func() error) error {
+func eachRow(ctx context.Context, rows *sql.Rows, err error, each func() error) (rerr error) {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer func() {
+		if err := rows.Close(); rerr == nil {
+			rerr = err
+		}
+	}()
 	for rows.Next() {
 		if err := ctx.Err(); err != nil {
 			return err

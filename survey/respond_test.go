@@ -182,7 +182,7 @@ func TestSaveResponseRules(t *testing.T) {
 		if !errors.Is(func() error { _, err := save(nil, e.partial(pillars.Staff, 3), false, nil); return err }(), assessment.ErrClosed) {
 			t.Error("a closed round took a new response")
 		}
-		stale.Round.Status = assessment.Open // as read just before the close
+		stale.Status = assessment.Open // as read just before the close
 		if _, err := save(stale, e.complete(pillars.Leadership, assessment.No, "late"), true, nil); !errors.Is(err, assessment.ErrClosed) {
 			t.Errorf("a change after the close: %v, want ErrClosed (checked in the transaction)", err)
 		}

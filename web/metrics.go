@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -75,11 +74,13 @@ func (m *metrics) exported(format string) {
 	m.mu.Unlock()
 }
 
-func (m *metrics) write(w io.Writer) {
+// exposition is the metrics in Prometheus's text format.
+func (m *metrics) exposition() []byte {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	fmt.Fprintln(w, "# HELP ecat_http_requests_total HTTP requests by route pattern, method and status.")
-	fmt.Fprintln(w, "# TYPE ecat_http_requests_total counter")
+	var out []byte
+	out = append(out, "# HELP ecat_http_requests_total HTTP requests by route pattern, method and status."+"\n"...)
+	out = append(out, "# TYPE ecat_http_requests_total counter"+"\n"...)
 	keys := make([]requestKey, 0, len(m.requests))
 	for k := range m.requests {
 		keys = append(keys, k)
@@ -95,10 +96,10 @@ func (m *metrics) write(w io.Writer) {
 		return a.status < b.status
 	})
 	for _, k := range keys {
-		fmt.Fprintf(w, "ecat_http_requests_total{route=%s,method=%s,status=\"%d\"} %d\n", quote(k.route), quote(k.method), k.status, m.requests[k])
+		out = fmt.Appendf(out, "ecat_http_requests_total{route=%s,method=%s,status=\"%d\"} %d\n", quote(k.route), quote(k.method), k.status, m.requests[k])
 	}
-	fmt.Fprintln(w, "# HELP ecat_http_request_duration_seconds Time to answer a request, by route pattern.")
-	fmt.Fprintln(w, "# TYPE ecat_http_request_duration_seconds histogram")
+	out = append(out, "# HELP ecat_http_request_duration_seconds Time to answer a request, by route pattern."+"\n"...)
+	out = append(out, "# TYPE ecat_http_request_duration_seconds histogram"+"\n"...)
 	routes := make([]string, 0, len(m.latency))
 	for r := range m.latency {
 		routes = append(routes, r)
@@ -109,25 +110,26 @@ func (m *metrics) write(w io.Writer) {
 		var cum int64
 		for i, le := range latencyBuckets {
 			cum += h.counts[i]
-			fmt.Fprintf(w, "ecat_http_request_duration_seconds_bucket{route=%s,le=\"%s\"} %d\n", quote(r), strconv.FormatFloat(le, 'g', -1, 64), cum)
+			out = fmt.Appendf(out, "ecat_http_request_duration_seconds_bucket{route=%s,le=\"%s\"} %d\n", quote(r), strconv.FormatFloat(le, 'g', -1, 64), cum)
 		}
-		fmt.Fprintf(w, "ecat_http_request_duration_seconds_bucket{route=%s,le=\"+Inf\"} %d\n", quote(r), h.n)
-		fmt.Fprintf(w, "ecat_http_request_duration_seconds_sum{route=%s} %g\n", quote(r), h.sum)
-		fmt.Fprintf(w, "ecat_http_request_duration_seconds_count{route=%s} %d\n", quote(r), h.n)
+		out = fmt.Appendf(out, "ecat_http_request_duration_seconds_bucket{route=%s,le=\"+Inf\"} %d\n", quote(r), h.n)
+		out = fmt.Appendf(out, "ecat_http_request_duration_seconds_sum{route=%s} %g\n", quote(r), h.sum)
+		out = fmt.Appendf(out, "ecat_http_request_duration_seconds_count{route=%s} %d\n", quote(r), h.n)
 	}
-	fmt.Fprintln(w, "# HELP ecat_responses_submitted_total Responses submitted (first submission of each).")
-	fmt.Fprintln(w, "# TYPE ecat_responses_submitted_total counter")
-	fmt.Fprintf(w, "ecat_responses_submitted_total %d\n", m.submitted)
-	fmt.Fprintln(w, "# HELP ecat_exports_total Reports exported, by format.")
-	fmt.Fprintln(w, "# TYPE ecat_exports_total counter")
+	out = append(out, "# HELP ecat_responses_submitted_total Responses submitted (first submission of each)."+"\n"...)
+	out = append(out, "# TYPE ecat_responses_submitted_total counter"+"\n"...)
+	out = fmt.Appendf(out, "ecat_responses_submitted_total %d\n", m.submitted)
+	out = append(out, "# HELP ecat_exports_total Reports exported, by format."+"\n"...)
+	out = append(out, "# TYPE ecat_exports_total counter"+"\n"...)
 	formats := make([]string, 0, len(m.exports))
 	for f := range m.exports {
 		formats = append(formats, f)
 	}
 	sort.Strings(formats)
 	for _, f := range formats {
-		fmt.Fprintf(w, "ecat_exports_total{format=%s} %d\n", quote(f), m.exports[f])
+		out = fmt.Appendf(out, "ecat_exports_total{format=%s} %d\n", quote(f), m.exports[f])
 	}
+	return out
 }
 
 // quote writes a label value in the exposition format's escaping.
@@ -136,10 +138,7 @@ func quote(s string) string {
 }
 
 func (s *Server) metricsHandler(c echo.Context) error {
-	c.Response().Header().Set(echo.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
-	c.Response().WriteHeader(http.StatusOK)
-	s.metrics.write(c.Response())
-	return nil
+	return c.Blob(http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", s.metrics.exposition())
 }
 
 // healthz answers while the process is up.
