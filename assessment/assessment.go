@@ -40,7 +40,7 @@ const (
 	Closed Status = "closed"
 )
 
-// Anonymity threshold bounds and default (see DESIGN.md, Scoring and reporting rules).
+// Anonymity threshold bounds and default (README, "The team report").
 const (
 	DefaultThreshold = 3
 	MinThreshold     = 1

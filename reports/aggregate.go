@@ -14,7 +14,7 @@ import (
 	"github.com/ecat-project/ecat/pillars"
 )
 
-// Rules from DESIGN.md, "Scoring and reporting rules".
+// The scoring and reporting rules (README, "The team report" and "Decisions worth knowing").
 const (
 	StrengthBand      = 75   // a score at or above is a strength
 	DevelopingBand    = 50   // at or above (and below StrengthBand) is developing

@@ -50,7 +50,7 @@ import (
 //     their comparison (see xlsx_trend.go and compare.go).
 //   - Percentages are stored as fractions (0.4) with a "0%" format, scores as numbers with
 //     one decimal (empty when nobody answered on the scale), counts as whole numbers.
-//   - Colours follow the bands (DESIGN.md): conditional formats on the score cells and on
+//   - Colours follow the bands (strength, developing, opportunity): conditional formats on the score cells and on
 //     the Themes heatmap, dark text on a light fill (Excel's good/neutral/bad pairs); the
 //     band is also written out in words, for black-and-white printing.
 
@@ -1069,7 +1069,7 @@ func (b *book) actions() error {
 	})
 }
 
-// statuses are the action statuses of DESIGN.md in the workbook's language.
+// statuses are the action statuses (assessment.ActionStatuses) in the workbook's language.
 func (b *book) statuses() []string {
 	return []string{b.l.T("status.planned"), b.l.T("status.in_progress"), b.l.T("status.done"), b.l.T("status.dropped")}
 }

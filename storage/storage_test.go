@@ -338,7 +338,7 @@ func TestSQLiteReopenKeepsData(t *testing.T) {
 	}
 }
 
-// Several ecat servers starting together against one fresh database (DESIGN.md: stateless
+// Several ecat servers starting together against one fresh database (README, "Larger organizations": stateless
 // servers sharing one PostgreSQL) all migrate it at once. Every one must succeed, the
 // schema must be built exactly once, and the version recorded once.
 func TestConcurrentMigrate(t *testing.T) {

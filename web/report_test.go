@@ -2,7 +2,7 @@ package web
 
 // The team report end to end over HTTP: responses come in through the respondents' API,
 // the report goes out as JSON, as the HTML page, as the workbook and through the CSV and
-// JSON writers. The anonymity rule (DESIGN.md) is checked on every one of them: a group
+// JSON writers. The anonymity rule (README, "The team report") is checked on every one of them: a group
 // below the threshold shows no figure and no text anywhere, drafts never count, and the
 // team figures leave the withheld group out so that nothing can be recovered by
 // subtraction.
