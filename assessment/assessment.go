@@ -84,6 +84,11 @@ func NextRound(a *Assessment, instrumentVersion string) *Assessment {
 	}
 }
 
+// Shows reports whether a pillar group with n submitted responses may be shown: the
+// anonymity rule. A smaller group (or an empty one) is withheld everywhere: no count,
+// score or text of it, on screen, in exports and in the API.
+func (a *Assessment) Shows(n int) bool { return n > 0 && n >= a.Threshold }
+
 // IsOpen reports whether the assessment takes responses.
 func (a *Assessment) IsOpen() bool { return a.Status == Open }
 

@@ -317,3 +317,17 @@ func FuzzCleanText(f *testing.F) {
 		}
 	})
 }
+
+func TestShows(t *testing.T) {
+	for _, c := range []struct {
+		threshold, n int
+		want         bool
+	}{
+		{3, 0, false}, {3, 2, false}, {3, 3, true}, {3, 10, true}, {1, 0, false}, {1, 1, true}, {20, 19, false},
+	} {
+		a := &Assessment{Threshold: c.threshold}
+		if got := a.Shows(c.n); got != c.want {
+			t.Errorf("threshold %d, %d submitted: Shows = %v, want %v", c.threshold, c.n, got, c.want)
+		}
+	}
+}

@@ -178,7 +178,7 @@ func Build(a *assessment.Assessment, in *pillars.Instrument, t *assessment.Talli
 	}
 	for _, p := range in.Pillars {
 		g := Group{Pillar: p.Key, Submitted: t.Submitted[p.Key]}
-		if g.Submitted < a.Threshold || g.Submitted == 0 {
+		if !a.Shows(g.Submitted) {
 			g.Withheld = true
 			g.Submitted = 0 // not even the exact count of a small group is reported
 			r.Team.WithheldPillars = append(r.Team.WithheldPillars, p.Key)

@@ -73,7 +73,7 @@ func (s *Server) summarize(c echo.Context, lang string, a *assessment.Assessment
 		n := counts[p.Key]
 		sum.Pillars = append(sum.Pillars, pillarCount{
 			Key: p.Key, Title: p.Title.In(locale.Lang(lang)), Submitted: n.Submitted, Drafts: n.Drafts,
-			Shown: n.Submitted >= a.Threshold,
+			Shown: a.Shows(n.Submitted),
 		})
 		sum.Submitted += n.Submitted
 		sum.Drafts += n.Drafts
