@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/internal/testdb"
 	// The storage package registers the "sqlite3" and "pgx" database/sql drivers, which
 	// the checks below use to read the database directly, apart from ecat's own code.
 	_ "github.com/ecat-project/ecat/storage"
@@ -105,37 +104,8 @@ func postgresDB(t *testing.T) database {
 	if dsn == "" {
 		t.Skipf("%s is not set: no PostgreSQL to test against", postgresEnv)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("postgres: %v", err)
-	}
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		_ = admin.Close()
-		t.Fatalf("postgres: create schema %s (is %s right?): %v", schema, postgresEnv, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("postgres: drop schema %s: %v", schema, err)
-		}
-		if err := admin.Close(); err != nil {
-			t.Errorf("postgres: close the admin connection: %v", err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("postgres: %s is not a URL: %v", postgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return database{name: "postgres", dsn: u.String()}
+	schemaDSN, _ := testdb.Schema(t, dsn)
+	return database{name: "postgres", dsn: schemaDSN}
 }
 
 // openDirect opens the database with database/sql, read-only for SQLite.

@@ -31,22 +31,7 @@ type OwnedAction struct {
 
 // Action returns actor's action id with its round.
 func (s *Service) Action(ctx context.Context, actor *assessment.Facilitator, id int64) (*OwnedAction, error) {
-	if id <= 0 {
-		return nil, assessment.ErrNotFound
-	}
-	act, err := s.store.Action(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	a, err := s.owned(ctx, s.store, actor, act.AssessmentID)
-	if err != nil {
-		return nil, err
-	}
-	round, err := s.round(a)
-	if err != nil {
-		return nil, err
-	}
-	return &OwnedAction{Action: act, Round: round}, nil
+	return s.ownedAction(ctx, s.store, actor, id)
 }
 
 // RecordAction adds an action to actor's assessment id. The text and lead are needed;

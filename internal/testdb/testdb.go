@@ -85,51 +85,15 @@ func SQLite(t *testing.T) DB {
 	return DB{Name: "sqlite", Store: s, DSN: path}
 }
 
-// Postgres gives the test a schema of its own, t_<random>, created over a plain
-// connection and dropped (with everything in it) when the test ends. The store reaches
-// it through search_path in the DSN, which pgx sends as a run-time parameter; Postgres
-// checks that it took effect, so a test can never write into another test's tables.
+// Postgres gives the test a schema of its own (see Schema) and a store on it, checking
+// that search_path took effect, so a test can never write into another test's tables.
 func Postgres(t *testing.T, dsn string) DB {
 	t.Helper()
+	schemaDSN, schema := Schema(t, dsn)
 	// A test that must not hang forever on a dead server.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-
-	// The "pgx" database/sql driver is registered by gorm's postgres driver, which the
-	// storage package imports.
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("postgres: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := admin.Close(); err != nil {
-			t.Errorf("postgres: close: %v", err)
-		}
-	})
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("postgres: create schema %s (is %s right?): %v", schema, PostgresEnv, err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("postgres: drop schema %s: %v", schema, err)
-		}
-	})
-
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("postgres: %s is not a URL: %v", PostgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-
-	s, err := storage.Open(ctx, u.String())
+	s, err := storage.Open(ctx, schemaDSN)
 	if err != nil {
 		t.Fatalf("postgres: open: %v", err)
 	}
@@ -142,7 +106,7 @@ func Postgres(t *testing.T, dsn string) DB {
 	if s.Dialect() != storage.Postgres {
 		t.Fatalf("dialect = %q, want postgres", s.Dialect())
 	}
-	check, err := sql.Open("pgx", u.String())
+	check, err := sql.Open("pgx", schemaDSN)
 	if err != nil {
 		t.Fatalf("postgres: %v", err)
 	}
@@ -158,5 +122,47 @@ func Postgres(t *testing.T, dsn string) DB {
 	if current != schema {
 		t.Fatalf("postgres: search_path not in effect: current_schema() = %q, want %q", current, schema)
 	}
-	return DB{Name: "postgres", Store: s, DSN: u.String()}
+	return DB{Name: "postgres", Store: s, DSN: schemaDSN}
+}
+
+// Schema creates a schema of the test's own, t_<random>, in the PostgreSQL database of
+// dsn, over a plain connection, and drops it (with everything in it) when the test ends.
+// It returns dsn with search_path set to it (pgx sends it as a run-time parameter), for
+// a store or a server to use, and the schema's name.
+func Schema(t *testing.T, dsn string) (schemaDSN, schema string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	schema = "t_" + hex.EncodeToString(b[:])
+
+	// The "pgx" database/sql driver is registered by gorm's postgres driver, which the
+	// storage package imports.
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatalf("postgres: %v", err)
+	}
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		_ = admin.Close()
+		t.Fatalf("postgres: create schema %s (is %s right?): %v", schema, PostgresEnv, err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("postgres: drop schema %s: %v", schema, err)
+		}
+		if err := admin.Close(); err != nil {
+			t.Errorf("postgres: close the admin connection: %v", err)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("postgres: %s is not a URL: %v", PostgresEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), schema
 }
