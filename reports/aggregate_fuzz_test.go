@@ -69,6 +69,16 @@ func fuzzRespondents(in *pillars.Instrument, data []byte) []respondent {
 // oracleItemScore is an item's score computed from the respondents themselves, not from
 // tallies: Yes 1, Somewhat ½, No 0, Unknown and unanswered left out, to one decimal.
 func oracleItemScore(rs []respondent, pillar, item string) *float64 {
+	exact := oracleExactScore(rs, pillar, item)
+	if exact == nil {
+		return nil
+	}
+	s := math.Round(*exact*10) / 10
+	return &s
+}
+
+// oracleExactScore is an item's unrounded score: what theme scores average.
+func oracleExactScore(rs []respondent, pillar, item string) *float64 {
 	var yes, somewhat, no int
 	for _, r := range rs {
 		if r.pillar != pillar {
@@ -86,7 +96,7 @@ func oracleItemScore(rs []respondent, pillar, item string) *float64 {
 	if yes+somewhat+no == 0 {
 		return nil
 	}
-	s := math.Round(1000*(float64(yes)+0.5*float64(somewhat))/float64(yes+somewhat+no)) / 10
+	s := 100 * (float64(yes) + 0.5*float64(somewhat)) / float64(yes+somewhat+no)
 	return &s
 }
 
@@ -292,7 +302,7 @@ func FuzzReportInvariants(f *testing.F) {
 					if it.Theme != th.Key {
 						continue
 					}
-					if s := oracleItemScore(rs, p.Key, it.ID); s != nil {
+					if s := oracleExactScore(rs, p.Key, it.ID); s != nil {
 						sum += *s
 						k++
 					}
