@@ -30,6 +30,9 @@ var (
 	// draft save never changes a submitted response (it would take it out of the count);
 	// changing one takes a complete save that submits it again.
 	ErrAlreadySubmitted = errors.New("response already submitted")
+	// ErrPillarFixed: a submitted response keeps its pillar. Moving it to another group
+	// would let one person's answers count in two groups (or pad a small one).
+	ErrPillarFixed = errors.New("a submitted response keeps its pillar")
 )
 
 // Status of an assessment.

@@ -30,6 +30,7 @@ const (
 	CodeFormula     = "formula"      // starts like a spreadsheet formula
 	CodeDuplicate   = "duplicate"    // the same field given twice
 	CodeConfirm     = "confirm"      // a risky value needs an explicit confirmation
+	CodeFixed       = "fixed"        // a value that can no longer change (a submitted response's pillar)
 )
 
 // FieldError says what is wrong with one field.

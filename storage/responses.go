@@ -120,9 +120,10 @@ func (s *Store) insertResponse(tx *gorm.DB, row *responseRow) error {
 // Submitted stays submitted, decided in the UPDATE statement itself rather than from an
 // earlier read: a draft save (r.Status Draft) only updates a response that is still a
 // draft ("WHERE status = 'draft'"), so one that arrives after a submission, however the
-// two raced, changes nothing and returns assessment.ErrAlreadySubmitted. A submission
-// keeps the first submission time. It returns assessment.ErrClosed when the assessment
-// is closed and assessment.ErrNotFound when the response is gone.
+// two raced, changes nothing and returns assessment.ErrAlreadySubmitted. A submitted
+// response keeps its pillar ("… OR pillar = ?"; assessment.ErrPillarFixed otherwise). A
+// submission keeps the first submission time. It returns assessment.ErrClosed when the
+// assessment is closed and assessment.ErrNotFound when the response is gone.
 func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.lockOpenAssessment(tx, r.AssessmentID); err != nil {
@@ -144,6 +145,7 @@ func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) erro
 		switch r.Status {
 		case assessment.Submitted:
 			set["submitted_at"] = gorm.Expr("COALESCE(submitted_at, ?)", now)
+			q = q.Where("status = ? OR pillar = ?", string(assessment.Draft), row.Pillar)
 		case assessment.Draft:
 			q = q.Where("status = ?", string(assessment.Draft))
 		default:
@@ -154,15 +156,18 @@ func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) erro
 			return res.Error
 		}
 		var current responseRow
-		if err := tx.Select("status", "created_at", "submitted_at").
+		if err := tx.Select("status", "pillar", "created_at", "submitted_at").
 			Take(&current, "id = ? AND assessment_id = ?", r.ID, r.AssessmentID).Error; err != nil {
 			return notFound(err)
 		}
 		if res.RowsAffected == 0 {
-			if current.Status == string(assessment.Submitted) {
+			switch {
+			case current.Status != string(assessment.Submitted):
+				return assessment.ErrNotFound
+			case r.Status == assessment.Draft:
 				return assessment.ErrAlreadySubmitted
 			}
-			return assessment.ErrNotFound
+			return assessment.ErrPillarFixed
 		}
 		if err := tx.Where("response_id = ?", r.ID).Delete(&answerRow{}).Error; err != nil {
 			return err

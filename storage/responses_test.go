@@ -724,3 +724,52 @@ func TestDraftSaveRacingSubmit(t *testing.T) {
 		t.Logf("%s: %d of %d draft saves arrived after the submission and were refused", ns.name, refused, 2*rounds)
 	})
 }
+
+// A submitted response keeps its pillar, decided in the statement: two submissions of
+// one draft into two pillars at once leave it in exactly one, and the other is refused
+// with ErrPillarFixed; a draft can still change pillar.
+func TestSubmittedResponseKeepsItsPillar(t *testing.T) {
+	const rounds = 50
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "pillars")
+		for round := range rounds {
+			draft := sampleResponse(a.ID)
+			hash := createResponse(t, s, draft)
+			moved := cloneResponse(draft)
+			moved.Pillar = pillars.Staff
+			if err := s.UpdateResponse(t.Context(), moved); err != nil {
+				t.Fatalf("a draft changing pillar: %v", err)
+			}
+			errs := make([]error, 2)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i, p := range []string{pillars.Leadership, pillars.PatientPartners} {
+				wg.Go(func() {
+					r := cloneResponse(draft)
+					r.Pillar, r.Status = p, assessment.Submitted
+					<-start
+					errs[i] = s.UpdateResponse(t.Context(), r)
+				})
+			}
+			close(start)
+			wg.Wait()
+			got := mustResponse(t, s, hash)
+			winners := 0
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					winners++
+					if want := []string{pillars.Leadership, pillars.PatientPartners}[i]; got.Pillar != want {
+						t.Fatalf("round %d: the accepted submission into %s left the response in %s", round, want, got.Pillar)
+					}
+				case !errors.Is(err, assessment.ErrPillarFixed):
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			if winners != 1 || got.Status != assessment.Submitted {
+				t.Fatalf("round %d: %d submissions accepted (%v), response %s in %s", round, winners, errs, got.Status, got.Pillar)
+			}
+		}
+	})
+}

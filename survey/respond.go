@@ -97,8 +97,10 @@ type Saved struct {
 // when submitting. Once submitted, a response stays submitted: a change must be a
 // complete submission, and a draft save that reaches a submitted response — an autosave
 // still in flight when the person pressed Submit, another tab left open — changes
-// nothing and returns assessment.ErrAlreadySubmitted. That rule is decided by the
-// storage statement, so it holds however the two requests race.
+// nothing and returns assessment.ErrAlreadySubmitted. A submitted response keeps its
+// pillar (a validation error on "pillar" otherwise): moved, it would count one person in
+// two groups. Both rules are decided by the storage statement, so they hold however
+// requests race.
 func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, error) {
 	round, r := in.Round, in.Response
 	if !round.IsOpen() {
@@ -130,6 +132,9 @@ func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, er
 	}
 	r.ID = in.Stored.ID
 	if err := s.store.UpdateResponse(ctx, r); err != nil {
+		if errors.Is(err, assessment.ErrPillarFixed) {
+			return nil, &assessment.ValidationError{Fields: map[string]assessment.FieldError{"pillar": {Code: assessment.CodeFixed}}}
+		}
 		return nil, err
 	}
 	// The stored time of first submission tells whether this save was it.

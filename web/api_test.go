@@ -255,6 +255,14 @@ func TestAPIErrorCatalogue(t *testing.T) {
 			m["opportunity"] = map[string]string{"text": "More time."}
 			m["submit"] = true
 		}), wantStatus: 422, wantCode: "validation_failed", wantFields: map[string]string{"answers.S-05": "required", "answers.S-15": "required"}},
+		{name: "PUT submitted response into another pillar", method: "PUT", path: tokenPath(f.submitted), contentType: appJSON, body: putBody(func(m map[string]any) {
+			m["pillar"] = "leadership"
+			m["answers"] = e.completeAnswers("leadership")
+			m["reflections"] = map[string]string{}
+			m["strength"] = map[string]string{"text": "Moved."}
+			m["opportunity"] = map[string]string{"text": "Counted twice."}
+			m["submit"] = true
+		}), wantStatus: 422, wantCode: "validation_failed", wantFields: map[string]string{"pillar": "fixed"}},
 		{name: "PUT draft save of a submitted response", method: "PUT", path: tokenPath(f.submitted), contentType: appJSON, body: putBody(func(m map[string]any) {
 			m["answers"] = incomplete
 			m["opportunity"] = map[string]string{"text": "More time."}

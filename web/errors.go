@@ -206,6 +206,8 @@ func (s *Server) fieldMessage(lang, field string, fe assessment.FieldError) stri
 		return s.tmpl.Message(lang, "field.required_opportunity")
 	case fe.Code == assessment.CodeRequired:
 		return s.tmpl.Message(lang, "field.required")
+	case field == "pillar" && fe.Code == assessment.CodeFixed:
+		return s.tmpl.Message(lang, "field.fixed_pillar")
 	case field == "pillar" || field == "language":
 		return s.tmpl.Message(lang, "field."+field)
 	case field == "email" && fe.Code == assessment.CodeInvalid:
