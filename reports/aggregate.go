@@ -6,9 +6,11 @@
 package reports
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/pillars"
@@ -201,6 +203,7 @@ func Build(a *assessment.Assessment, in *pillars.Instrument, t *assessment.Talli
 				g.Reflections = append(g.Reflections, f)
 			}
 		}
+		unlink(&g)
 		r.Groups = append(r.Groups, emptyGroup(g))
 		r.Team.IncludedPillars = append(r.Team.IncludedPillars, p.Key)
 		r.Team.Submitted += g.Submitted
@@ -213,6 +216,22 @@ func Build(a *assessment.Assessment, in *pillars.Instrument, t *assessment.Talli
 	r.HighestThemes, r.LowestThemes = extremes(r.Team.Themes, 3)
 	r.UnknownHotspots = hotspots(r.Team.Items)
 	return r
+}
+
+// unlink orders a group's texts by their own content, each list on its own: strengths
+// by text, opportunities by text, reflections by prompt then text. Listed in the order
+// people answered, one person's strength, opportunity and reflections would stand at the
+// same place in each list and could be read together; the latest submission would be
+// last. Every view lists the texts in this order.
+func unlink(g *Group) {
+	byText := func(a, b assessment.NamedText) int {
+		return cmp.Or(strings.Compare(a.Text, b.Text), strings.Compare(a.Theme, b.Theme))
+	}
+	slices.SortStableFunc(g.Strengths, byText)
+	slices.SortStableFunc(g.Opportunities, byText)
+	slices.SortStableFunc(g.Reflections, func(a, b assessment.ReflectionText) int {
+		return cmp.Or(strings.Compare(a.PromptID, b.PromptID), strings.Compare(a.Text, b.Text))
+	})
 }
 
 // emptyGroup makes nil lists empty, so JSON shows [] rather than null.
@@ -441,6 +460,7 @@ func namedThemes(in *pillars.Instrument, groups []Group) (strengths, opportuniti
 		}
 		out := []NamedTheme{}
 		for _, nt := range byTheme {
+			slices.Sort(nt.Texts) // by text, not by who wrote first (see unlink)
 			out = append(out, *nt)
 		}
 		sort.Slice(out, func(i, j int) bool {
