@@ -92,6 +92,10 @@ func NextRound(a *Assessment, instrumentVersion string) *Assessment {
 // score or text of it, on screen, in exports and in the API.
 func (a *Assessment) Shows(n int) bool { return n > 0 && n >= a.Threshold }
 
+// LowThreshold reports whether groups smaller than SafeThreshold are shown: answers are
+// then easier to single out, and the pages respondents read say so.
+func (a *Assessment) LowThreshold() bool { return a.Threshold < SafeThreshold }
+
 // IsOpen reports whether the assessment takes responses.
 func (a *Assessment) IsOpen() bool { return a.Status == Open }
 

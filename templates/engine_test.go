@@ -51,7 +51,7 @@ func samples() map[string]any {
 		"Named":    []map[string]any{named("strength"), named("opportunity")},
 		"Answered": 1, "Total": 2,
 		"Errors": []map[string]any{{"Target": "a-S-01-yes", "Message": "Choose"}},
-		"Notice": "saved", "ResumeURL": "http://x/r/tok", "Submitted": false, "MaxReflection": 2000,
+		"Notice": "saved", "ResumeURL": "http://x/r/tok", "Submitted": false, "MaxReflection": 2000, "LowThreshold": 2,
 	}
 	summary := map[string]any{
 		"A":    map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 1, "Status": "open", "Threshold": 3},
@@ -107,11 +107,11 @@ func samples() map[string]any {
 	}
 	return map[string]any{
 		"home": map[string]any{"Code": "ABC", "Error": "bad code"},
-		"join": map[string]any{"Title": "T", "Team": "X", "Threshold": 3, "Action": "/j/C/form", "Lang": "en", "Error": "choose",
+		"join": map[string]any{"Title": "T", "Team": "X", "Threshold": 1, "LowThreshold": true, "Action": "/j/C/form", "Lang": "en", "Error": "choose",
 			"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff", "Description": "D", "Role": "R", "Checked": true}}},
 		"form":   form,
 		"view":   form,
-		"thanks": map[string]any{"Threshold": 3, "Open": true, "ResumeURL": "http://x/r/tok"},
+		"thanks": map[string]any{"Threshold": 2, "LowThreshold": true, "Open": true, "ResumeURL": "http://x/r/tok"},
 		"error":  map[string]any{"Heading": "Not found", "Message": "M", "Hint": "H"},
 
 		"setup": map[string]any{"Action": "/setup/tok", "Email": "a@b.org", "Name": "Sam",

@@ -94,7 +94,7 @@ func (s *Server) renderJoin(c echo.Context, status int, lang string, a *survey.R
 	return s.render(c, status, "join", &templates.Page{
 		Lang: lang, Title: s.tmpl.Message(lang, "title.join") + " · " + a.Title, SwitchURL: switchURL(c, lang),
 		Body: joinView{
-			Title: a.Title, Team: a.Team, Threshold: a.Threshold, Lang: lang,
+			Title: a.Title, Team: a.Team, Threshold: a.Threshold, LowThreshold: a.LowThreshold(), Lang: lang,
 			Action:  "/j/" + a.Code + "/form",
 			Pillars: s.pillarViews(locale.Lang(lang), in, checked),
 			Error:   errMsg,
@@ -290,7 +290,7 @@ func (s *Server) thanksPage(c echo.Context) error {
 	noStoreHeader(c)
 	return s.render(c, http.StatusOK, "thanks", &templates.Page{
 		Lang: lang, Title: s.tmpl.Message(lang, "title.thanks"), SwitchURL: switchURL(c, lang),
-		Body: thanksView{Threshold: res.Threshold, Open: res.IsOpen(), ResumeURL: s.baseURL(c) + "/r/" + token},
+		Body: thanksView{Threshold: res.Threshold, LowThreshold: res.LowThreshold(), Open: res.IsOpen(), ResumeURL: s.baseURL(c) + "/r/" + token},
 	})
 }
 

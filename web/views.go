@@ -18,10 +18,12 @@ type pillarView struct {
 type joinView struct {
 	Title, Team string
 	Threshold   int
-	Action      string
-	Lang        string
-	Pillars     []pillarView
-	Error       string
+	// LowThreshold is set when groups below the safe size are shown: the page says so.
+	LowThreshold bool
+	Action       string
+	Lang         string
+	Pillars      []pillarView
+	Error        string
 }
 
 type homeView struct {
@@ -83,12 +85,16 @@ type formView struct {
 	ResumeURL        string
 	Submitted        bool
 	MaxReflection    int
+	// LowThreshold is the assessment's threshold when it is below the safe size (the
+	// form then says answers may be recognizable), else 0.
+	LowThreshold int
 }
 
 type thanksView struct {
-	Threshold int
-	Open      bool
-	ResumeURL string
+	Threshold    int
+	LowThreshold bool
+	Open         bool
+	ResumeURL    string
 }
 
 func (s *Server) pillarViews(lang locale.Lang, in *pillars.Instrument, checked string) []pillarView {
@@ -120,6 +126,9 @@ func (s *Server) buildForm(langCode string, a *assessment.Assessment, in *pillar
 		Pillar:        pillarView{Key: p.Key, Title: p.Title.In(lang), Description: p.Description.In(lang)},
 		Submitted:     r.Status == assessment.Submitted,
 		MaxReflection: assessment.MaxReflectionLen,
+	}
+	if a.LowThreshold() {
+		v.LowThreshold = a.Threshold
 	}
 	v.Answered, v.Total = r.Progress(p)
 	for _, sec := range p.Sections {
