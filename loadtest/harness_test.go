@@ -218,10 +218,10 @@ func (l *logLines) matching(subs ...string) []string {
 // startServer runs `ecat serve` on a free loopback port with JSON logs and waits until
 // it listens. When the test ends the process is killed if still running, and its log
 // is checked for panics.
-func startServer(t *testing.T, db database) *server {
+func startServer(t *testing.T, db database, env ...string) *server {
 	t.Helper()
 	cmd := exec.Command(ecatBin, "serve", "--addr", "127.0.0.1:0", "--db", db.dsn, "--log-format", "json")
-	cmd.Env = childEnv()
+	cmd.Env = append(childEnv(), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

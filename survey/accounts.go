@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -35,6 +36,35 @@ const SessionLifetime = 12 * time.Hour
 
 // ErrSignInFailed: the e-mail is unknown or the password wrong; which one is never said.
 var ErrSignInFailed = errors.New("survey: e-mail or password not recognized")
+
+// ErrBusy: too many passwords are being checked at this moment; try again shortly.
+var ErrBusy = errors.New("survey: too many sign-ins at once")
+
+// BusyRetry is how long to suggest waiting after ErrBusy.
+const BusyRetry = 5 * time.Second
+
+// hashing waits for a turn to hash a password: each hash takes 64 MiB of memory, so a
+// flood of sign-ins queues here rather than exhausting the server. It returns the
+// function that gives the turn back, or ErrBusy after the wait.
+func (s *Service) hashing(ctx context.Context) (func(), error) {
+	timer := time.NewTimer(s.hashWait)
+	defer timer.Stop()
+	select {
+	case s.hashSlots <- struct{}{}:
+		return func() {
+			<-s.hashSlots
+			// The 64 MiB just used is garbage now: collect it and give it back to the
+			// system at once, rather than let a burst of sign-ins pile up hashes' worth
+			// of it before the collector's next turn. Sign-ins are rare; this costs
+			// milliseconds.
+			debug.FreeOSMemory()
+		}, nil
+	case <-timer.C:
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
 
 // ErrPasswordMismatch: the password and its confirmation differ.
 var ErrPasswordMismatch = errors.New("survey: the passwords differ")
@@ -90,7 +120,7 @@ type NewAccount struct {
 	Confirm *string
 }
 
-func (n NewAccount) check() (*assessment.Facilitator, error) {
+func (s *Service) checkAccount(ctx context.Context, n NewAccount) (*assessment.Facilitator, error) {
 	f, err := assessment.NewFacilitator(n.Email, n.Name, n.Password)
 	if err != nil {
 		return nil, err
@@ -98,6 +128,11 @@ func (n NewAccount) check() (*assessment.Facilitator, error) {
 	if n.Confirm != nil && *n.Confirm != n.Password {
 		return nil, ErrPasswordMismatch
 	}
+	done, err := s.hashing(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	f.PasswordHash = HashPassword(n.Password)
 	return f, nil
 }
@@ -105,7 +140,7 @@ func (n NewAccount) check() (*assessment.Facilitator, error) {
 // AddFacilitator creates an account at the command line (assessment.ErrDuplicate when
 // the e-mail is taken). The first account adopts the assessments opened before it.
 func (s *Service) AddFacilitator(ctx context.Context, in NewAccount) (*assessment.Facilitator, error) {
-	f, err := in.check()
+	f, err := s.checkAccount(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +200,7 @@ type Session struct {
 // token is consumed with the account (assessment.ErrNotFound when it is no longer live).
 // replacing is the session the browser brought along, if any, which ends.
 func (s *Service) SetUp(ctx context.Context, token string, in NewAccount, replacing string) (*Session, error) {
-	f, err := in.check()
+	f, err := s.checkAccount(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -184,18 +219,26 @@ func (s *Service) SetUp(ctx context.Context, token string, in NewAccount, replac
 }
 
 // SignIn checks an e-mail and password and starts a session (ErrSignInFailed otherwise;
-// an unknown e-mail takes as long as a wrong password). replacing is the session the
-// browser brought along, if any: it ends, so a session id is never carried across a
-// sign-in.
+// an unknown e-mail takes as long as a wrong password). Password checks take turns (see
+// hashing): ErrBusy when no turn comes in time. replacing is the session the browser
+// brought along, if any: it ends, so a session id is never carried across a sign-in.
 func (s *Service) SignIn(ctx context.Context, email, password, replacing string) (*Session, error) {
 	f, err := s.store.FacilitatorByEmail(ctx, email)
-	switch {
-	case errors.Is(err, assessment.ErrNotFound):
-		s.timingSafeMiss(password)
-		return nil, ErrSignInFailed
-	case err != nil:
+	if err != nil && !errors.Is(err, assessment.ErrNotFound) {
 		return nil, err
-	case !CheckPassword(f.PasswordHash, password):
+	}
+	done, herr := s.hashing(ctx)
+	if herr != nil {
+		return nil, herr
+	}
+	var ok bool
+	if f == nil {
+		s.timingSafeMiss(password)
+	} else {
+		ok = CheckPassword(f.PasswordHash, password)
+	}
+	done()
+	if !ok {
 		return nil, ErrSignInFailed
 	}
 	var sess *Session

@@ -35,6 +35,10 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummyHash string
+	// hashSlots bounds the password hashes running at once (each takes 64 MiB), and
+	// hashWait how long a sign-in queues for one before ErrBusy.
+	hashSlots chan struct{}
+	hashWait  time.Duration
 }
 
 // New returns the use cases over store, answering with the instrument versions of
@@ -44,7 +48,21 @@ func New(store *storage.Store, catalog *pillars.Catalog, words *locale.Catalog, 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, catalog: catalog, words: words, log: log, now: time.Now}
+	return &Service{store: store, catalog: catalog, words: words, log: log, now: time.Now,
+		hashSlots: make(chan struct{}, DefaultHashSlots), hashWait: DefaultHashWait}
+}
+
+// Password hashing bounds: at most DefaultHashSlots hashes at once (2 × 64 MiB), and a
+// sign-in waits at most DefaultHashWait for a turn.
+const (
+	DefaultHashSlots = 2
+	DefaultHashWait  = 5 * time.Second
+)
+
+// LimitHashing sets how many password hashes may run at once and how long one may wait
+// for a turn (for tests and small machines); it must be called before use.
+func (s *Service) LimitHashing(slots int, wait time.Duration) {
+	s.hashSlots, s.hashWait = make(chan struct{}, max(1, slots)), wait
 }
 
 // Store is the store the use cases run over, for serving /readyz and closing at exit.

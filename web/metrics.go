@@ -42,7 +42,27 @@ func newMetrics() *metrics {
 	return &metrics{requests: map[requestKey]int64{}, latency: map[string]*histogram{}, exports: map[string]int64{}}
 }
 
+// knownMethods are the HTTP methods counted by name; any other is counted as "other",
+// so made-up methods cannot grow the counters without bound.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+}
+
+// methodLabel is the method as logs and metrics name it.
+func methodLabel(method string) string {
+	if knownMethods[method] {
+		return method
+	}
+	return "other"
+}
+
+// observeRequest counts a request; with metrics off (m is nil) it records nothing.
 func (m *metrics) observeRequest(route, method string, status int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	method = methodLabel(method)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.requests[requestKey{route, method, status}]++
@@ -63,12 +83,18 @@ func (m *metrics) observeRequest(route, method string, status int, d time.Durati
 }
 
 func (m *metrics) responseSubmitted() {
+	if m == nil {
+		return
+	}
 	m.mu.Lock()
 	m.submitted++
 	m.mu.Unlock()
 }
 
 func (m *metrics) exported(format string) {
+	if m == nil {
+		return
+	}
 	m.mu.Lock()
 	m.exports[format]++
 	m.mu.Unlock()

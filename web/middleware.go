@@ -40,7 +40,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		level("request",
 			"request_id", requestID(c),
-			"method", c.Request().Method,
+			"method", methodLabel(c.Request().Method),
 			"route", route,
 			"status", status,
 			"bytes", c.Response().Size,

@@ -64,12 +64,11 @@ func (s *Server) roundForCode(c echo.Context, typed string) (*survey.Round, erro
 	if _, ok := assessment.NormalizeJoinCode(typed); !ok {
 		return nil, errCodeUnknown
 	}
-	if err := s.checkLookups(c, lookupCode); err != nil {
-		return nil, err
-	}
 	round, err := s.svc.RoundByCode(c.Request().Context(), typed)
 	if errors.Is(err, assessment.ErrNotFound) {
-		s.failedLookup(c, lookupCode)
+		if err := s.missedLookup(c, lookupCode); err != nil {
+			return nil, err
+		}
 		return nil, errCodeUnknown
 	}
 	return round, err
@@ -301,12 +300,11 @@ func (s *Server) resumed(c echo.Context, token string) (*survey.Resumed, error) 
 	if !assessment.LooksLikeResumeToken(token) {
 		return nil, errTokenUnknown
 	}
-	if err := s.checkLookups(c, lookupToken); err != nil {
-		return nil, err
-	}
 	res, err := s.svc.Resume(c.Request().Context(), token)
 	if errors.Is(err, assessment.ErrNotFound) {
-		s.failedLookup(c, lookupToken)
+		if err := s.missedLookup(c, lookupToken); err != nil {
+			return nil, err
+		}
 		return nil, errTokenUnknown
 	}
 	return res, err

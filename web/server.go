@@ -71,10 +71,13 @@ func New(cfg Config, svc *survey.Service, tmpl *templates.Engine, log *slog.Logg
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Server{
-		cfg: cfg, svc: svc, tmpl: tmpl, log: log, metrics: newMetrics(),
+		cfg: cfg, svc: svc, tmpl: tmpl, log: log,
 		loginByAccount: newThrottle(5, 15*time.Minute),
 		loginByAddress: newThrottle(20, 15*time.Minute),
 		lookups:        newThrottle(lookupLimit, lookupWindow),
+	}
+	if cfg.Metrics {
+		s.metrics = newMetrics() // off: nothing is counted at all
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

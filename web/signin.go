@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -52,12 +53,11 @@ func (s *Server) checkSetupToken(c echo.Context) error {
 	if !assessment.LooksLikeResumeToken(token) {
 		return errNotFound
 	}
-	if err := s.checkLookups(c, lookupToken); err != nil {
-		return err
-	}
 	err := s.svc.CheckSetupToken(c.Request().Context(), token)
 	if errors.Is(err, assessment.ErrNotFound) {
-		s.failedLookup(c, lookupToken)
+		if err := s.missedLookup(c, lookupToken); err != nil {
+			return err
+		}
 		return errNotFound
 	}
 	return err
@@ -121,31 +121,44 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	lang := s.lang(c, "", "")
 	email := assessment.NormalizeEmail(form.Get("email"))
 	view := signinView{Email: printable(email), Next: safeNext(form.Get("next"))}
-	accountKey, addressKey := "account:"+email, "address:"+clientNetwork(c.RealIP())
-	for _, t := range []struct {
-		th  *throttle
-		key string
-	}{{s.loginByAccount, accountKey}, {s.loginByAddress, addressKey}} {
-		if blocked, wait := t.th.blocked(t.key); blocked {
-			minutes := int(math.Ceil(wait.Minutes()))
-			c.Response().Header().Set("Retry-After", retryAfter(wait))
-			view.Error = strings.Replace(s.tmpl.Message(lang, "login.too_many"), "%d", fmt.Sprint(minutes), 1)
-			return s.facilitatorPage(c, http.StatusTooManyRequests, "login", "title.login", view)
-		}
+	network := clientNetwork(c.RealIP())
+	accountKey, addressKey := "account:"+email+"|"+network, "address:"+network
+	// Counted before the password is hashed; given back below if it was right.
+	if ok, wait := s.loginByAddress.reserve(addressKey); !ok {
+		return s.loginTooMany(c, lang, view, wait)
+	}
+	if ok, wait := s.loginByAccount.reserve(accountKey); !ok {
+		s.loginByAddress.release(addressKey)
+		return s.loginTooMany(c, lang, view, wait)
 	}
 	sess, err := s.svc.SignIn(c.Request().Context(), email, form.Get("password"), s.sessionCookie(c))
+	if !errors.Is(err, survey.ErrSignInFailed) {
+		s.loginByAddress.release(addressKey)
+		s.loginByAccount.release(accountKey)
+	}
 	switch {
 	case errors.Is(err, survey.ErrSignInFailed):
-		s.loginByAccount.fail(accountKey)
-		s.loginByAddress.fail(addressKey)
 		view.Error = s.tmpl.Message(lang, "login.failed")
 		return s.facilitatorPage(c, http.StatusUnauthorized, "login", "title.login", view)
+	case errors.Is(err, survey.ErrBusy):
+		c.Response().Header().Set("Retry-After", retryAfter(survey.BusyRetry))
+		view.Error = s.tmpl.Message(lang, "login.busy")
+		return s.facilitatorPage(c, http.StatusServiceUnavailable, "login", "title.login", view)
 	case err != nil:
 		return err
 	}
 	s.loginByAccount.reset(accountKey)
 	s.setSessionCookie(c, sess)
 	return c.Redirect(http.StatusSeeOther, view.Next)
+}
+
+// loginTooMany answers a sign-in refused by a throttle: 429 with Retry-After, the form
+// saying how many minutes to wait.
+func (s *Server) loginTooMany(c echo.Context, lang string, view signinView, wait time.Duration) error {
+	minutes := int(math.Ceil(wait.Minutes()))
+	c.Response().Header().Set("Retry-After", retryAfter(wait))
+	view.Error = strings.Replace(s.tmpl.Message(lang, "login.too_many"), "%d", fmt.Sprint(minutes), 1)
+	return s.facilitatorPage(c, http.StatusTooManyRequests, "login", "title.login", view)
 }
 
 func (s *Server) logout(c echo.Context) error {

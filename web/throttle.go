@@ -14,14 +14,19 @@ import (
 // Throttling of guesses. One mechanism, a sliding window of failures per key, serves
 // two uses:
 //
-//   - sign-in (signin.go): 5 failures per account and 20 per client network in 15
-//     minutes, after which that account or network gets 429;
+//   - sign-in (signin.go): 5 failures per account from one client network, and 20 per
+//     client network, in 15 minutes, after which that account from that network, or that
+//     network, gets 429. An attempt is counted before its password is hashed, so attempts
+//     made at the same moment cannot all get through; a right password gives its place
+//     back. The account count is per network, so wrong guesses from elsewhere never lock
+//     the owner out of their own account.
 //   - look-ups of secrets someone types or follows (join codes, resume and setup links):
-//     20 failed look-ups per client network and kind in 15 minutes, after which every
-//     look-up of that kind from that network gets 429 with Retry-After, right or wrong,
-//     so the answer cannot tell a right guess from a wrong one. A look-up that finds
-//     what it looks for neither counts nor resets the count, so one valid code cannot
-//     buy an attacker more guesses; a code or token of the wrong shape is refused
+//     after 20 failed look-ups per client network and kind in 15 minutes, a look-up of
+//     that kind from that network that matches nothing gets 429 with Retry-After instead
+//     of "not found". A look-up that matches is always served, so a colleague behind the
+//     same hospital address still opens their own link; with 80-bit codes and 128-bit
+//     tokens a right guess is out of reach anyway. A look-up that finds what it looks for
+//     neither counts nor resets the count; a code or token of the wrong shape is refused
 //     without a database query and does not count either.
 //
 // Join codes and links have separate counts: someone on a shared hospital connection
@@ -84,6 +89,36 @@ func (t *throttle) fail(key string) {
 	if len(t.fails) > t.maxKeys {
 		t.evict()
 	}
+}
+
+// reserve counts an attempt of key before it is made, unless key is at its limit
+// already: then it reports false and how long key stays blocked. An attempt that turns
+// out well gives its place back with release. Counting first means attempts made at the
+// same moment cannot all slip under the limit.
+func (t *throttle) reserve(key string) (bool, time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	recent := t.recent(key)
+	if len(recent) >= t.limit {
+		return false, recent[len(recent)-t.limit].Add(t.window).Sub(t.now())
+	}
+	t.fails[key] = append(recent, t.now())
+	if len(t.fails) > t.maxKeys {
+		t.evict()
+	}
+	return true, 0
+}
+
+// release takes back the latest attempt reserve counted for key.
+func (t *throttle) release(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	list := t.fails[key]
+	if len(list) <= 1 {
+		delete(t.fails, key)
+		return
+	}
+	t.fails[key] = list[:len(list)-1]
 }
 
 func (t *throttle) reset(key string) {
@@ -171,17 +206,16 @@ func lookupKey(c echo.Context, kind string) string {
 	return kind + ":" + clientNetwork(c.RealIP())
 }
 
-// checkLookups refuses a client that has failed too many look-ups of this kind lately:
-// 429 with Retry-After, a JSON error under /api, the friendly page elsewhere.
-func (s *Server) checkLookups(c echo.Context, kind string) error {
-	if blocked, wait := s.lookups.blocked(lookupKey(c, kind)); blocked {
+// missedLookup counts a well-formed code or token that matched nothing. Once the client
+// has missed too often lately, the miss is answered 429 with Retry-After (a JSON error
+// under /api, the friendly page elsewhere) instead of "not found". A look-up that matches
+// is never refused, so a colleague behind the same address still opens their own link.
+func (s *Server) missedLookup(c echo.Context, kind string) error {
+	key := lookupKey(c, kind)
+	if blocked, wait := s.lookups.blocked(key); blocked {
 		c.Response().Header().Set("Retry-After", retryAfter(wait))
 		return errTooManyLookups
 	}
+	s.lookups.fail(key)
 	return nil
-}
-
-// failedLookup counts a well-formed code or token that matched nothing.
-func (s *Server) failedLookup(c echo.Context, kind string) {
-	s.lookups.fail(lookupKey(c, kind))
 }

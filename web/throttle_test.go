@@ -121,8 +121,13 @@ func TestJoinCodeGuessingThrottled(t *testing.T) {
 				}
 			}
 			e.assertLookupsThrottled(t, w.send(guesser, assessment.NewJoinCode()), w.api, "en", "unknown code over the limit")
-			e.assertLookupsThrottled(t, w.send(guesser, a.Code), w.api, "en", "right code from the throttled address")
-			e.assertLookupsThrottled(t, w.send(guesser, strings.ToLower(assessment.FormatJoinCode(a.Code))), w.api, "en", "right code, typed differently")
+			// A right code is always served: a colleague behind the same address joins.
+			for _, right := range []string{a.Code, strings.ToLower(assessment.FormatJoinCode(a.Code))} {
+				if rec := w.send(guesser, right); rec.Code != w.ok {
+					t.Errorf("right code %q from the throttled address: status %d, want %d", right, rec.Code, w.ok)
+				}
+			}
+			e.assertLookupsThrottled(t, w.send(guesser, assessment.NewJoinCode()), w.api, "en", "unknown code after a right one")
 			if rec := w.send(other, a.Code); rec.Code != w.ok {
 				t.Errorf("right code from another address: status %d, want %d", rec.Code, w.ok)
 			}
@@ -131,8 +136,8 @@ func TestJoinCodeGuessingThrottled(t *testing.T) {
 			}
 			// A sliding window: free again once the oldest failure is older than it.
 			e.srv.lookups.now = func() time.Time { return time.Now().Add(lookupWindow + time.Second) }
-			if rec := w.send(guesser, a.Code); rec.Code != w.ok {
-				t.Errorf("right code after the window: status %d, want %d", rec.Code, w.ok)
+			if rec := w.send(guesser, assessment.NewJoinCode()); rec.Code != http.StatusNotFound {
+				t.Errorf("unknown code after the window: status %d, want 404", rec.Code)
 			}
 		})
 	}
@@ -147,9 +152,9 @@ func TestJoinCodeGuessingThrottled(t *testing.T) {
 			}
 		}
 	}
-	e.assertLookupsThrottled(t, ways[4].send(mixed, a.Code), true, "en", "API after failures on the pages")
+	e.assertLookupsThrottled(t, ways[4].send(mixed, assessment.NewJoinCode()), true, "en", "API after failures on the pages")
 	// The page is in the reader's language.
-	rec := e.from(e.newBrowser(), mixed, httptest.NewRequest(http.MethodGet, testBaseURL+"/j/"+a.Code+"?lang=fr", nil))
+	rec := e.from(e.newBrowser(), mixed, httptest.NewRequest(http.MethodGet, testBaseURL+"/j/"+assessment.NewJoinCode()+"?lang=fr", nil))
 	e.assertLookupsThrottled(t, rec, false, "fr", "join link in French")
 }
 
@@ -167,7 +172,7 @@ func TestResumeLinkGuessingThrottled(t *testing.T) {
 	for range lookupLimit {
 		e.from(nil, addr, httptest.NewRequest(http.MethodGet, testBaseURL+"/j/"+assessment.NewJoinCode(), nil))
 	}
-	e.assertLookupsThrottled(t, e.from(nil, addr, httptest.NewRequest(http.MethodGet, testBaseURL+"/j/"+a.Code, nil)), false, "en", "join codes")
+	e.assertLookupsThrottled(t, e.from(nil, addr, httptest.NewRequest(http.MethodGet, testBaseURL+"/j/"+assessment.NewJoinCode(), nil)), false, "en", "join codes")
 	if rec := e.from(b, addr, httptest.NewRequest(http.MethodGet, testBaseURL+"/r/"+draft, nil)); rec.Code != http.StatusOK {
 		t.Fatalf("own resume link while throttled for codes: status %d, want 200", rec.Code)
 	}
@@ -212,14 +217,21 @@ func TestResumeLinkGuessingThrottled(t *testing.T) {
 					t.Fatalf("unknown link %d: status %d, want 404", n, rec.Code)
 				}
 			}
-			e.assertLookupsThrottled(t, w.send(guesser, draft), w.api, "en", "own link from the throttled address")
-			e.assertLookupsThrottled(t, w.send(neighbour, draft), w.api, "en", "own link from the same /64")
-			if rec := w.send(fmt.Sprintf("[2001:db8:%x:1::1]:443", i+1), draft); rec.Code != okStatus[w.name] {
-				t.Errorf("own link from the next /64: status %d, want %d", rec.Code, okStatus[w.name])
+			e.assertLookupsThrottled(t, w.send(guesser, assessment.NewResumeToken()), w.api, "en", "unknown link from the throttled address")
+			e.assertLookupsThrottled(t, w.send(neighbour, assessment.NewResumeToken()), w.api, "en", "unknown link from the same /64")
+			// A right link is always served: the colleague behind the same hospital
+			// address opens their own response.
+			for _, who := range []string{guesser, neighbour, fmt.Sprintf("[2001:db8:%x:1::1]:443", i+1)} {
+				if rec := w.send(who, draft); rec.Code != okStatus[w.name] {
+					t.Errorf("own link from %s: status %d, want %d", who, rec.Code, okStatus[w.name])
+				}
+			}
+			if rec := w.send(fmt.Sprintf("[2001:db8:%x:1::1]:443", i+1), assessment.NewResumeToken()); rec.Code != http.StatusNotFound {
+				t.Errorf("unknown link from the next /64: status %d, want 404", rec.Code)
 			}
 			e.srv.lookups.now = func() time.Time { return time.Now().Add(lookupWindow) }
-			if rec := w.send(guesser, draft); rec.Code != okStatus[w.name] {
-				t.Errorf("after the window: status %d, want %d", rec.Code, okStatus[w.name])
+			if rec := w.send(guesser, assessment.NewResumeToken()); rec.Code != http.StatusNotFound {
+				t.Errorf("after the window: status %d, want 404", rec.Code)
 			}
 		})
 	}
@@ -241,7 +253,10 @@ func TestSetupLinkGuessingThrottled(t *testing.T) {
 			t.Fatalf("unknown setup link: status %d, want 404", rec.Code)
 		}
 	}
-	e.assertLookupsThrottled(t, get(setup), false, "en", "the right setup link")
+	e.assertLookupsThrottled(t, get(assessment.NewResumeToken()), false, "en", "an unknown setup link over the limit")
+	if rec := get(setup); rec.Code != http.StatusOK {
+		t.Errorf("the right setup link from the throttled address: status %d, want 200", rec.Code)
+	}
 	if rec := e.from(nil, "198.51.100.31:1000", httptest.NewRequest(http.MethodGet, testBaseURL+"/setup/"+setup, nil)); rec.Code != http.StatusOK {
 		t.Errorf("setup link from another address: status %d, want 200", rec.Code)
 	}
@@ -271,14 +286,17 @@ func TestLookupThrottleFollowsTrustProxy(t *testing.T) {
 			t.Fatalf("proxied, unknown code %d: %d", n, got)
 		}
 	}
-	if got := join(e.srv, "203.0.113.250", a.Code); got != http.StatusTooManyRequests {
+	if got := join(e.srv, "203.0.113.250", assessment.NewJoinCode()); got != http.StatusTooManyRequests {
 		t.Errorf("direct, forged X-Forwarded-For after the limit: %d, want 429", got)
 	}
-	if got := join(proxied, "203.0.113.200", a.Code); got != http.StatusTooManyRequests {
+	if got := join(proxied, "203.0.113.200", assessment.NewJoinCode()); got != http.StatusTooManyRequests {
 		t.Errorf("proxied, the guessing client: %d, want 429", got)
 	}
-	if got := join(proxied, "203.0.113.201", a.Code); got != http.StatusOK {
-		t.Errorf("proxied, another client behind the same proxy: %d, want 200", got)
+	if got := join(proxied, "203.0.113.201", assessment.NewJoinCode()); got != http.StatusNotFound {
+		t.Errorf("proxied, another client behind the same proxy: %d, want 404", got)
+	}
+	if got := join(proxied, "203.0.113.200", a.Code); got != http.StatusOK {
+		t.Errorf("proxied, the guessing client with the right code: %d, want 200", got)
 	}
 }
 
