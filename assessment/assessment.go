@@ -33,6 +33,11 @@ var (
 	// ErrPillarFixed: a submitted response keeps its pillar. Moving it to another group
 	// would let one person's answers count in two groups (or pad a small one).
 	ErrPillarFixed = errors.New("a submitted response keeps its pillar")
+	// ErrTooManyDrafts: the assessment holds as many unfinished responses as it may.
+	ErrTooManyDrafts = errors.New("too many unfinished responses")
+	// ErrTooManyResponses: one client network started too many responses to an
+	// assessment within a short time.
+	ErrTooManyResponses = errors.New("too many responses started at once")
 )
 
 // Status of an assessment.

@@ -70,9 +70,26 @@ func (s *Store) lockOpenAssessment(tx *gorm.DB, id int64) error {
 // transaction, keyed by the hash of its resume token. It returns assessment.ErrClosed
 // when the assessment is closed. It sets r.ID and the timestamps.
 func (s *Store) CreateResponse(ctx context.Context, r *assessment.Response, tokenHash string) error {
+	return s.CreateResponseCapped(ctx, r, tokenHash, 0)
+}
+
+// CreateResponseCapped is CreateResponse refusing a new draft when the assessment holds
+// maxDrafts drafts already (assessment.ErrTooManyDrafts), counted in the same
+// transaction; 0 means no cap.
+func (s *Store) CreateResponseCapped(ctx context.Context, r *assessment.Response, tokenHash string, maxDrafts int) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.lockOpenAssessment(tx, r.AssessmentID); err != nil {
 			return err
+		}
+		if maxDrafts > 0 && r.Status == assessment.Draft {
+			var drafts int64
+			if err := tx.Model(&responseRow{}).Where("assessment_id = ? AND status = ?", r.AssessmentID, string(assessment.Draft)).
+				Count(&drafts).Error; err != nil {
+				return err
+			}
+			if drafts >= int64(maxDrafts) {
+				return assessment.ErrTooManyDrafts
+			}
 		}
 		row := toResponseRow(r)
 		row.TokenHash = tokenHash
@@ -257,4 +274,12 @@ func insertChildren(tx *gorm.DB, responseID int64, r *assessment.Response) error
 		}
 	}
 	return nil
+}
+
+// DeleteDraftsUntouchedSince removes the drafts last saved before cutoff, with their
+// answers and reflections, and tells how many there were. Submitted responses are never
+// touched.
+func (s *Store) DeleteDraftsUntouchedSince(ctx context.Context, cutoff time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Where("status = ? AND updated_at < ?", string(assessment.Draft), cutoff.UTC()).Delete(&responseRow{})
+	return res.RowsAffected, wrap(res.Error, "delete drafts untouched since %s", cutoff.Format(time.DateOnly))
 }

@@ -773,3 +773,43 @@ func TestSubmittedResponseKeepsItsPillar(t *testing.T) {
 		}
 	})
 }
+
+// The cap on drafts is counted in the transaction that inserts; submissions are never
+// capped; old drafts are purged, submitted responses never.
+func TestDraftCapAndPurge(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "drafts")
+		for i := range 3 {
+			if err := s.CreateResponseCapped(t.Context(), sampleResponse(a.ID), facHash(), 3); err != nil {
+				t.Fatalf("draft %d: %v", i, err)
+			}
+		}
+		if err := s.CreateResponseCapped(t.Context(), sampleResponse(a.ID), facHash(), 3); !errors.Is(err, assessment.ErrTooManyDrafts) {
+			t.Fatalf("the 4th draft: %v, want ErrTooManyDrafts", err)
+		}
+		sub := sampleResponse(a.ID)
+		sub.Status = assessment.Submitted
+		if err := s.CreateResponseCapped(t.Context(), sub, facHash(), 3); err != nil {
+			t.Fatalf("a submission past the draft cap: %v", err)
+		}
+		other := newAssessment(t, s, "other")
+		if err := s.CreateResponseCapped(t.Context(), sampleResponse(other.ID), facHash(), 3); err != nil {
+			t.Fatalf("another assessment's draft: %v", err)
+		}
+		if n, err := s.DeleteDraftsUntouchedSince(t.Context(), time.Now().Add(-time.Hour)); err != nil || n != 0 {
+			t.Fatalf("purge of drafts older than an hour: %d, %v; want none", n, err)
+		}
+		n, err := s.DeleteDraftsUntouchedSince(t.Context(), time.Now().Add(time.Hour))
+		if err != nil || n != 4 {
+			t.Fatalf("purge of every draft: %d, %v; want 4", n, err)
+		}
+		counts, err := s.ResponseCounts(t.Context(), a.ID)
+		if err != nil || counts[pillars.Leadership] != (assessment.PillarCounts{Submitted: 1}) {
+			t.Errorf("after the purge: %v, %v; want the submission alone", counts, err)
+		}
+		if err := s.CreateResponseCapped(t.Context(), sampleResponse(a.ID), facHash(), 3); err != nil {
+			t.Errorf("a draft after the purge: %v", err)
+		}
+	})
+}

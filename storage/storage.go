@@ -161,7 +161,7 @@ func wrap(err error, format string, args ...any) error {
 
 func isDomainError(err error) bool {
 	for _, domain := range []error{assessment.ErrNotFound, assessment.ErrClosed, assessment.ErrStillOpen,
-		assessment.ErrAlreadyReassessed, assessment.ErrNoActions, assessment.ErrAlreadySubmitted, assessment.ErrPillarFixed, assessment.ErrDuplicate} {
+		assessment.ErrAlreadyReassessed, assessment.ErrNoActions, assessment.ErrAlreadySubmitted, assessment.ErrPillarFixed, assessment.ErrTooManyDrafts, assessment.ErrDuplicate} {
 		if err == domain {
 			return true
 		}

@@ -3,6 +3,8 @@ package survey
 import (
 	"context"
 	"errors"
+	"strconv"
+	"time"
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/locale"
@@ -79,7 +81,25 @@ type ResponseSave struct {
 	// Problems are what reading the request found wrong already (a field given twice);
 	// they are reported with the validation errors, all at once.
 	Problems *assessment.ValidationError
+	// Client names the network the request came from (an address, an IPv6 /64), for the
+	// limit on starting responses; "" for none (the command line, tests).
+	Client string
 }
+
+// Limits on starting responses. A team behind one hospital address must all get in (50
+// people starting within a minute pass), while one client cannot fill the database:
+// CreationLimit new responses per client network and assessment per CreationWindow, and
+// at most MaxDrafts unfinished responses per assessment (drafts untouched for
+// DraftLifetime are deleted, see PurgeDrafts).
+const (
+	CreationLimit  = 60
+	CreationWindow = time.Minute
+	MaxDrafts      = 500
+	DraftLifetime  = 60 * 24 * time.Hour
+)
+
+// CreationRetry is how long to suggest waiting after assessment.ErrTooManyResponses.
+const CreationRetry = CreationWindow
 
 // Saved is what a save did.
 type Saved struct {
@@ -124,8 +144,18 @@ func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, er
 		r.Status = assessment.Submitted
 	}
 	if in.Stored == nil {
+		key := ""
+		if in.Client != "" {
+			key = in.Client + "|" + strconv.FormatInt(round.ID, 10)
+			if ok, _ := s.creations.Reserve(key); !ok {
+				return nil, assessment.ErrTooManyResponses
+			}
+		}
 		token := assessment.NewResumeToken()
-		if err := s.store.CreateResponse(ctx, r, assessment.HashToken(token)); err != nil {
+		if err := s.store.CreateResponseCapped(ctx, r, assessment.HashToken(token), MaxDrafts); err != nil {
+			if key != "" {
+				s.creations.Release(key) // nothing was started
+			}
 			return nil, err
 		}
 		return &Saved{Token: token, Status: r.Status, FirstSubmission: r.Status == assessment.Submitted}, nil
@@ -166,4 +196,10 @@ func MergeValidation(verr *assessment.ValidationError, err error) error {
 		return err
 	}
 	return verr.OrNil()
+}
+
+// PurgeDrafts deletes the drafts nobody has saved for DraftLifetime: abandoned answers
+// are not kept, and the cap on drafts cannot be filled for good. It tells how many went.
+func (s *Service) PurgeDrafts(ctx context.Context) (int64, error) {
+	return s.store.DeleteDraftsUntouchedSince(ctx, s.now().Add(-DraftLifetime))
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/internal/throttle"
 	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
@@ -39,6 +40,8 @@ type Service struct {
 	// hashWait how long a sign-in queues for one before ErrBusy.
 	hashSlots chan struct{}
 	hashWait  time.Duration
+	// creations counts the responses each client network starts per assessment.
+	creations *throttle.Window
 }
 
 // New returns the use cases over store, answering with the instrument versions of
@@ -49,7 +52,8 @@ func New(store *storage.Store, catalog *pillars.Catalog, words *locale.Catalog, 
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: store, catalog: catalog, words: words, log: log, now: time.Now,
-		hashSlots: make(chan struct{}, DefaultHashSlots), hashWait: DefaultHashWait}
+		hashSlots: make(chan struct{}, DefaultHashSlots), hashWait: DefaultHashWait,
+		creations: throttle.New(CreationLimit, CreationWindow)}
 }
 
 // Password hashing bounds: at most DefaultHashSlots hashes at once (2 × 64 MiB), and a

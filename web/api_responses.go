@@ -208,7 +208,8 @@ func (s *Server) apiCreateResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	saved, err := s.svc.SaveResponse(c.Request().Context(), survey.ResponseSave{Round: a, Response: r, Submit: req.Submit, Problems: problems})
+	saved, err := s.svc.SaveResponse(c.Request().Context(), survey.ResponseSave{Round: a, Response: r, Submit: req.Submit, Problems: problems,
+		Client: clientNetwork(c.RealIP())})
 	if err != nil {
 		return err
 	}

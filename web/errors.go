@@ -45,6 +45,8 @@ var (
 	errTooManyLookups = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Key: "too_many_lookups"}
 	errServer         = &httpError{Status: http.StatusInternalServerError, Code: "internal", Key: "server"}
 	errUnavailable    = &httpError{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: "unavailable"}
+	errTooManyResponses = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Key: "too_many_responses"}
+	errTooManyDrafts    = &httpError{Status: http.StatusConflict, Code: "too_many_drafts", Key: "too_many_drafts"}
 	// errAlreadySubmitted: a draft save reached a response submitted in the meantime.
 	errAlreadySubmitted = &httpError{Status: http.StatusConflict, Code: "already_submitted", Key: "already_submitted"}
 )
@@ -80,6 +82,10 @@ func classify(err error) *httpError {
 		return errStillOpen
 	case errors.Is(err, assessment.ErrAlreadySubmitted):
 		return errAlreadySubmitted
+	case errors.Is(err, assessment.ErrTooManyResponses):
+		return errTooManyResponses
+	case errors.Is(err, assessment.ErrTooManyDrafts):
+		return errTooManyDrafts
 	case survey.IsUnavailable(err):
 		// The database is gone, full, read-only or restarting: nothing the person did;
 		// trying again later is right (503 with Retry-After, not 500).
@@ -127,6 +133,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if he.Status == http.StatusServiceUnavailable {
 		c.Response().Header().Set("Retry-After", retryAfterUnavailable)
+	}
+	if he == errTooManyResponses {
+		c.Response().Header().Set("Retry-After", retryAfter(survey.CreationRetry))
 	}
 	if isAPI(c) {
 		msg := s.tmpl.Message(lang, "error."+he.Key+".message")

@@ -171,7 +171,7 @@ func TestFacilitatorLoginThrottle(t *testing.T) {
 	// Fourteen more failures from the address, recorded directly (each would cost an
 	// argon2id hash through HTTP), bring it to 19: still allowed.
 	for range 14 {
-		e.srv.loginByAddress.fail("address:198.51.100.7")
+		e.srv.loginByAddress.Fail("address:198.51.100.7")
 	}
 	if rec := e.newBrowser().loginFrom(addrA, y.Email, testPassword, ""); rec.Code != http.StatusSeeOther {
 		t.Fatalf("after 19 failures from the address: status %d, want 303", rec.Code)
@@ -187,7 +187,7 @@ func TestFacilitatorLoginThrottle(t *testing.T) {
 
 	// Sixteen minutes later both locks are gone.
 	later := func() time.Time { return time.Now().Add(16 * time.Minute) }
-	e.srv.loginByAccount.now, e.srv.loginByAddress.now = later, later
+	e.srv.loginByAccount.Now, e.srv.loginByAddress.Now = later, later
 	if rec := e.newBrowser().loginFrom(addrA, x.Email, testPassword, ""); rec.Code != http.StatusSeeOther {
 		t.Errorf("after the window: status %d, want 303", rec.Code)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/internal/throttle"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
 	"github.com/ecat-project/ecat/survey"
@@ -131,7 +132,7 @@ func FuzzRequestBodies(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, target uint8, contentType string, body []byte) {
-		srv.lookups = newThrottle(lookupLimit, lookupWindow) // unknown codes in bodies must not add up across runs
+		srv.lookups = throttle.New(lookupLimit, lookupWindow) // unknown codes in bodies must not add up across runs
 		name := requestFuzzTargets[int(target)%len(requestFuzzTargets)]
 		method, p, _ := strings.Cut(name, " ")
 		p = strings.NewReplacer("{draft}", draft, "{code}", a.Code).Replace(p)

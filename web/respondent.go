@@ -175,6 +175,7 @@ func (s *Server) saveResponseForm(c echo.Context, a *survey.Round, stored *asses
 	}
 	saved, err := s.svc.SaveResponse(c.Request().Context(), survey.ResponseSave{
 		Round: a, Stored: stored, Response: r, Submit: action == actionSubmit, Problems: problems,
+		Client: clientNetwork(c.RealIP()),
 	})
 	var verr *assessment.ValidationError
 	switch {

@@ -2,7 +2,9 @@ package web
 
 import (
 	"database/sql"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -27,7 +29,10 @@ func TestFormSubmitRacingAutosave(t *testing.T) {
 		b := e.newBrowser()
 		csrf, _ := b.formFor(t, a.Code, "staff", "en")
 		draft := url.Values{"_csrf": {csrf}, "pillar": {"staff"}, "lang": {"en"}, "action": {"save"}, "a.S-01": {"no"}}
-		rec := b.post("/j/"+a.Code+"/form", draft)
+		req := httptest.NewRequest(http.MethodPost, testBaseURL+"/j/"+a.Code+"/form", strings.NewReader(draft.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		// Each round is another team member, on their own connection.
+		rec := e.from(b, fmt.Sprintf("198.51.100.%d:1000", n+1), req)
 		loc := rec.Header().Get("Location")
 		if rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/r/") {
 			t.Fatalf("round %d: draft: %d to %q", n, rec.Code, loc)

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/ecat-project/ecat/internal/throttle"
 	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 )
@@ -55,10 +56,10 @@ type Server struct {
 	metrics *metrics
 
 	// Failed sign-ins, per account and per address.
-	loginByAccount *throttle
-	loginByAddress *throttle
+	loginByAccount *throttle.Window
+	loginByAddress *throttle.Window
 	// Failed look-ups of join codes and links, per address (throttle.go).
-	lookups *throttle
+	lookups *throttle.Window
 }
 
 // New builds the server and its routes over the use cases of svc.
@@ -72,9 +73,9 @@ func New(cfg Config, svc *survey.Service, tmpl *templates.Engine, log *slog.Logg
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Server{
 		cfg: cfg, svc: svc, tmpl: tmpl, log: log,
-		loginByAccount: newThrottle(5, 15*time.Minute),
-		loginByAddress: newThrottle(20, 15*time.Minute),
-		lookups:        newThrottle(lookupLimit, lookupWindow),
+		loginByAccount: throttle.New(5, 15*time.Minute),
+		loginByAddress: throttle.New(20, 15*time.Minute),
+		lookups:        throttle.New(lookupLimit, lookupWindow),
 	}
 	if cfg.Metrics {
 		s.metrics = newMetrics() // off: nothing is counted at all

@@ -124,17 +124,17 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	network := clientNetwork(c.RealIP())
 	accountKey, addressKey := "account:"+email+"|"+network, "address:"+network
 	// Counted before the password is hashed; given back below if it was right.
-	if ok, wait := s.loginByAddress.reserve(addressKey); !ok {
+	if ok, wait := s.loginByAddress.Reserve(addressKey); !ok {
 		return s.loginTooMany(c, lang, view, wait)
 	}
-	if ok, wait := s.loginByAccount.reserve(accountKey); !ok {
-		s.loginByAddress.release(addressKey)
+	if ok, wait := s.loginByAccount.Reserve(accountKey); !ok {
+		s.loginByAddress.Release(addressKey)
 		return s.loginTooMany(c, lang, view, wait)
 	}
 	sess, err := s.svc.SignIn(c.Request().Context(), email, form.Get("password"), s.sessionCookie(c))
 	if !errors.Is(err, survey.ErrSignInFailed) {
-		s.loginByAddress.release(addressKey)
-		s.loginByAccount.release(accountKey)
+		s.loginByAddress.Release(addressKey)
+		s.loginByAccount.Release(accountKey)
 	}
 	switch {
 	case errors.Is(err, survey.ErrSignInFailed):
@@ -147,7 +147,7 @@ func (s *Server) loginSubmit(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	s.loginByAccount.reset(accountKey)
+	s.loginByAccount.Reset(accountKey)
 	s.setSessionCookie(c, sess)
 	return c.Redirect(http.StatusSeeOther, view.Next)
 }

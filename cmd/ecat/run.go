@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/locale"
@@ -250,6 +251,27 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) 
 	if err := svc.DeleteExpiredSessions(ctx); err != nil {
 		return err
 	}
+	// Drafts nobody has saved for survey.DraftLifetime go, at start and once a day.
+	purge := func() {
+		if n, err := svc.PurgeDrafts(ctx); err != nil {
+			log.Error("could not purge old drafts", "error", err.Error())
+		} else if n > 0 {
+			log.Info("purged old drafts", "drafts", n)
+		}
+	}
+	purge()
+	go func() {
+		tick := time.NewTicker(24 * time.Hour)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				purge()
+			}
+		}
+	}()
 	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Metrics: cfg.Metrics}, svc, tmpl, log)
 	return srv.ListenAndServe(ctx, func(addr string) {
 		log.Info("ecat listening", "addr", addr, "url", "http://"+addr, "db", string(svc.Store().Dialect()), "schema", storage.SchemaVersion(), "version", version)
