@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/ecat-project/ecat/assessment"
 )
@@ -297,4 +298,20 @@ func (s *Store) AuditEvents(ctx context.Context, facilitatorID int64, limit int)
 		out[i] = assessment.AuditEvent{ID: r.ID, FacilitatorID: r.FacilitatorID, Action: r.Action, AssessmentID: r.AssessmentID, Detail: r.Detail, CreatedAt: r.CreatedAt}
 	}
 	return out, nil
+}
+
+// ServerSecret returns the secret stored under name, creating it with fresh (the first
+// server to ask wins; every server sharing the database then uses the same one).
+func (s *Store) ServerSecret(ctx context.Context, name, fresh string) (string, error) {
+	key := "secret:" + name
+	db := s.db.WithContext(ctx)
+	err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&settingRow{Key: key, Value: fresh}).Error
+	if err != nil {
+		return "", wrap(err, "store the %s secret", name)
+	}
+	var row settingRow
+	if err := db.Take(&row, "key = ?", key).Error; err != nil {
+		return "", wrap(err, "read the %s secret", name)
+	}
+	return row.Value, nil
 }

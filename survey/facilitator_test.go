@@ -1,6 +1,7 @@
 package survey_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -244,6 +245,21 @@ func TestAPITokens(t *testing.T) {
 		}
 		if _, err := e.svc.CreateToken(t.Context(), f, "=HYPERLINK(\"x\")"); err == nil {
 			t.Error("a formula label was accepted")
+		}
+	})
+}
+
+// The form key is made once and then the same for every server on the database.
+func TestFormKeyIsShared(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		first, err := e.svc.FormKey(t.Context())
+		if err != nil || len(first) != 32 {
+			t.Fatalf("FormKey: %x, %v", first, err)
+		}
+		other := newEnv(t, e.db) // a second server on the same database
+		second, err := other.svc.FormKey(t.Context())
+		if err != nil || !bytes.Equal(first, second) {
+			t.Errorf("a second server's key %x, want %x (%v)", second, first, err)
 		}
 	})
 }

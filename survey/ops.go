@@ -2,6 +2,8 @@ package survey
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 
 	"github.com/ecat-project/ecat/storage"
 )
@@ -24,3 +26,16 @@ func (s *Service) Ready(ctx context.Context) Readiness {
 // no fault of the request (gone, full, read-only, restarting): trying again later is
 // the right thing to do.
 func IsUnavailable(err error) bool { return storage.IsUnavailable(err) }
+
+// FormKey is the secret that binds the forms' CSRF tokens to a browser and a session. It
+// is made once and kept in the database, so every server sharing it checks the same
+// tokens.
+func (s *Service) FormKey(ctx context.Context) ([]byte, error) {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	v, err := s.store.ServerSecret(ctx, "forms", hex.EncodeToString(b[:]))
+	if err != nil {
+		return nil, err
+	}
+	return hex.DecodeString(v)
+}

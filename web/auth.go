@@ -23,7 +23,7 @@ const (
 
 // sessionCookie is the session id the browser brought, or "".
 func (s *Server) sessionCookie(c echo.Context) string {
-	if ck, err := c.Cookie(sessionCookieName); err == nil {
+	if ck, err := c.Cookie(s.cookieName(sessionCookieName)); err == nil {
 		return ck.Value
 	}
 	return ""
@@ -33,16 +33,26 @@ func (s *Server) sessionCookie(c echo.Context) string {
 // under an https base URL.
 func (s *Server) setSessionCookie(c echo.Context, sess *survey.Session) {
 	c.SetCookie(&http.Cookie{
-		Name: sessionCookieName, Value: sess.ID, Path: "/", Expires: sess.Expires,
+		Name: s.cookieName(sessionCookieName), Value: sess.ID, Path: "/", Expires: sess.Expires,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https(),
 	})
 }
 
 func (s *Server) clearSessionCookie(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: sessionCookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https()})
+	c.SetCookie(&http.Cookie{Name: s.cookieName(sessionCookieName), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https()})
 }
 
 func (s *Server) https() bool { return strings.HasPrefix(s.cfg.BaseURL, "https://") }
+
+// cookieName is a cookie's name as set: with the __Host- prefix under an https base URL,
+// so the browser accepts it only from this very host, sent over TLS, for every path:
+// a sibling subdomain cannot set or shadow it.
+func (s *Server) cookieName(base string) string {
+	if s.https() {
+		return "__Host-" + base
+	}
+	return base
+}
 
 // sessionFacilitator returns the signed-in facilitator, or nil.
 func (s *Server) sessionFacilitator(c echo.Context) (*assessment.Facilitator, error) {

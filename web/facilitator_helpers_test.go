@@ -102,21 +102,25 @@ func (b *browser) sessionValue() string {
 	return ""
 }
 
-// ensureCSRF gives the browser its CSRF cookie (from the sign-in page) and returns it.
+// ensureCSRF gives the browser its CSRF cookie (from the sign-in page) and returns the
+// token its forms carry now: bound to that cookie and to its current session.
 func (b *browser) ensureCSRF() string {
 	b.e.t.Helper()
-	if tok := b.csrfCookieValue(); tok != "" {
-		return tok
+	if b.csrfCookieValue() == "" {
+		rec := b.get("/login")
+		if rec.Code != http.StatusOK && rec.Code != http.StatusSeeOther {
+			b.e.t.Fatalf("GET /login = %d", rec.Code)
+		}
+		if b.csrfCookieValue() == "" {
+			b.e.t.Fatal("GET /login set no CSRF cookie")
+		}
 	}
-	rec := b.get("/login")
-	if rec.Code != http.StatusOK && rec.Code != http.StatusSeeOther {
-		b.e.t.Fatalf("GET /login = %d", rec.Code)
-	}
-	tok := b.csrfCookieValue()
-	if tok == "" {
-		b.e.t.Fatal("GET /login set no CSRF cookie")
-	}
-	return tok
+	return b.formToken()
+}
+
+// formToken is the token the server puts in this browser's forms now.
+func (b *browser) formToken() string {
+	return b.e.srv.formToken(b.csrfCookieValue(), b.sessionValue())
 }
 
 // postForm sends a form with the browser's valid CSRF token added.

@@ -305,7 +305,7 @@ func TestFacilitatorSignOut(t *testing.T) {
 }
 
 // TestFacilitatorSessionCookie checks the cookie's flags: HttpOnly and SameSite=Lax
-// always, Secure when the public address is https.
+// always, Secure and the __Host- prefix when the public address is https.
 func TestFacilitatorSessionCookie(t *testing.T) {
 	e := newTestEnv(t)
 	f := e.newFacilitator("cookie@example.org", "Cookie")
@@ -320,23 +320,27 @@ func TestFacilitatorSessionCookie(t *testing.T) {
 		{"http", e.srv, testBaseURL, false},
 		{"https", httpsSrv, "https://ecat.test", true},
 	} {
+		prefix := ""
+		if tc.secure {
+			prefix = "__Host-"
+		}
 		// Get the CSRF cookie and sign in, by hand, against this server.
 		rec := httptest.NewRecorder()
 		tc.srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.base+"/login", nil))
 		var csrf *http.Cookie
 		for _, c := range rec.Result().Cookies() {
-			if c.Name == csrfCookie {
+			if c.Name == prefix+csrfCookie {
 				csrf = c
 			}
 		}
-		if csrf == nil || csrf.Secure != tc.secure || !csrf.HttpOnly || csrf.SameSite != http.SameSiteLaxMode {
+		if csrf == nil || csrf.Secure != tc.secure || !csrf.HttpOnly || csrf.SameSite != http.SameSiteLaxMode || csrf.Path != "/" || csrf.Domain != "" {
 			t.Errorf("%s: CSRF cookie %+v", tc.name, csrf)
 			continue
 		}
-		form := url.Values{"_csrf": {csrf.Value}, "email": {f.Email}, "password": {testPassword}}
+		form := url.Values{"_csrf": {csrfFromPage(t, rec.Body.String())}, "email": {f.Email}, "password": {testPassword}}
 		req := httptest.NewRequest(http.MethodPost, tc.base+"/login", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: csrfCookie, Value: csrf.Value})
+		req.AddCookie(&http.Cookie{Name: csrf.Name, Value: csrf.Value})
 		rec = httptest.NewRecorder()
 		tc.srv.ServeHTTP(rec, req)
 		if rec.Code != http.StatusSeeOther {
@@ -344,7 +348,7 @@ func TestFacilitatorSessionCookie(t *testing.T) {
 		}
 		var sess *http.Cookie
 		for _, c := range rec.Result().Cookies() {
-			if c.Name == sessionCookieName {
+			if c.Name == prefix+sessionCookieName {
 				sess = c
 			}
 		}

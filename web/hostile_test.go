@@ -112,7 +112,7 @@ func TestHostileInputCatalogue(t *testing.T) {
 		t.Fatal(err)
 	}
 	ownerB := e.signedIn(owner)
-	ownerCSRF := ownerB.csrfCookieValue()
+	ownerCSRF := ownerB.ensureCSRF()
 	resp := e.newBrowser()
 	respCSRF, _ := resp.formFor(t, code, "staff", "en")
 	stranger := e.newBrowser()
@@ -124,9 +124,10 @@ func TestHostileInputCatalogue(t *testing.T) {
 	// is removed when presented; pre and after check that is the only change.
 	expired := func() (b *browser, csrf string, pre, after func(t *testing.T)) {
 		b = e.newBrowser()
-		csrf = b.ensureCSRF()
+		b.ensureCSRF()
 		id := e.newSessionID(owner, time.Now().Add(-time.Minute))
 		b.setSession(id)
+		csrf = b.formToken() // as the page showed it while the session lived
 		var want []string
 		pre = func(t *testing.T) {
 			all := e.sessionHashes()
@@ -145,7 +146,7 @@ func TestHostileInputCatalogue(t *testing.T) {
 	expiredB1, expiredCSRF1, expiredPre1, expiredAfter1 := expired()
 	expiredB2, expiredCSRF2, expiredPre2, expiredAfter2 := expired()
 	signedOutB := e.signedIn(owner)
-	signedOutCSRF := signedOutB.csrfCookieValue()
+	signedOutCSRF := signedOutB.ensureCSRF()
 	if err := e.store.DeleteSession(t.Context(), assessment.HashToken(signedOutB.sessionValue())); err != nil {
 		t.Fatal(err)
 	}

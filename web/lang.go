@@ -25,7 +25,7 @@ func (s *Server) lang(c echo.Context, responseLang, assessmentLang string) strin
 	if responseLang != "" {
 		return responseLang
 	}
-	if ck, err := c.Cookie(langCookie); err == nil {
+	if ck, err := c.Cookie(s.cookieName(langCookie)); err == nil {
 		if l, ok := locale.Parse(ck.Value); ok {
 			return string(l)
 		}
@@ -40,9 +40,10 @@ func (s *Server) lang(c echo.Context, responseLang, assessmentLang string) strin
 }
 
 // rememberLang keeps an explicit language choice for the next pages.
-func rememberLang(c echo.Context) {
+func (s *Server) rememberLang(c echo.Context) {
 	if l, ok := locale.Parse(c.QueryParam("lang")); ok {
-		c.SetCookie(&http.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+		c.SetCookie(&http.Cookie{Name: s.cookieName(langCookie), Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
+			SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: s.https()})
 	}
 }
 
@@ -91,7 +92,7 @@ func switchURL(c echo.Context, current string) string {
 // render writes a page with the common fields filled in.
 func (s *Server) render(c echo.Context, status int, name string, p *templates.Page) error {
 	if p.CSRF == "" {
-		p.CSRF = csrfToken(c)
+		p.CSRF = s.csrfToken(c)
 	}
 	if p.RequestID == "" && status >= 500 {
 		p.RequestID = requestID(c)

@@ -1,12 +1,13 @@
 package web
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -106,27 +107,31 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// csrf protects the HTML forms with a double-submit token: a random value in an
-// HttpOnly, SameSite=Lax cookie, repeated in each form's hidden _csrf field. On a
-// state-changing request the form is parsed first (so a too-large or malformed body gets
-// its own error), then the two values must match. The JSON API is exempt: it uses no
-// cookies and accepts only application/json, which a cross-site form cannot send.
+// csrf protects the HTML forms. Each browser gets a random value in an HttpOnly,
+// SameSite=Lax cookie (named __Host-… under https); each form carries a token that is an
+// HMAC, under the server's form key, of that value and of the browser's session id (none
+// before signing in). A state-changing request must come from this site (Go's
+// CrossOriginProtection: Sec-Fetch-Site, else Origin against Host) and carry the token
+// that matches its own cookie and session: a sibling subdomain that plants a cookie, or
+// replays a token from another browser or an ended session, is refused with 403. The
+// form is parsed first, so a too-large or malformed body gets its own error. The JSON
+// API is exempt from tokens: it uses no cookies and accepts only application/json,
+// which a cross-site form cannot send; the cross-origin check covers it too.
 func (s *Server) csrf() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			cookie, err := c.Cookie(csrfCookie)
-			token := ""
+			cookie, err := c.Cookie(s.cookieName(csrfCookie))
+			value := ""
 			if err == nil && len(cookie.Value) == 2*csrfBytes {
-				token = cookie.Value
+				value = cookie.Value
 			}
 			switch c.Request().Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions:
-				if token == "" {
-					token = newToken(csrfBytes)
+				if value == "" {
+					value = newToken(csrfBytes)
 					c.SetCookie(&http.Cookie{
-						Name: csrfCookie, Value: token, Path: "/", MaxAge: 12 * 3600,
-						HttpOnly: true, SameSite: http.SameSiteLaxMode,
-						Secure: strings.HasPrefix(s.cfg.BaseURL, "https://"),
+						Name: s.cookieName(csrfCookie), Value: value, Path: "/", MaxAge: 12 * 3600,
+						HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https(),
 					})
 				}
 			default:
@@ -134,14 +139,37 @@ func (s *Server) csrf() echo.MiddlewareFunc {
 				if err != nil {
 					return err
 				}
-				sent := form.Get("_csrf")
-				if token == "" || subtle.ConstantTimeCompare([]byte(sent), []byte(token)) != 1 {
+				want := s.formToken(value, s.sessionCookie(c))
+				if value == "" || subtle.ConstantTimeCompare([]byte(form.Get("_csrf")), []byte(want)) != 1 {
 					return errCSRF
 				}
 			}
-			c.Set(csrfCookie, token)
+			c.Set(csrfCookie, value)
 			return next(c)
 		}
+	}
+}
+
+// formToken is the token a form of this browser (its csrf cookie value) and session
+// carries: hex HMAC-SHA256 under the server's form key.
+func (s *Server) formToken(value, session string) string {
+	mac := hmac.New(sha256.New, s.formKey)
+	mac.Write([]byte(value))
+	mac.Write([]byte{0})
+	mac.Write([]byte(session))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// sameOrigin refuses a state-changing request sent from another site, a sibling
+// subdomain included, with 403: what a browser says of the request's origin
+// (Sec-Fetch-Site, else Origin compared with Host) decides. Requests that say nothing,
+// such as a script's, pass.
+func (s *Server) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := s.crossOrigin.Check(c.Request()); err != nil {
+			return errCrossOrigin
+		}
+		return next(c)
 	}
 }
 
@@ -160,7 +188,11 @@ func newToken(n int) string {
 // platforms Go supports.
 func randomBytes(b []byte) { _, _ = rand.Read(b) }
 
-func csrfToken(c echo.Context) string {
-	tok, _ := c.Get(csrfCookie).(string)
-	return tok
+// csrfToken is the token the page's forms carry.
+func (s *Server) csrfToken(c echo.Context) string {
+	value, _ := c.Get(csrfCookie).(string)
+	if value == "" {
+		return ""
+	}
+	return s.formToken(value, s.sessionCookie(c))
 }

@@ -139,8 +139,8 @@ func (b *browser) formFor(t *testing.T, code, pillar, lang string) (string, stri
 	}
 	body := rec.Body.String()
 	csrf := csrfFromPage(t, body)
-	if csrf != b.csrfCookieValue() {
-		t.Fatalf("page _csrf %q differs from cookie %q", csrf, b.csrfCookieValue())
+	if csrf != b.formToken() {
+		t.Fatalf("page _csrf %q is not the token of the browser's cookie %q", csrf, b.csrfCookieValue())
 	}
 	return csrf, body
 }

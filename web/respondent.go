@@ -19,7 +19,7 @@ import (
 // saved draft (resume link) or thank-you page. Every step works without JavaScript.
 
 func (s *Server) home(c echo.Context) error {
-	rememberLang(c)
+	s.rememberLang(c)
 	lang := s.lang(c, "", "")
 	return s.renderHome(c, http.StatusOK, lang, homeView{})
 }
@@ -32,7 +32,7 @@ func (s *Server) renderHome(c echo.Context, status int, lang string, v homeView)
 
 // joinByCode takes the code typed on the home page to the assessment's join page.
 func (s *Server) joinByCode(c echo.Context) error {
-	rememberLang(c)
+	s.rememberLang(c)
 	lang := s.lang(c, "", "")
 	typed := printable(c.QueryParam("code"))
 	if _, ok := assessment.NormalizeJoinCode(typed); !ok {
@@ -82,7 +82,7 @@ func (s *Server) joinPage(c echo.Context) error {
 	if !a.IsOpen() {
 		return errClosed
 	}
-	rememberLang(c)
+	s.rememberLang(c)
 	lang := s.lang(c, "", a.Language)
 	return s.renderJoin(c, http.StatusOK, lang, a, "", "")
 }
@@ -110,7 +110,7 @@ func (s *Server) newResponseForm(c echo.Context) error {
 	if !a.IsOpen() {
 		return errClosed
 	}
-	rememberLang(c)
+	s.rememberLang(c)
 	lang := s.lang(c, "", a.Language)
 	p := a.Instrument.Pillar(c.QueryParam("pillar"))
 	if p == nil {
@@ -256,7 +256,7 @@ func (s *Server) resumePage(c echo.Context) error {
 		return err
 	}
 	r, a := res.Response, res.Round
-	rememberLang(c)
+	s.rememberLang(c)
 	lang := s.lang(c, "", r.Language)
 	p := a.Instrument.Pillar(r.Pillar)
 	if p == nil {
@@ -285,7 +285,7 @@ func (s *Server) thanksPage(c echo.Context) error {
 	if res.Response.Status != assessment.Submitted {
 		return c.Redirect(http.StatusSeeOther, "/r/"+token)
 	}
-	rememberLang(c)
+	s.rememberLang(c)
 	lang := s.lang(c, "", res.Response.Language)
 	noStoreHeader(c)
 	return s.render(c, http.StatusOK, "thanks", &templates.Page{

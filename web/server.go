@@ -40,6 +40,9 @@ type Config struct {
 	// reverse proxy that sets that header). The address is used for throttling sign-ins
 	// and failed look-ups of join codes and links only, in memory, and never logged.
 	TrustProxy bool
+	// FormKey binds the forms' CSRF tokens (survey.FormKey: one key shared by every
+	// server on the database). When empty, a random key is made for this server alone.
+	FormKey []byte
 }
 
 // DefaultBodyLimit is the largest request body accepted: a complete response with every
@@ -60,6 +63,9 @@ type Server struct {
 	loginByAddress *throttle.Window
 	// Failed look-ups of join codes and links, per address (throttle.go).
 	lookups *throttle.Window
+
+	formKey     []byte
+	crossOrigin *http.CrossOriginProtection
 }
 
 // New builds the server and its routes over the use cases of svc.
@@ -71,8 +77,12 @@ func New(cfg Config, svc *survey.Service, tmpl *templates.Engine, log *slog.Logg
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if len(cfg.FormKey) == 0 {
+		cfg.FormKey = make([]byte, 32)
+		randomBytes(cfg.FormKey)
+	}
 	s := &Server{
-		cfg: cfg, svc: svc, tmpl: tmpl, log: log,
+		cfg: cfg, svc: svc, tmpl: tmpl, log: log, formKey: cfg.FormKey, crossOrigin: http.NewCrossOriginProtection(),
 		loginByAccount: throttle.New(5, 15*time.Minute),
 		loginByAddress: throttle.New(20, 15*time.Minute),
 		lookups:        throttle.New(lookupLimit, lookupWindow),
@@ -91,6 +101,7 @@ func New(cfg Config, svc *survey.Service, tmpl *templates.Engine, log *slog.Logg
 	e.Use(s.logRequests)
 	e.Use(s.recoverPanics)
 	e.Use(securityHeaders(strings.HasPrefix(cfg.BaseURL, "https://")))
+	e.Use(s.sameOrigin)
 	e.Use(s.limitBody)
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Level:     5,

@@ -42,7 +42,7 @@ func (s *Server) setupPage(c echo.Context) error {
 	if err := s.checkSetupToken(c); err != nil {
 		return err
 	}
-	rememberLang(c)
+	s.rememberLang(c)
 	return s.facilitatorPage(c, http.StatusOK, "setup", "title.setup", signinView{Action: c.Request().URL.Path})
 }
 
@@ -104,7 +104,7 @@ func (s *Server) fieldMessages(lang string, verr *assessment.ValidationError) ma
 }
 
 func (s *Server) loginPage(c echo.Context) error {
-	rememberLang(c)
+	s.rememberLang(c)
 	if f, err := s.sessionFacilitator(c); err == nil && f != nil {
 		return c.Redirect(http.StatusSeeOther, safeNext(c.QueryParam("next")))
 	}

@@ -402,11 +402,18 @@ func TestServeSetupLink(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/dashboard" {
 		t.Fatalf("setup: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	if code, body := get(base + "/dashboard"); code != http.StatusOK || !strings.Contains(body, "Grace") {
+	code, body = get(base + "/dashboard")
+	if code != http.StatusOK || !strings.Contains(body, "Grace") {
 		t.Errorf("dashboard after setup: %d", code)
 	}
 	if code, _ := get(link); code != http.StatusNotFound {
 		t.Errorf("GET used setup link: %d, want 404", code)
+	}
+	// Posted again, with the form token valid for the new session (from the dashboard).
+	if m := csrfFieldRE.FindStringSubmatch(body); m != nil {
+		form.Set("_csrf", m[1])
+	} else {
+		t.Fatalf("no CSRF field on the dashboard:\n%s", body)
 	}
 	resp, err = client.PostForm(link, form)
 	if err != nil {

@@ -272,7 +272,11 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) 
 			}
 		}
 	}()
-	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Metrics: cfg.Metrics}, svc, tmpl, log)
+	formKey, err := svc.FormKey(ctx)
+	if err != nil {
+		return err
+	}
+	srv := web.New(web.Config{Addr: cfg.Addr, BaseURL: cfg.BaseURL, TrustProxy: cfg.TrustProxy, Metrics: cfg.Metrics, FormKey: formKey}, svc, tmpl, log)
 	return srv.ListenAndServe(ctx, func(addr string) {
 		log.Info("ecat listening", "addr", addr, "url", "http://"+addr, "db", string(svc.Store().Dialect()), "schema", storage.SchemaVersion(), "version", version)
 		base := cfg.BaseURL
