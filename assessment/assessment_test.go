@@ -90,6 +90,15 @@ func TestCleanText(t *testing.T) {
 	}{
 		{"plain", "  Leaders meet partners monthly.\r\n", "Leaders meet partners monthly.", ""},
 		{"line endings", "a\r\nb\rc", "a\nb\nc", ""},
+		{"zero-width space", "hid\u200Bden", "", CodeControl},
+		{"left-to-right mark", "abc\u200Edef", "", CodeControl},
+		{"right-to-left mark", "abc\u200Fdef", "", CodeControl},
+		{"word joiner", "a\u2060b", "", CodeControl},
+		{"invisible separator", "a\u2063b", "", CodeControl},
+		{"line separator", "a\u2028b", "", CodeControl},
+		{"Arabic letter mark", "a\u061Cb", "", CodeControl},
+		{"interlinear annotation", "a\uFFF9b\uFFFBc", "", CodeControl},
+		{"emoji with joiners", "Our team 👩\u200D⚕️ rocks", "Our team 👩\u200D⚕️ rocks", ""},
 		{"heart is fine", "We <3 our partners", "We <3 our partners", ""},
 		{"comparison is fine", "time < budget", "time < budget", ""},
 		{"dash bullet is fine", "- more time\n- more money", "- more time\n- more money", ""},
@@ -328,6 +337,30 @@ func TestShows(t *testing.T) {
 		a := &Assessment{Threshold: c.threshold}
 		if got := a.Shows(c.n); got != c.want {
 			t.Errorf("threshold %d, %d submitted: Shows = %v, want %v", c.threshold, c.n, got, c.want)
+		}
+	}
+}
+
+func TestPasswordVariety(t *testing.T) {
+	for _, c := range []struct {
+		password string
+		code     string
+	}{
+		{"aaaaaaaaaaaa", CodeWeak},
+		{"abababababab", CodeWeak},
+		{"abcdabcdabcd", CodeWeak},
+		{"abcdeabcdeab", ""},
+		{"a long pass phrase", ""},
+		{"short", CodeTooShort},
+	} {
+		_, err := NewFacilitator("v@example.org", "V", c.password)
+		var verr *ValidationError
+		got := ""
+		if errors.As(err, &verr) {
+			got = verr.Fields["password"].Code
+		}
+		if got != c.code {
+			t.Errorf("%q: %q, want %q", c.password, got, c.code)
 		}
 	}
 }

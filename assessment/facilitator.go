@@ -66,6 +66,9 @@ const (
 // only keeps hashing cheap for the server.
 const (
 	MinPasswordLen = 12
+	// MinPasswordVariety is how many different characters a password needs: twelve of
+	// one letter, or "abababababab", is long but guessed at once.
+	MinPasswordVariety = 5
 	MaxPasswordLen = 256
 	MaxNameLen     = 120
 	MaxEmailLen    = 254
@@ -91,7 +94,18 @@ func checkPassword(verr *ValidationError, field, password string) {
 		verr.AddLimit(field, CodeTooShort, MinPasswordLen)
 	case n > MaxPasswordLen:
 		verr.AddLimit(field, CodeTooLong, MaxPasswordLen)
+	case distinctRunes(password) < MinPasswordVariety:
+		verr.AddLimit(field, CodeWeak, MinPasswordVariety)
 	}
+}
+
+// distinctRunes counts the different characters of s.
+func distinctRunes(s string) int {
+	seen := map[rune]bool{}
+	for _, r := range s {
+		seen[r] = true
+	}
+	return len(seen)
 }
 
 // NormalizeEmail returns the canonical form used to store and find an account.

@@ -31,6 +31,7 @@ const (
 	CodeDuplicate   = "duplicate"    // the same field given twice
 	CodeConfirm     = "confirm"      // a risky value needs an explicit confirmation
 	CodeFixed       = "fixed"        // a value that can no longer change (a submitted response's pillar)
+	CodeWeak        = "weak"         // a password with too few different characters
 )
 
 // FieldError says what is wrong with one field.
@@ -109,7 +110,7 @@ func CleanText(s string, max int) (string, string) {
 		if r == '\n' || r == '\t' {
 			continue
 		}
-		if unicode.IsControl(r) || r == '\uFEFF' || (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069') {
+		if unicode.IsControl(r) || invisible(r) {
 			return "", CodeControl
 		}
 	}
@@ -123,6 +124,26 @@ func CleanText(s string, max int) (string, string) {
 		return "", CodeFormula
 	}
 	return s, ""
+}
+
+// invisible reports characters that show nothing, or reorder what is shown, in text a
+// facilitator reads: zero-width spaces and marks, bidirectional embeddings, overrides and
+// isolates, the word joiner and invisible operators, line and paragraph separators, the
+// byte-order mark and interlinear annotations. They can hide or disguise words. The
+// zero-width joiner stays allowed: emoji sequences need it.
+func invisible(r rune) bool {
+	switch {
+	case r == '\u200B', r == '\u200C', r == '\u200E', r == '\u200F', // zero-width space and non-joiner, LRM, RLM
+		r == '\u061C', r == '\u180E', // Arabic letter mark, Mongolian vowel separator
+		r == '\u2028', r == '\u2029', // line and paragraph separators
+		r >= '\u202A' && r <= '\u202E', // bidirectional embeddings and overrides
+		r >= '\u2060' && r <= '\u2064', // word joiner, invisible operators
+		r >= '\u2066' && r <= '\u2069', // bidirectional isolates
+		r == '\uFEFF',                  // byte-order mark, zero-width no-break space
+		r >= '\uFFF9' && r <= '\uFFFB': // interlinear annotations
+		return true
+	}
+	return false
 }
 
 func looksLikeMarkup(s string) bool {

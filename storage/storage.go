@@ -110,6 +110,9 @@ func sqliteDSN(path string) string {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_synchronous", "FULL")
 	q.Set("_txlock", "immediate")
+	// Deleted rows (a purged draft, a deleted assessment) are overwritten with zeros
+	// rather than left readable in free pages of the file.
+	q.Set("_secure_delete", "on")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 

@@ -190,6 +190,7 @@ func TestSQLitePragmas(t *testing.T) {
 		{"foreign_keys", "1"},
 		{"busy_timeout", "10000"},
 		{"synchronous", "2"}, // FULL
+		{"secure_delete", "1"},
 	}
 	db := storage.RawDB(ns.store).WithContext(t.Context())
 	for _, tt := range tests {

@@ -230,7 +230,7 @@ func (s *Server) fieldMessage(lang, field string, fe assessment.FieldError) stri
 		return s.tmpl.Message(lang, "field.theme_unknown")
 	case field == "threshold":
 		return s.tmpl.Message(lang, "field.threshold_invalid")
-	case fe.Code == assessment.CodeTooLong || fe.Code == assessment.CodeTooShort:
+	case fe.Code == assessment.CodeTooLong || fe.Code == assessment.CodeTooShort || fe.Code == assessment.CodeWeak:
 		return strings.Replace(s.tmpl.Message(lang, "field."+fe.Code), "%d", strconv.Itoa(fe.Limit), 1)
 	}
 	return s.tmpl.Message(lang, "field."+fe.Code)

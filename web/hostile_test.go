@@ -277,6 +277,30 @@ func TestHostileInputCatalogue(t *testing.T) {
 		{name: "form page: pillar with traversal", via: resp, req: hostileRequest("GET", "/j/"+code+"/form?pillar=..%2Fstaff", "", nil), status: 422, page: "join.pillar_required"},
 		{name: "form page: script tag as pillar", via: resp, req: hostileRequest("GET", "/j/"+code+"/form?pillar="+url.QueryEscape(script), "", nil), status: 422, page: "join.pillar_required"},
 		{name: "form: pillar given twice", via: resp, req: formRequest("/j/"+code+"/form", respForm(func(v url.Values) { v.Add("pillar", "leadership") })), status: 422, page: "field.pillar"},
+		{name: "form: zero-width space hiding a word", via: resp, req: formRequest("/j/"+code+"/form", respForm(func(v url.Values) { v.Set("strength_text", "We d\u200Bon't listen") })), status: 422, page: "field.control"},
+		{name: "form: right-to-left mark reordering a reflection", via: resp, req: formRequest("/j/"+code+"/form", respForm(func(v url.Values) { v.Set("refl.S-R1", "yes\u200Fno") })), status: 422, page: "field.control"},
+		{name: "form: posted from a sibling subdomain", via: resp, req: func() *http.Request {
+			r := formRequest("/j/"+code+"/form", respForm(func(url.Values) {}))
+			r.Header.Set("Sec-Fetch-Site", "same-site")
+			return r
+		}(), status: 403, page: "error.csrf.heading"},
+		{name: "form: posted with a foreign Origin", via: resp, req: func() *http.Request {
+			r := formRequest("/j/"+code+"/form", respForm(func(url.Values) {}))
+			r.Header.Set("Origin", "https://evil.example")
+			return r
+		}(), status: 403, page: "error.csrf.heading"},
+		{name: "form: the CSRF cookie's value posted as the token", via: resp, req: formRequest("/j/"+code+"/form", respForm(func(v url.Values) { v.Set("_csrf", resp.csrfCookieValue()) })), status: 403, page: "error.csrf.heading"},
+		{name: "API: a submitted response moved to another pillar", req: jsonRequest("PUT", "/api/v1/responses/"+submitted, putBody(func(m map[string]any) {
+			m["pillar"] = "leadership"
+			m["answers"] = e.completeAnswers("leadership")
+			m["reflections"] = map[string]string{}
+			m["strength"] = map[string]string{"text": "Moved"}
+			m["opportunity"] = map[string]string{"text": "Counted twice"}
+			m["submit"] = true
+		})), status: 422, code: "validation_failed", fields: map[string]string{"pillar": "fixed"}},
+		{name: "API: invisible separator in a strength", req: jsonRequest("POST", "/api/v1/responses", respBody(func(m map[string]any) { m["strength"] = map[string]string{"text": "a\u2063b"} })), status: 422, code: "validation_failed",
+			fields: map[string]string{"strength.text": "control"}},
+		{name: "setup: a password of one repeated letter", env: fresh, via: setupB, req: formRequest("/setup/"+setupToken, setupForm("Ada", "ada@example.org", "aaaaaaaaaaaaaaaa")), status: 422, page: "field.weak"},
 		{name: "form: traversal as item id", via: resp, req: formRequest("/j/"+code+"/form", respForm(func(v url.Values) { v.Set("a.../../S-01", "yes") })), status: 422, page: "field.unknown"},
 		{name: "form: NUL in an item id", via: resp, req: formRequest("/j/"+code+"/form", respForm(func(v url.Values) { v.Set("a.S-01\x00", "yes") })), status: 422, page: "field.unknown"},
 		{name: "form: answer in French", via: resp, req: formRequest("/j/"+code+"/form", respForm(func(v url.Values) { v.Set("a.S-03", "oui") })), status: 422, page: "field.invalid"},

@@ -5,6 +5,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +28,8 @@ type Config struct {
 	// Addr is the listen address, e.g. "127.0.0.1:8080".
 	Addr string
 	// BaseURL is the public address used in join and resume links. When empty, links
-	// are built from the request's own host.
+	// use the address the server listens on (http://ADDR), never a request's Host
+	// header, which a client chooses.
 	BaseURL string
 	// BodyLimit caps request bodies, in bytes (default 64 KiB).
 	BodyLimit int64
@@ -66,6 +68,9 @@ type Server struct {
 
 	formKey     []byte
 	crossOrigin *http.CrossOriginProtection
+	// defaultBase is set when no base URL was configured: links then use the address
+	// listened on.
+	defaultBase bool
 }
 
 // New builds the server and its routes over the use cases of svc.
@@ -77,12 +82,17 @@ func New(cfg Config, svc *survey.Service, tmpl *templates.Engine, log *slog.Logg
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	defaultBase := cfg.BaseURL == ""
+	if defaultBase {
+		cfg.BaseURL = "http://" + cmp.Or(cfg.Addr, "127.0.0.1:8080")
+	}
 	if len(cfg.FormKey) == 0 {
 		cfg.FormKey = make([]byte, 32)
 		randomBytes(cfg.FormKey)
 	}
 	s := &Server{
 		cfg: cfg, svc: svc, tmpl: tmpl, log: log, formKey: cfg.FormKey, crossOrigin: http.NewCrossOriginProtection(),
+		defaultBase:    defaultBase,
 		loginByAccount: throttle.New(5, 15*time.Minute),
 		loginByAddress: throttle.New(20, 15*time.Minute),
 		lookups:        throttle.New(lookupLimit, lookupWindow),
@@ -94,7 +104,9 @@ func New(cfg Config, svc *survey.Service, tmpl *templates.Engine, log *slog.Logg
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = echo.ExtractIPDirect()
 	if cfg.TrustProxy {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+		// Only a proxy on this machine is believed: a client reaching ecat from any
+		// other address (a private network included) cannot claim another address.
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
 	}
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
@@ -206,6 +218,10 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.cfg.Addr, err)
 	}
+	if s.defaultBase {
+		// The port is known now (":0" picks one): links name the address listened on.
+		s.cfg.BaseURL = "http://" + ln.Addr().String()
+	}
 	srv := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -236,13 +252,9 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 	return nil
 }
 
-// baseURL is the public address for links: the configured one, else this request's.
-func (s *Server) baseURL(c echo.Context) string {
-	if s.cfg.BaseURL != "" {
-		return s.cfg.BaseURL
-	}
-	return c.Scheme() + "://" + c.Request().Host
-}
+// baseURL is the public address for links: the configured one, else the address
+// listened on. Never the request's Host header, which the client chooses.
+func (s *Server) baseURL(echo.Context) string { return s.cfg.BaseURL }
 
 // staticAsset serves the embedded CSS and JS. Pages link to fingerprinted names, which
 // browsers may keep for a year; a plain name (an old bookmark) is cached briefly.

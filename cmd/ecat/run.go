@@ -436,6 +436,8 @@ func describeValidation(err error) string {
 			msg = fmt.Sprintf("must be at most %d characters", fe.Limit)
 		case fe.Code == assessment.CodeTooShort:
 			msg = fmt.Sprintf("must be at least %d characters", fe.Limit)
+		case fe.Code == assessment.CodeWeak:
+			msg = fmt.Sprintf("needs at least %d different characters", fe.Limit)
 		case field == "language":
 			msg = "must be en or fr"
 		}
