@@ -33,6 +33,9 @@ var (
 	// ErrPillarFixed: a submitted response keeps its pillar. Moving it to another group
 	// would let one person's answers count in two groups (or pad a small one).
 	ErrPillarFixed = errors.New("a submitted response keeps its pillar")
+	// ErrReleased: the submitted response is in its team report already, and no longer
+	// changes: a change shown in the next view would tell what that one person changed.
+	ErrReleased = errors.New("response already in the team report")
 	// ErrTooManyDrafts: the assessment holds as many unfinished responses as it may.
 	ErrTooManyDrafts = errors.New("too many unfinished responses")
 	// ErrTooManyResponses: one client network started too many responses to an

@@ -63,6 +63,13 @@ type Response struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	SubmittedAt *time.Time
+	// ReleasedAt is when the response first entered its team report; from then on it
+	// no longer changes (see ErrReleased). nil while a draft, or submitted and held.
+	ReleasedAt *time.Time
+	// Writer binds the response to the browser that last wrote it: a hash of that
+	// browser's writer key and the response's current resume token, "" when it was
+	// written without a browser (the API). Only its hash is kept.
+	Writer string
 }
 
 // Progress returns how many of the pillar's items are answered, and how many there are.

@@ -354,8 +354,8 @@ func seed(path string) (_ int64, err error) {
 	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	insResponse, err := tx.PrepareContext(ctx, `INSERT INTO responses
 		(assessment_id, pillar, language, status, token_hash, strength_text, strength_theme,
-		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at)
-		VALUES (?, ?, 'en', ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at, released_at)
+		VALUES (?, ?, 'en', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return 0, err
 	}
@@ -388,7 +388,7 @@ func seed(path string) (_ int64, err error) {
 		res, err := insResponse.ExecContext(ctx, a.ID, p.Key, status, fmt.Sprintf("bench-token-%07d", i),
 			fmt.Sprintf("Strength number %d: we plan huddles together.", i), in.Themes[i%len(in.Themes)].Key,
 			fmt.Sprintf("Opportunity number %d: pay partners for their time.", i), in.Themes[(i*3+1)%len(in.Themes)].Key,
-			now, now, submittedAt)
+			now, now, submittedAt, submittedAt) // submitted ones already in the report
 		if err != nil {
 			return 0, err
 		}

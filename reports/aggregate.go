@@ -87,6 +87,10 @@ type Group struct {
 	Strengths     []assessment.NamedText      `json:"strengths"`
 	Opportunities []assessment.NamedText      `json:"opportunities"`
 	Reflections   []assessment.ReflectionText `json:"reflections"`
+	// Held counts, for a shown group, the newer submissions not in the report yet: a
+	// group's figures change only by at least Threshold responses at a time, so a second
+	// look never tells what one person answered. Always 0 for a withheld group.
+	Held int `json:"held"`
 }
 
 // Team is the figures over every group that is shown; withheld groups are left out

@@ -264,3 +264,12 @@ func assessmentsOf(ctx context.Context, s *storage.Store, owner *int64) ([]asses
 func assessmentsOwnedBy(ctx context.Context, s *storage.Store, facilitatorID int64) ([]assessment.Assessment, error) {
 	return assessmentsOf(ctx, s, &facilitatorID)
 }
+
+// releaseAll puts every submitted response of an assessment in its report (a threshold
+// of 1), as the first look at the report would.
+func releaseAll(t *testing.T, s *storage.Store, assessmentID int64) {
+	t.Helper()
+	if _, err := s.Release(t.Context(), assessmentID, 1); err != nil {
+		t.Fatalf("release: %v", err)
+	}
+}

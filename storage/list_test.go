@@ -120,6 +120,7 @@ func TestScoreTallies(t *testing.T) {
 			}
 			createResponse(t, s, r)
 		}
+		releaseAll(t, s, a.ID)
 		full, err := s.Tallies(t.Context(), a.ID)
 		if err != nil {
 			t.Fatal(err)

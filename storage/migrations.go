@@ -24,7 +24,18 @@ func migrations() []migration {
 		migrateInitialSchema,
 		migrateFacilitators,
 		migrateActions,
+		migrateReleasesAndWriters,
 	}
+}
+
+// migrateReleasesAndWriters adds when each submitted response first entered its team
+// report (figures change only in steps of a whole group; see Release), and the hash
+// binding a response to the browser that last wrote it (see survey's resume rules).
+func migrateReleasesAndWriters(tx *gorm.DB, d Dialect) error {
+	return execAll(tx, d,
+		`ALTER TABLE responses ADD COLUMN released_at {time}`,
+		`ALTER TABLE responses ADD COLUMN writer_hash TEXT NOT NULL DEFAULT ''`,
+	)
 }
 
 // SchemaVersion is the schema version this build of ecat expects.

@@ -25,6 +25,8 @@ type responseRow struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 	SubmittedAt      *time.Time
+	ReleasedAt       *time.Time
+	WriterHash       string
 }
 
 func (responseRow) TableName() string { return "responses" }
@@ -121,10 +123,10 @@ func (s *Store) insertResponse(tx *gorm.DB, row *responseRow) error {
 	}
 	err := tx.Exec(`INSERT INTO responses
 		(assessment_id, pillar, language, status, token_hash, strength_text, strength_theme,
-		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at, writer_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		row.AssessmentID, row.Pillar, row.Language, row.Status, row.TokenHash, row.StrengthText, row.StrengthTheme,
-		row.OpportunityText, row.OpportunityTheme, row.CreatedAt, row.UpdatedAt, row.SubmittedAt).Error
+		row.OpportunityText, row.OpportunityTheme, row.CreatedAt, row.UpdatedAt, row.SubmittedAt, row.WriterHash).Error
 	if err != nil {
 		return err
 	}
@@ -132,16 +134,34 @@ func (s *Store) insertResponse(tx *gorm.DB, row *responseRow) error {
 }
 
 // UpdateResponse replaces a stored response's content (pillar, language, answers,
-// reflections, strength, opportunity) in one transaction, and stores it with r.Status.
-//
-// Submitted stays submitted, decided in the UPDATE statement itself rather than from an
-// earlier read: a draft save (r.Status Draft) only updates a response that is still a
-// draft ("WHERE status = 'draft'"), so one that arrives after a submission, however the
-// two raced, changes nothing and returns assessment.ErrAlreadySubmitted. A submitted
-// response keeps its pillar ("… OR pillar = ?"; assessment.ErrPillarFixed otherwise). A
-// submission keeps the first submission time. It returns assessment.ErrClosed when the
-// assessment is closed and assessment.ErrNotFound when the response is gone.
+// reflections, strength, opportunity) in one transaction, and stores it with r.Status;
+// see UpdateResponseAs.
 func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) error {
+	return s.UpdateResponseAs(ctx, r, nil)
+}
+
+// Rotation replaces a response's resume token: OldTokenHash, the one the request came
+// with, must still be current (assessment.ErrNotFound otherwise), and NewTokenHash takes
+// its place, so the old link stops working.
+type Rotation struct {
+	OldTokenHash, NewTokenHash string
+}
+
+// UpdateResponseAs is UpdateResponse by a browser: when r.Writer is set it binds the
+// response to that writer, and with rot it also replaces the resume token.
+//
+// The rules about the stored response are decided in the UPDATE statement itself rather
+// than from an earlier read, so they hold however requests race:
+//   - Submitted stays submitted: a draft save (r.Status Draft) only updates a response
+//     that is still a draft ("WHERE status = 'draft'"); one that reaches a submitted
+//     response changes nothing and returns assessment.ErrAlreadySubmitted.
+//   - A submitted response keeps its pillar (assessment.ErrPillarFixed).
+//   - A response in its team report already no longer changes (assessment.ErrReleased).
+//
+// A submission keeps the first submission time. It returns assessment.ErrClosed when the
+// assessment is closed and assessment.ErrNotFound when the response (or, with rot, its
+// token) is gone.
+func (s *Store) UpdateResponseAs(ctx context.Context, r *assessment.Response, rot *Rotation) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.lockOpenAssessment(tx, r.AssessmentID); err != nil {
 			return err
@@ -158,11 +178,18 @@ func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) erro
 			"opportunity_theme": row.OpportunityTheme,
 			"updated_at":        now,
 		}
+		if r.Writer != "" {
+			set["writer_hash"] = r.Writer
+		}
 		q := tx.Model(&responseRow{}).Where("id = ? AND assessment_id = ?", r.ID, r.AssessmentID)
+		if rot != nil {
+			set["token_hash"] = rot.NewTokenHash
+			q = q.Where("token_hash = ?", rot.OldTokenHash)
+		}
 		switch r.Status {
 		case assessment.Submitted:
 			set["submitted_at"] = gorm.Expr("COALESCE(submitted_at, ?)", now)
-			q = q.Where("status = ? OR pillar = ?", string(assessment.Draft), row.Pillar)
+			q = q.Where("status = ? OR (pillar = ? AND released_at IS NULL)", string(assessment.Draft), row.Pillar)
 		case assessment.Draft:
 			q = q.Where("status = ?", string(assessment.Draft))
 		default:
@@ -173,16 +200,20 @@ func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) erro
 			return res.Error
 		}
 		var current responseRow
-		if err := tx.Select("status", "pillar", "created_at", "submitted_at").
+		if err := tx.Select("status", "pillar", "token_hash", "created_at", "submitted_at", "released_at").
 			Take(&current, "id = ? AND assessment_id = ?", r.ID, r.AssessmentID).Error; err != nil {
 			return notFound(err)
 		}
 		if res.RowsAffected == 0 {
 			switch {
+			case rot != nil && current.TokenHash != rot.OldTokenHash:
+				return assessment.ErrNotFound // the link changed meanwhile
 			case current.Status != string(assessment.Submitted):
 				return assessment.ErrNotFound
 			case r.Status == assessment.Draft:
 				return assessment.ErrAlreadySubmitted
+			case current.ReleasedAt != nil:
+				return assessment.ErrReleased
 			}
 			return assessment.ErrPillarFixed
 		}
@@ -199,6 +230,70 @@ func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) erro
 		return nil
 	})
 	return wrap(err, "update response %d", r.ID)
+}
+
+// ClaimResponse binds a response to another browser, writer, and replaces its resume
+// token as rot says, without changing its content: the old link stops working. It works
+// on a closed assessment too (the read-only copy is then shown to the new writer).
+func (s *Store) ClaimResponse(ctx context.Context, id int64, writer string, rot Rotation) error {
+	res := s.db.WithContext(ctx).Model(&responseRow{}).Where("id = ? AND token_hash = ?", id, rot.OldTokenHash).
+		Updates(map[string]any{"writer_hash": writer, "token_hash": rot.NewTokenHash})
+	if res.Error != nil {
+		return wrap(res.Error, "claim response %d", id)
+	}
+	if res.RowsAffected == 0 {
+		return assessment.ErrNotFound
+	}
+	return nil
+}
+
+// ReleaseGroup is one pillar group's submitted responses: Shown are in the team report, Held
+// wait for enough others to join them.
+type ReleaseGroup struct {
+	Shown, Held int
+}
+
+// Release decides, per pillar, which submitted responses the team report of an
+// assessment shows, in one transaction. A group's figures may only change by a whole
+// group at a time: once shown, newer submissions are held until at least threshold of
+// them have arrived, and are then released together (released_at set); before that, a
+// second look at the report shows exactly what the first did, so comparing two looks
+// tells nothing of one person. A group never shown is released once it reaches the
+// threshold. It returns the groups as they stand after releasing.
+func (s *Store) Release(ctx context.Context, assessmentID int64, threshold int) (map[string]ReleaseGroup, error) {
+	out := map[string]ReleaseGroup{}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []struct {
+			Pillar      string
+			Shown, Held int
+		}
+		err := tx.Model(&responseRow{}).
+			Select("pillar, SUM(CASE WHEN released_at IS NULL THEN 0 ELSE 1 END) AS shown, SUM(CASE WHEN released_at IS NULL THEN 1 ELSE 0 END) AS held").
+			Where("assessment_id = ? AND status = ?", assessmentID, string(assessment.Submitted)).
+			Group("pillar").Scan(&rows).Error
+		if err != nil {
+			return err
+		}
+		now := s.db.NowFunc()
+		for _, r := range rows {
+			g := ReleaseGroup{Shown: r.Shown, Held: r.Held}
+			if r.Held > 0 && r.Held >= threshold {
+				res := tx.Model(&responseRow{}).
+					Where("assessment_id = ? AND pillar = ? AND status = ? AND released_at IS NULL", assessmentID, r.Pillar, string(assessment.Submitted)).
+					UpdateColumn("released_at", now) // not an edit: updated_at stays
+				if res.Error != nil {
+					return res.Error
+				}
+				g = ReleaseGroup{Shown: r.Shown + int(res.RowsAffected)}
+			}
+			out[r.Pillar] = g
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(err, "release the report of assessment %d", assessmentID)
+	}
+	return out, nil
 }
 
 // ResponseByToken returns the response whose resume token hashes to tokenHash, with its
@@ -230,6 +325,8 @@ func (s *Store) ResponseByToken(ctx context.Context, tokenHash string) (*assessm
 		CreatedAt:    row.CreatedAt,
 		UpdatedAt:    row.UpdatedAt,
 		SubmittedAt:  row.SubmittedAt,
+		ReleasedAt:   row.ReleasedAt,
+		Writer:       row.WriterHash,
 	}
 	for _, a := range answers {
 		r.Answers[a.ItemID] = assessment.Answer(a.Value)
@@ -251,6 +348,7 @@ func toResponseRow(r *assessment.Response) responseRow {
 		StrengthTheme:    r.Strength.Theme,
 		OpportunityText:  r.Opportunity.Text,
 		OpportunityTheme: r.Opportunity.Theme,
+		WriterHash:       r.Writer,
 	}
 }
 

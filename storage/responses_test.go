@@ -813,3 +813,91 @@ func TestDraftCapAndPurge(t *testing.T) {
 		}
 	})
 }
+
+// Release against an edit: a submitted response edited while its group is released
+// either changes before the release (and is shown as edited) or is refused with
+// ErrReleased; it never changes after it entered the report. On both databases, with
+// real goroutines.
+func TestReleaseRacingAnEdit(t *testing.T) {
+	const rounds = 40
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		for round := range rounds {
+			a := newAssessment(t, s, fmt.Sprintf("release %d", round))
+			var hashes []string
+			var edited *assessment.Response
+			for i := range 3 {
+				r := sampleResponse(a.ID)
+				r.Status = assessment.Submitted
+				hashes = append(hashes, createResponse(t, s, r))
+				if i == 0 {
+					edited = cloneResponse(r)
+				}
+			}
+			edited.Strength.Text = "edited"
+			var relErr, editErr error
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Go(func() { <-start; _, relErr = s.Release(t.Context(), a.ID, 3) })
+			wg.Go(func() { <-start; editErr = s.UpdateResponse(t.Context(), edited) })
+			close(start)
+			wg.Wait()
+			if relErr != nil {
+				t.Fatalf("round %d: release: %v", round, relErr)
+			}
+			got := mustResponse(t, s, hashes[0])
+			if got.ReleasedAt == nil {
+				t.Fatalf("round %d: not released", round)
+			}
+			switch {
+			case editErr == nil:
+				// Accepted: it landed before the release took the row (the release's
+				// UPDATE waits for the edit's row lock, then sees it), so the report
+				// shows the edited response, never a version from before.
+				if got.Strength.Text != "edited" {
+					t.Fatalf("round %d: an accepted edit is not what the report shows", round)
+				}
+			case errors.Is(editErr, assessment.ErrReleased):
+				if got.Strength.Text == "edited" {
+					t.Fatalf("round %d: a refused edit changed the response", round)
+				}
+			default:
+				t.Fatalf("round %d: edit: %v", round, editErr)
+			}
+		}
+	})
+}
+
+// A group is released only by at least threshold responses at a time.
+func TestReleaseInSteps(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "steps")
+		submit := func(n int) {
+			for range n {
+				r := sampleResponse(a.ID)
+				r.Status = assessment.Submitted
+				createResponse(t, s, r)
+			}
+		}
+		draft := sampleResponse(a.ID)
+		createResponse(t, s, draft) // drafts are never released
+		for _, step := range []struct {
+			add         int
+			shown, held int
+		}{{2, 0, 2}, {1, 3, 0}, {1, 3, 1}, {1, 3, 2}, {0, 3, 2}, {1, 6, 0}, {4, 10, 0}} {
+			submit(step.add)
+			got, err := s.Release(t.Context(), a.ID, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := got[pillars.Leadership]; g.Shown != step.shown || g.Held != step.held {
+				t.Errorf("after %d more: %+v, want %d shown and %d held", step.add, g, step.shown, step.held)
+			}
+			tl, err := s.Tallies(t.Context(), a.ID)
+			if err != nil || tl.Submitted[pillars.Leadership] != step.shown {
+				t.Errorf("the tallies count %d (%v), want the %d shown", tl.Submitted[pillars.Leadership], err, step.shown)
+			}
+		}
+	})
+}

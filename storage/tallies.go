@@ -8,8 +8,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// Tallies counts an assessment's submitted responses in the database: responses per
-// pillar and answers per pillar, item and value, with GROUP BY, so a report over ten
+// Tallies counts an assessment's submitted responses that its report shows (released,
+// see Release) in the database: responses per pillar and answers per pillar, item and
+// value, with GROUP BY, so a report over ten
 // thousand responses never loads them one by one. The free texts (strengths,
 // opportunities, reflections) come back verbatim, since the report quotes them; texts of
 // groups too small to show are dropped by the report, never displayed.
@@ -35,7 +36,7 @@ func (s *Store) Tallies(ctx context.Context, assessmentID int64) (*assessment.Ta
 
 	// One row per submitted response, which counts them per pillar as well.
 	rows, err := texts.Raw(`SELECT pillar, strength_text, strength_theme, opportunity_text, opportunity_theme
-		FROM responses WHERE assessment_id = ? AND status = ?
+		FROM responses WHERE assessment_id = ? AND status = ? AND released_at IS NOT NULL
 		ORDER BY pillar, id`, assessmentID, submitted).Rows()
 	err = eachRow(ctx, rows, err, func() error {
 		var pillar string
@@ -58,7 +59,7 @@ func (s *Store) Tallies(ctx context.Context, assessmentID int64) (*assessment.Ta
 
 	rows, err = texts.Raw(`SELECT r.pillar, f.prompt_id, f.text
 		FROM reflections f JOIN responses r ON r.id = f.response_id
-		WHERE r.assessment_id = ? AND r.status = ?
+		WHERE r.assessment_id = ? AND r.status = ? AND r.released_at IS NOT NULL
 		ORDER BY f.prompt_id, r.id`, assessmentID, submitted).Rows()
 	err = eachRow(ctx, rows, err, func() error {
 		var f assessment.ReflectionText
@@ -84,7 +85,7 @@ func (s *Store) ScoreTallies(ctx context.Context, assessmentID int64) (*assessme
 		return nil, err
 	}
 	rows, err := db.Raw(`SELECT pillar, COUNT(*) FROM responses
-		WHERE assessment_id = ? AND status = ? GROUP BY pillar`, assessmentID, string(assessment.Submitted)).Rows()
+		WHERE assessment_id = ? AND status = ? AND released_at IS NOT NULL GROUP BY pillar`, assessmentID, string(assessment.Submitted)).Rows()
 	err = eachRow(ctx, rows, err, func() error {
 		var pillar string
 		var n int
@@ -105,7 +106,7 @@ func (s *Store) ScoreTallies(ctx context.Context, assessmentID int64) (*assessme
 func (s *Store) itemCounts(ctx context.Context, db *gorm.DB, assessmentID int64, t *assessment.Tallies) error {
 	rows, err := db.Raw(`SELECT r.pillar, a.item_id, a.value, COUNT(*)
 		FROM answers a JOIN responses r ON r.id = a.response_id
-		WHERE r.assessment_id = ? AND r.status = ?
+		WHERE r.assessment_id = ? AND r.status = ? AND r.released_at IS NOT NULL
 		GROUP BY r.pillar, a.item_id, a.value
 		ORDER BY r.pillar, a.item_id, a.value`, assessmentID, string(assessment.Submitted)).Rows()
 	err = eachRow(ctx, rows, err, func() error {

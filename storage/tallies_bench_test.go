@@ -122,8 +122,8 @@ func seed10k(path string) (*benchFixture, error) {
 	defer func() { _ = tx.Rollback() }() // a no-op after Commit
 	insResponse, err := tx.PrepareContext(ctx, `INSERT INTO responses
 		(assessment_id, pillar, language, status, token_hash, strength_text, strength_theme,
-		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at)
-		VALUES (?, ?, 'en', ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at, released_at)
+		VALUES (?, ?, 'en', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func seed10k(path string) (*benchFixture, error) {
 		res, err := insResponse.ExecContext(ctx, a.ID, p.Key, status, fmt.Sprintf("bench-token-%06d", i),
 			fmt.Sprintf("Strength number %d: we plan huddles together.", i), themes[i%len(themes)].Key,
 			fmt.Sprintf("Opportunity number %d: pay partners for their time.", i), themes[(i*3+1)%len(themes)].Key,
-			now, now, submittedAt)
+			now, now, submittedAt, submittedAt) // submitted ones already in the report
 		if err != nil {
 			return nil, err
 		}

@@ -28,6 +28,7 @@ func TestTalliesKeepSubmissionOrderPerPillar(t *testing.T) {
 			createResponse(t, ns.store, r)
 			want = append(want, r.Pillar+" "+r.Strength.Text, r.Pillar+" "+r.Opportunity.Text)
 		}
+		releaseAll(t, ns.store, a.ID)
 		tl, err := ns.store.Tallies(t.Context(), a.ID)
 		if err != nil {
 			t.Fatal(err)

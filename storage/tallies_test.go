@@ -31,6 +31,7 @@ func TestTalliesCountSubmittedOnly(t *testing.T) {
 		submit(a.ID, pillars.Staff, assessment.Draft, assessment.No, "DRAFT")             // never counted
 		submit(other.ID, pillars.Staff, assessment.Submitted, assessment.No, "ELSEWHERE") // another assessment
 
+		releaseAll(t, ns.store, a.ID)
 		tl, err := ns.store.Tallies(t.Context(), a.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -34,17 +34,29 @@ func (s *Service) Report(ctx context.Context, actor *assessment.Facilitator, id 
 
 // LoadReport builds the report of a round as every view of it shows it: the round's own
 // figures, its action plan, and, when the team had a round before, the comparison with
-// it (Previous) and the actions agreed then as they stand now. With trend it also
+// it (Previous) and the actions agreed then as they stand now. What a group shows is
+// released in steps of at least the threshold (storage.Release): newer submissions wait,
+// counted in Group.Held, until enough have arrived, so no two looks at any view differ
+// by one person. With trend it also
 // summarizes every earlier round of the team, for the workbook's Trend sheet. Each
 // round's report applies the anonymity rule to that round on its own, so nothing
 // withheld in one round is shown through another. Only the unbroken run of rounds of the
 // round's owner is walked, and earlier rounds are read as scores only (no verbatim text).
 func (s *Service) LoadReport(ctx context.Context, round *Round, trend bool) (*Report, error) {
+	groups, err := s.store.Release(ctx, round.ID, round.Threshold)
+	if err != nil {
+		return nil, err
+	}
 	t, err := s.store.Tallies(ctx, round.ID)
 	if err != nil {
 		return nil, err
 	}
 	rep := reports.Build(round.Assessment, round.Instrument, t)
+	for i := range rep.Groups {
+		if g := &rep.Groups[i]; !g.Withheld {
+			g.Held = groups[g.Pillar].Held
+		}
+	}
 	if rep.Actions, err = s.store.Actions(ctx, round.ID); err != nil {
 		return nil, err
 	}
@@ -72,6 +84,10 @@ func (s *Service) LoadReport(ctx context.Context, round *Round, trend bool) (*Re
 	scores := func(a *assessment.Assessment) (*reports.Report, error) {
 		r, err := s.round(a)
 		if err != nil {
+			return nil, err
+		}
+		// Shown here, an earlier round's figures follow its own release rule.
+		if _, err := s.store.Release(ctx, a.ID, a.Threshold); err != nil {
 			return nil, err
 		}
 		t, err := s.store.ScoreTallies(ctx, a.ID)

@@ -105,12 +105,17 @@ func samples() map[string]any {
 			"ScoreB": "80", "Points": "50"}},
 		"MoreContrasts": 2, "MoreHotspots": 1, "MoreGaps": 0,
 	}
+	viewed := map[string]any{}
+	for k, v := range form {
+		viewed[k] = v
+	}
+	viewed["Released"] = true
 	return map[string]any{
 		"home": map[string]any{"Code": "ABC", "Error": "bad code"},
 		"join": map[string]any{"Title": "T", "Team": "X", "Threshold": 1, "LowThreshold": true, "Action": "/j/C/form", "Lang": "en", "Error": "choose",
 			"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff", "Description": "D", "Role": "R", "Checked": true}}},
 		"form":   form,
-		"view":   form,
+		"view":   viewed,
 		"thanks": map[string]any{"Threshold": 2, "LowThreshold": true, "Open": true, "ResumeURL": "http://x/r/tok"},
 		"error":  map[string]any{"Heading": "Not found", "Message": "M", "Hint": "H"},
 
@@ -127,10 +132,10 @@ func samples() map[string]any {
 		"tokens": map[string]any{"NewToken": "ecat_x", "Error": "too long",
 			"Tokens": []map[string]any{{"ID": 1, "Label": "script", "Created": "2026-01-01", "LastUsed": "", "Revoked": false}, {"ID": 2, "Label": "", "Revoked": true}}},
 		"report": map[string]any{
-			"A": map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 1}, "Threshold": 3, "Submitted": 6,
+			"A": map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 1}, "Threshold": 3, "Submitted": 6, "Open": true,
 			"Included": []string{"Staff"}, "Withheld": []string{"Patient partners"}, "PillarTitles": []string{"Staff", "Patient partners"},
 			"Groups": []map[string]any{
-				{"Key": "staff", "Title": "Staff", "Submitted": 6, "Items": []map[string]any{{"ID": "S-01", "Text": "t", "Score": "50", "BandText": "developing", "Bar": template.HTML("<svg></svg>"), "Counts": map[string]int{"Yes": 1, "Somewhat": 1, "No": 1, "Unknown": 1}}}},
+				{"Key": "staff", "Title": "Staff", "Submitted": 6, "Held": 1, "NeedMore": 2, "Items": []map[string]any{{"ID": "S-01", "Text": "t", "Score": "50", "BandText": "developing", "Bar": template.HTML("<svg></svg>"), "Counts": map[string]int{"Yes": 1, "Somewhat": 1, "No": 1, "Unknown": 1}}}},
 				{"Key": "patient_partners", "Title": "Patient partners", "Withheld": true},
 			},
 			"Heat":      []map[string]any{{"Theme": "Resources", "Cells": []map[string]string{{"Score": "50", "Band": "developing"}}, "Team": map[string]string{"Score": "50", "Band": "developing"}, "Gap": "30"}},

@@ -46,6 +46,7 @@ var (
 	errTooManyLookups   = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Key: "too_many_lookups"}
 	errServer           = &httpError{Status: http.StatusInternalServerError, Code: "internal", Key: "server"}
 	errUnavailable      = &httpError{Status: http.StatusServiceUnavailable, Code: "unavailable", Key: "unavailable"}
+	errReleased         = &httpError{Status: http.StatusConflict, Code: "already_in_report", Key: "already_in_report"}
 	errTooManyResponses = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Key: "too_many_responses"}
 	errTooManyDrafts    = &httpError{Status: http.StatusConflict, Code: "too_many_drafts", Key: "too_many_drafts"}
 	// errAlreadySubmitted: a draft save reached a response submitted in the meantime.
@@ -83,6 +84,8 @@ func classify(err error) *httpError {
 		return errStillOpen
 	case errors.Is(err, assessment.ErrAlreadySubmitted):
 		return errAlreadySubmitted
+	case errors.Is(err, assessment.ErrReleased):
+		return errReleased
 	case errors.Is(err, assessment.ErrTooManyResponses):
 		return errTooManyResponses
 	case errors.Is(err, assessment.ErrTooManyDrafts):

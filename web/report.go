@@ -44,9 +44,11 @@ type reportGroupView struct {
 	Key, Title string
 	Withheld   bool
 	Submitted  int
-	Items      []reportItemView
-	Strengths  []reports.NamedTheme
-	Opps       []reports.NamedTheme
+	// Held counts the newer responses not shown yet, NeedMore how many more they wait for.
+	Held, NeedMore int
+	Items          []reportItemView
+	Strengths      []reports.NamedTheme
+	Opps           []reports.NamedTheme
 }
 
 type heatCell struct {
@@ -78,6 +80,8 @@ type reportView struct {
 	Highest, Lowest          []themeLine
 	Contrasts, Hotspots      []reportItemView
 	Moved                    *movedView
+	// Open is set while the round takes responses: the page then says how newer ones join.
+	Open bool
 }
 
 func (s *Server) reportPage(c echo.Context) error {
@@ -119,7 +123,7 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 		}))
 		return v
 	}
-	v := reportView{A: rep.Assessment, Threshold: rep.Threshold, Submitted: rep.Team.Submitted,
+	v := reportView{A: rep.Assessment, Threshold: rep.Threshold, Submitted: rep.Team.Submitted, Open: rep.Assessment.IsOpen(),
 		Moved: s.movedView(langCode, rep.Previous, in)}
 	for _, k := range rep.Team.IncludedPillars {
 		v.Included = append(v.Included, pillarTitle(k))
@@ -128,7 +132,10 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 		v.Withheld = append(v.Withheld, pillarTitle(k))
 	}
 	for _, g := range rep.Groups {
-		gv := reportGroupView{Key: g.Pillar, Title: pillarTitle(g.Pillar), Withheld: g.Withheld, Submitted: g.Submitted}
+		gv := reportGroupView{Key: g.Pillar, Title: pillarTitle(g.Pillar), Withheld: g.Withheld, Submitted: g.Submitted, Held: g.Held}
+		if g.Held > 0 {
+			gv.NeedMore = max(0, rep.Threshold-g.Held)
+		}
 		for _, ir := range g.Items {
 			gv.Items = append(gv.Items, item(ir))
 		}

@@ -262,7 +262,7 @@ func (s *Server) resumePage(c echo.Context) error {
 	if p == nil {
 		return fmt.Errorf("response %d has unknown pillar %q", r.ID, r.Pillar)
 	}
-	if !a.IsOpen() {
+	if !a.IsOpen() || r.ReleasedAt != nil {
 		noStoreHeader(c)
 		v := s.buildForm(lang, a.Assessment, a.Instrument, p, r, nil)
 		return s.render(c, http.StatusOK, "view", &templates.Page{
@@ -290,7 +290,8 @@ func (s *Server) thanksPage(c echo.Context) error {
 	noStoreHeader(c)
 	return s.render(c, http.StatusOK, "thanks", &templates.Page{
 		Lang: lang, Title: s.tmpl.Message(lang, "title.thanks"), SwitchURL: switchURL(c, lang),
-		Body: thanksView{Threshold: res.Threshold, LowThreshold: res.LowThreshold(), Open: res.IsOpen(), ResumeURL: s.baseURL(c) + "/r/" + token},
+		Body: thanksView{Threshold: res.Threshold, LowThreshold: res.LowThreshold(), Open: res.IsOpen() && res.Response.ReleasedAt == nil,
+			ResumeURL: s.baseURL(c) + "/r/" + token},
 	})
 }
 

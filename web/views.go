@@ -88,6 +88,8 @@ type formView struct {
 	// LowThreshold is the assessment's threshold when it is below the safe size (the
 	// form then says answers may be recognizable), else 0.
 	LowThreshold int
+	// Released is set once the response is in the team report: it no longer changes.
+	Released bool
 }
 
 type thanksView struct {
@@ -125,6 +127,7 @@ func (s *Server) buildForm(langCode string, a *assessment.Assessment, in *pillar
 		Team:          a.Team,
 		Pillar:        pillarView{Key: p.Key, Title: p.Title.In(lang), Description: p.Description.In(lang)},
 		Submitted:     r.Status == assessment.Submitted,
+		Released:      r.ReleasedAt != nil,
 		MaxReflection: assessment.MaxReflectionLen,
 	}
 	if a.LowThreshold() {
