@@ -849,3 +849,39 @@ func TestPageWeight(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimPage: a link whose answers another browser wrote asks first, on a phone,
+// accessibly, with and without JavaScript; continuing moves the answers to a new link
+// shown in this browser.
+func TestClaimPage(t *testing.T) {
+	requireChrome(t)
+	e := startECAT(t)
+	for _, js := range []bool{true, false} {
+		ctx := newBrowser(t, phoneWidth, phoneHeight, js)
+		token := e.storeResponse(t, e.a, false)
+		navigate(t, ctx, e.URL+"/r/"+token)
+		name := fmt.Sprintf("claim (JavaScript %v)", js)
+		if got := domText(t, ctx, "h1"); !strings.Contains(got, e.tmpl.Message("en", "claim.heading")) {
+			t.Fatalf("%s: heading %q", name, got)
+		}
+		if strings.Contains(domText(t, ctx, "main"), "We listen to patient partners.") {
+			t.Errorf("%s: the answers show before they are claimed", name)
+		}
+		if js { // axe runs as a script
+			checkAxe(t, ctx, name)
+		}
+		noHorizontalScroll(t, ctx, name, phoneWidth)
+		if resp := clickAndLoad(t, ctx, `form[action$="/claim"] button[type=submit]`); resp.Status != http.StatusOK {
+			t.Fatalf("%s: continue: status %d", name, resp.Status)
+		}
+		if u := currentURL(t, ctx); strings.Contains(u, token) || !strings.Contains(u, "/r/") {
+			t.Errorf("%s: after continuing the browser is at %q, want a new link", name, u)
+		}
+		if got := eval[string](t, ctx, `document.querySelector('#strength-text').value`); got != "We listen to patient partners." {
+			t.Errorf("%s: the form after claiming holds %q", name, got)
+		}
+		if js {
+			checkAxe(t, ctx, name+" form")
+		}
+	}
+}

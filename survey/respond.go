@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/locale"
+	"github.com/ecat-project/ecat/storage"
 )
 
 // The respondent's use cases: find an assessment by its join code, come back to a
@@ -84,6 +85,9 @@ type ResponseSave struct {
 	// Client names the network the request came from (an address, an IPv6 /64), for the
 	// limit on starting responses; "" for none (the command line, tests).
 	Client string
+	// Writer is the saving browser's writer key (a secret in its cookie); "" for the API.
+	// Token is the resume token a change came with. See WrittenBy.
+	Writer, Token string
 }
 
 // Limits on starting responses. A team behind one hospital address must all get in (50
@@ -103,7 +107,8 @@ const CreationRetry = CreationWindow
 
 // Saved is what a save did.
 type Saved struct {
-	// Token is the resume token of a new response; "" when an existing one was changed.
+	// Token is the resume token of a new response, or the new one of a response another
+	// browser took over (see WrittenBy); "" when the link stays as it was.
 	Token string
 	// Status is how the response is stored now.
 	Status assessment.ResponseStatus
@@ -152,6 +157,7 @@ func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, er
 			}
 		}
 		token := assessment.NewResumeToken()
+		r.Writer = writerHash(in.Writer, token)
 		if err := s.store.CreateResponseCapped(ctx, r, assessment.HashToken(token), MaxDrafts); err != nil {
 			if key != "" {
 				s.creations.Release(key) // nothing was started
@@ -161,7 +167,17 @@ func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, er
 		return &Saved{Token: token, Status: r.Status, FirstSubmission: r.Status == assessment.Submitted}, nil
 	}
 	r.ID = in.Stored.ID
-	if err := s.store.UpdateResponse(ctx, r); err != nil {
+	var rot *storage.Rotation
+	var newToken string
+	if in.Writer != "" && !WrittenBy(in.Stored, in.Writer, in.Token) {
+		// Another browser writes: it takes the link over, and the link the response was
+		// reached by stops working, so whoever handed it out cannot read what this
+		// person writes through it.
+		newToken = assessment.NewResumeToken()
+		rot = &storage.Rotation{OldTokenHash: assessment.HashToken(in.Token), NewTokenHash: assessment.HashToken(newToken)}
+		r.Writer = writerHash(in.Writer, newToken)
+	}
+	if err := s.store.UpdateResponseAs(ctx, r, rot); err != nil {
 		if errors.Is(err, assessment.ErrPillarFixed) {
 			return nil, &assessment.ValidationError{Fields: map[string]assessment.FieldError{"pillar": {Code: assessment.CodeFixed}}}
 		}
@@ -169,7 +185,58 @@ func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, er
 	}
 	// The stored time of first submission tells whether this save was it.
 	first := r.Status == assessment.Submitted && r.SubmittedAt != nil && !r.SubmittedAt.Before(r.UpdatedAt)
-	return &Saved{Status: r.Status, FirstSubmission: first}, nil
+	return &Saved{Token: newToken, Status: r.Status, FirstSubmission: first}, nil
+}
+
+// A personal link is bound to the browser that last wrote through it. A browser keeps a
+// writer key, a random secret, in a cookie; each response stores only a hash of that key
+// with the response's current resume token ("" for one written through the API). A
+// browser that writes a response another browser (or the API) wrote last takes the link
+// over: the response gets a new resume token, bound to it, and the old link stops
+// working. So a link made by someone else and handed to a team member (a "personal
+// link") lets its maker read nothing that person writes; and a browser that did not
+// write a response's answers sees them only after saying the answers are its own
+// (Claim), which also takes the link over. The person's own way back stays: the same
+// browser, or the new link on another device (claimed there).
+
+// writerHash binds a writer key to a resume token; "" without a key.
+func writerHash(key, token string) string {
+	if key == "" {
+		return ""
+	}
+	return assessment.HashToken("writer|" + key + "|" + assessment.HashToken(token))
+}
+
+// WrittenBy reports whether the browser with writer key key last wrote r, reached by
+// token.
+func WrittenBy(r *assessment.Response, key, token string) bool {
+	return key != "" && r.Writer != "" && r.Writer == writerHash(key, token)
+}
+
+// HoldsAnswers reports whether r holds anything someone wrote: an answer or a text.
+func HoldsAnswers(r *assessment.Response) bool {
+	return len(r.Answers) > 0 || len(r.Reflections) > 0 || r.Strength.Text != "" || r.Opportunity.Text != "" ||
+		r.Strength.Theme != "" || r.Opportunity.Theme != ""
+}
+
+// Claim makes the browser with writer key key the writer of the response behind token:
+// it gets a new resume token, returned, and the old link stops working. Its content is
+// unchanged. A browser claims a response whose answers it did not write before seeing
+// them.
+func (s *Service) Claim(ctx context.Context, token, key string) (string, error) {
+	if key == "" {
+		return "", errors.New("survey: a claim needs a writer key")
+	}
+	res, err := s.Resume(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	newToken := assessment.NewResumeToken()
+	rot := storage.Rotation{OldTokenHash: assessment.HashToken(token), NewTokenHash: assessment.HashToken(newToken)}
+	if err := s.store.ClaimResponse(ctx, res.Response.ID, writerHash(key, newToken), rot); err != nil {
+		return "", err
+	}
+	return newToken, nil
 }
 
 // ResponseLanguage is the language a response is shown in when nothing else decides:

@@ -116,6 +116,7 @@ func samples() map[string]any {
 			"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff", "Description": "D", "Role": "R", "Checked": true}}},
 		"form":   form,
 		"view":   viewed,
+		"claim":  map[string]any{"Action": "/r/tok/claim", "JoinURL": "/j/CODE?lang=en", "Open": true},
 		"thanks": map[string]any{"Threshold": 2, "LowThreshold": true, "Open": true, "ResumeURL": "http://x/r/tok"},
 		"error":  map[string]any{"Heading": "Not found", "Message": "M", "Hint": "H"},
 

@@ -473,3 +473,15 @@ func testWords(t testing.TB) *locale.Catalog {
 	}
 	return words
 }
+
+// claim makes this browser the writer of the response behind token, as a person does on
+// another device ("these are my answers"), and returns the new token.
+func (b *browser) claim(t *testing.T, token string) string {
+	t.Helper()
+	rec := b.post("/r/"+token+"/claim", url.Values{"_csrf": {b.ensureCSRF()}})
+	loc := rec.Header().Get("Location")
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/r/") {
+		t.Fatalf("claim: %d to %q: %s", rec.Code, loc, rec.Body)
+	}
+	return strings.TrimPrefix(loc, "/r/")
+}

@@ -854,10 +854,13 @@ func TestPagesLanguage(t *testing.T) {
 	if got := e.storedResponse(tok).Language; got != "fr" {
 		t.Errorf("stored language %q", got)
 	}
-	rec = e.newBrowser().get("/r/" + tok) // another device, no cookie
+	other := e.newBrowser() // another device: asked first, in French, then shown the form
+	rec = other.get("/r/" + tok)
 	if htmlLang(rec.Body.String()) != "fr" {
 		t.Errorf("resumed French response shows in %q", htmlLang(rec.Body.String()))
 	}
+	e.assertText(t, rec.Body.String(), "fr", "claim.heading")
+	rec = other.get("/r/" + other.claim(t, tok))
 	e.assertText(t, rec.Body.String(), "fr", "form.intro")
 }
 

@@ -175,7 +175,7 @@ func (s *Server) saveResponseForm(c echo.Context, a *survey.Round, stored *asses
 	}
 	saved, err := s.svc.SaveResponse(c.Request().Context(), survey.ResponseSave{
 		Round: a, Stored: stored, Response: r, Submit: action == actionSubmit, Problems: problems,
-		Client: clientNetwork(c.RealIP()),
+		Client: clientNetwork(c.RealIP()), Writer: s.writerKey(c), Token: token,
 	})
 	var verr *assessment.ValidationError
 	switch {
@@ -197,8 +197,8 @@ func (s *Server) saveResponseForm(c echo.Context, a *survey.Round, stored *asses
 	if saved.FirstSubmission {
 		s.metrics.responseSubmitted()
 	}
-	if token == "" {
-		token = saved.Token
+	if saved.Token != "" {
+		token = saved.Token // a new response, or one this browser took over
 	}
 	return s.formSaved(c, lang, action, token)
 }
@@ -262,6 +262,14 @@ func (s *Server) resumePage(c echo.Context) error {
 	if p == nil {
 		return fmt.Errorf("response %d has unknown pillar %q", r.ID, r.Pillar)
 	}
+	if survey.HoldsAnswers(r) && !survey.WrittenBy(r, s.writerCookie(c), token) {
+		// Written from another browser (or by a script): say so before showing anything.
+		noStoreHeader(c)
+		return s.render(c, http.StatusOK, "claim", &templates.Page{
+			Lang: lang, Title: s.tmpl.Message(lang, "title.claim"), SwitchURL: switchURL(c, lang),
+			Body: claimView{Action: "/r/" + token + "/claim", JoinURL: "/j/" + a.Code + "?lang=" + lang, Open: a.IsOpen()},
+		})
+	}
 	if !a.IsOpen() || r.ReleasedAt != nil {
 		noStoreHeader(c)
 		v := s.buildForm(lang, a.Assessment, a.Instrument, p, r, nil)
@@ -319,4 +327,51 @@ func noStoreHeader(c echo.Context) {
 // resumeLink is the full personal link of a token, for the API.
 func (s *Server) resumeLink(c echo.Context, token string) string {
 	return s.baseURL(c) + "/r/" + url.PathEscape(token)
+}
+
+// claimView is the page shown at a link whose answers another browser wrote.
+type claimView struct {
+	Action, JoinURL string
+	Open            bool
+}
+
+// claimResponse makes this browser the writer of the response behind the link, which
+// gets a new token (the old link stops working), then shows it.
+func (s *Server) claimResponse(c echo.Context) error {
+	token := c.Param("token")
+	if _, err := s.resumed(c, token); err != nil {
+		return err
+	}
+	if _, err := parseForm(c); err != nil {
+		return err
+	}
+	newToken, err := s.svc.Claim(c.Request().Context(), token, s.writerKey(c))
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/r/"+newToken)
+}
+
+const writerCookieName = "ecat_writer"
+
+// writerCookie is this browser's writer key, or "" (see survey.WrittenBy).
+func (s *Server) writerCookie(c echo.Context) string {
+	if ck, err := c.Cookie(s.cookieName(writerCookieName)); err == nil && len(ck.Value) == 64 {
+		return ck.Value
+	}
+	return ""
+}
+
+// writerKey is this browser's writer key, made (and set in an HttpOnly cookie) when it
+// has none yet. It names no one: it only tells this browser's saves from another's.
+func (s *Server) writerKey(c echo.Context) string {
+	if key := s.writerCookie(c); key != "" {
+		return key
+	}
+	key := newToken(32)
+	c.SetCookie(&http.Cookie{Name: s.cookieName(writerCookieName), Value: key, Path: "/", MaxAge: 180 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.https()})
+	// Later reads in this request see it too.
+	c.Request().AddCookie(&http.Cookie{Name: s.cookieName(writerCookieName), Value: key})
+	return key
 }

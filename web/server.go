@@ -148,6 +148,7 @@ func (s *Server) routes() {
 	resume.GET("/:token", s.resumePage)
 	resume.POST("/:token", s.updateResponseForm)
 	resume.GET("/:token/thanks", s.thanksPage)
+	resume.POST("/:token/claim", s.claimResponse)
 
 	// The facilitator's workspace. Middleware is given per route rather than through a
 	// group on "", whose catch-all would send every unknown URL to the sign-in page.

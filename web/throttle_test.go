@@ -166,6 +166,7 @@ func TestResumeLinkGuessingThrottled(t *testing.T) {
 	draft := e.createResponse(map[string]any{"code": a.Code, "pillar": "staff"})
 	b := e.newBrowser()
 	csrf, _ := b.formFor(t, a.Code, "staff", "en")
+	draft = b.claim(t, draft) // b writes it, so its saves keep the link
 	const addr = "198.51.100.20:1234"
 
 	// Throttled for join codes first.
