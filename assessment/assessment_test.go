@@ -298,7 +298,8 @@ func TestProgress(t *testing.T) {
 
 // FuzzCleanText checks the text rules never accept what they promise to refuse.
 func FuzzCleanText(f *testing.F) {
-	for _, s := range []string{"hello", "<b>x</b>", "=1", "- a", "a\x00", "\xff", "We <3 it", "+cmd|x!A0"} {
+	for _, s := range []string{"hello", "<b>x</b>", "=1", "- a", "a\x00", "\xff", "We <3 it", "+cmd|x!A0",
+		"hid\u200Bden", "abc\u202Edef", "a\u2060b", "👩\u200D⚕️", "x\uFFF9y"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -320,6 +321,11 @@ func FuzzCleanText(f *testing.F) {
 		}
 		if clean != "" && (clean[0] == '=' || clean[0] == '@') {
 			t.Fatalf("accepted formula %q", clean)
+		}
+		for _, r := range clean {
+			if invisible(r) {
+				t.Fatalf("accepted an invisible character %U in %q", r, clean)
+			}
 		}
 		if again, code := CleanText(clean, 500); code != "" || again != clean {
 			t.Fatalf("CleanText not idempotent: %q → %q (%s)", clean, again, code)

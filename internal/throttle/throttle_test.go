@@ -59,3 +59,47 @@ func TestThrottleWindowAndMemory(t *testing.T) {
 		t.Error("the least recent flood key survived")
 	}
 }
+
+// FuzzWindow drives a window with any sequence of events on a few keys and checks that
+// no key ever holds more than its limit, that Reserve refuses exactly when a key is at
+// its limit, and that Release gives back what Reserve took.
+func FuzzWindow(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7})
+	f.Add([]byte{0, 0, 0, 0, 0, 1, 1, 1})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		w := New(3, time.Minute)
+		w.Now = func() time.Time { return now }
+		for _, op := range ops {
+			key := fmt.Sprint(op % 3)
+			switch op / 3 % 5 {
+			case 0:
+				w.Fail(key)
+			case 1:
+				blocked, _ := w.Blocked(key) // drops expired events first
+				before := len(w.fails[key])
+				ok, _ := w.Reserve(key)
+				if ok == blocked {
+					t.Fatalf("Reserve %v while Blocked %v", ok, blocked)
+				}
+				if ok {
+					w.Release(key)
+					if got := len(w.fails[key]); got != before {
+						t.Fatalf("Release left %d events, want the %d before Reserve", got, before)
+					}
+				}
+			case 2:
+				w.Reset(key)
+			case 3:
+				now = now.Add(time.Duration(op) * time.Second)
+			case 4:
+				w.Reserve(key)
+			}
+			for k, list := range w.fails {
+				if len(list) > 3 {
+					t.Fatalf("key %s holds %d events, over the limit of 3", k, len(list))
+				}
+			}
+		}
+	})
+}
