@@ -69,10 +69,10 @@ const (
 	// MinPasswordVariety is how many different characters a password needs: twelve of
 	// one letter, or "abababababab", is long but guessed at once.
 	MinPasswordVariety = 5
-	MaxPasswordLen = 256
-	MaxNameLen     = 120
-	MaxEmailLen    = 254
-	MaxLabelLen    = 80
+	MaxPasswordLen     = 256
+	MaxNameLen         = 120
+	MaxEmailLen        = 254
+	MaxLabelLen        = 80
 )
 
 // NewFacilitator checks a new account's details; the caller hashes the password.
