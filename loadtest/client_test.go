@@ -129,6 +129,17 @@ func (s sample) describe() string {
 
 // do sends one request and reads the whole answer.
 func do(ctx context.Context, client *http.Client, kind, method, url, bearer string, body any) sample {
+	return doAs(ctx, client, kind, method, url, bearer, body, "")
+}
+
+// respondentAddress is the address respondent n comes from: the load test's respondents
+// are different people, each on their own connection, reaching ecat through the local
+// proxy the servers here trust (ECAT_TRUST_PROXY), as a team behind a hospital's proxy
+// would. 198.18.0.0/15 is reserved for such tests.
+func respondentAddress(n int) string { return fmt.Sprintf("198.18.%d.%d", n/250, n%250+1) }
+
+// doAs is do for a client at address from (sent as X-Forwarded-For), "" for none.
+func doAs(ctx context.Context, client *http.Client, kind, method, url, bearer string, body any, from string) sample {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -148,6 +159,9 @@ func do(ctx context.Context, client *http.Client, kind, method, url, bearer stri
 	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	if from != "" {
+		req.Header.Set("X-Forwarded-For", from)
 	}
 	res, err := client.Do(req)
 	if err != nil {
@@ -195,7 +209,7 @@ func respond(ctx context.Context, client *http.Client, base, code string, in ins
 	p := in.pillars[n%len(in.pillars)]
 	r := respondentResult{pillar: p.key}
 	send := func(kind, method, url string, body any) sample {
-		s := do(ctx, client, kind, method, url, "", body)
+		s := doAs(ctx, client, kind, method, url, "", body, respondentAddress(n))
 		r.samples = append(r.samples, s)
 		if opts.observe != nil {
 			opts.observe(s)

@@ -185,20 +185,24 @@ func checkClearFailures(t *testing.T, srv *server, samples []sample) int {
 }
 
 // formSave saves a draft through the HTML form, as a respondent without JavaScript
-// would: the join page sets the CSRF cookie, and the form sends it back. Success is a
-// 303 to the resume link.
+// would: the form page sets the CSRF cookie and carries the token bound to it, and both
+// are sent back. Success is a 303 to the resume link.
 func formSave(ctx context.Context, client *http.Client, base, code string, in instrument) sample {
-	join := do(ctx, client, "form page", http.MethodGet, base+"/j/"+code, "", nil)
-	if !join.ok() {
-		return join
+	p := in.pillars[0]
+	page := do(ctx, client, "form page", http.MethodGet, base+"/j/"+code+"/form?pillar="+p.key, "", nil)
+	if !page.ok() {
+		return page
 	}
-	var csrf string
-	for _, c := range (&http.Response{Header: join.header}).Cookies() {
+	var cookie string
+	for _, c := range (&http.Response{Header: page.header}).Cookies() {
 		if c.Name == "ecat_csrf" {
-			csrf = c.Value
+			cookie = c.Value
 		}
 	}
-	p := in.pillars[0]
+	csrf := ""
+	if m := csrfInputRE.FindSubmatch(page.body); m != nil {
+		csrf = string(m[1])
+	}
 	form := url.Values{"_csrf": {csrf}, "pillar": {p.key}, "lang": {"en"}, "action": {"save"}, "a." + p.items[0]: {"yes"}}
 	s := sample{kind: "form save", start: time.Now()}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/j/"+code+"/form", strings.NewReader(form.Encode()))
@@ -207,7 +211,7 @@ func formSave(ctx context.Context, client *http.Client, base, code string, in in
 		return s
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.AddCookie(&http.Cookie{Name: "ecat_csrf", Value: csrf})
+	req.AddCookie(&http.Cookie{Name: "ecat_csrf", Value: cookie})
 	res, err := client.Do(req)
 	if err != nil {
 		s.latency, s.err = time.Since(s.start), err

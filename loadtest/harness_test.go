@@ -221,7 +221,8 @@ func (l *logLines) matching(subs ...string) []string {
 func startServer(t *testing.T, db database, env ...string) *server {
 	t.Helper()
 	cmd := exec.Command(ecatBin, "serve", "--addr", "127.0.0.1:0", "--db", db.dsn, "--log-format", "json")
-	cmd.Env = append(childEnv(), env...)
+	// The respondents of these tests come through a local proxy (respondentAddress).
+	cmd.Env = append(append(childEnv(), "ECAT_TRUST_PROXY=true"), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
