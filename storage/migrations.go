@@ -241,7 +241,7 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	case v < SchemaVersion():
 		return fmt.Errorf("%w (database at version %d, this ecat needs %d)", ErrSchemaBehind, v, SchemaVersion())
 	}
-	return nil
+	return s.prepareHotPath(ctx)
 }
 
 // Migrate brings the schema to this build's version, one step per transaction. On
@@ -293,7 +293,7 @@ func (s *Store) Migrate(ctx context.Context) (from, to int, err error) {
 			return from, to, err
 		}
 		if done {
-			return from, to, nil
+			return from, to, s.prepareHotPath(ctx)
 		}
 	}
 }

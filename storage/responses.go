@@ -79,20 +79,7 @@ func (s *Store) CreateResponse(ctx context.Context, r *assessment.Response, toke
 // maxDrafts drafts already (assessment.ErrTooManyDrafts), counted in the same
 // transaction; 0 means no cap.
 func (s *Store) CreateResponseCapped(ctx context.Context, r *assessment.Response, tokenHash string, maxDrafts int) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.lockOpenAssessment(tx, r.AssessmentID); err != nil {
-			return err
-		}
-		if maxDrafts > 0 && r.Status == assessment.Draft {
-			var drafts int64
-			if err := tx.Model(&responseRow{}).Where("assessment_id = ? AND status = ?", r.AssessmentID, string(assessment.Draft)).
-				Count(&drafts).Error; err != nil {
-				return err
-			}
-			if drafts >= int64(maxDrafts) {
-				return assessment.ErrTooManyDrafts
-			}
-		}
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		row := toResponseRow(r)
 		row.TokenHash = tokenHash
 		now := s.db.NowFunc()
@@ -100,37 +87,13 @@ func (s *Store) CreateResponseCapped(ctx context.Context, r *assessment.Response
 		if r.Status == assessment.Submitted {
 			row.SubmittedAt = &now
 		}
-		if err := s.insertResponse(tx, &row); err != nil {
-			return err
-		}
-		if err := insertChildren(tx, row.ID, r); err != nil {
+		if err := s.createResponse(tx, &row, r, maxDrafts); err != nil {
 			return err
 		}
 		r.ID, r.CreatedAt, r.UpdatedAt, r.SubmittedAt = row.ID, row.CreatedAt, row.UpdatedAt, row.SubmittedAt
 		return nil
 	})
 	return wrap(err, "create a response to assessment %d", r.AssessmentID)
-}
-
-// insertResponse inserts row and sets its ID. On SQLite the id is read back with
-// last_insert_rowid() in the same transaction, rather than with the RETURNING clause
-// gorm's Create adds, which made each submission about 1.5 times slower there
-// (BenchmarkSubmit in web/, BENCHMARKS.md). Both statements go through gorm and its
-// callbacks, like every other write.
-func (s *Store) insertResponse(tx *gorm.DB, row *responseRow) error {
-	if s.dialect != SQLite {
-		return tx.Create(row).Error
-	}
-	err := tx.Exec(`INSERT INTO responses
-		(assessment_id, pillar, language, status, token_hash, strength_text, strength_theme,
-		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at, writer_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.AssessmentID, row.Pillar, row.Language, row.Status, row.TokenHash, row.StrengthText, row.StrengthTheme,
-		row.OpportunityText, row.OpportunityTheme, row.CreatedAt, row.UpdatedAt, row.SubmittedAt, row.WriterHash).Error
-	if err != nil {
-		return err
-	}
-	return tx.Raw(`SELECT last_insert_rowid()`).Scan(&row.ID).Error
 }
 
 // UpdateResponse replaces a stored response's content (pillar, language, answers,
@@ -162,7 +125,7 @@ type Rotation struct {
 // assessment is closed and assessment.ErrNotFound when the response (or, with rot, its
 // token) is gone.
 func (s *Store) UpdateResponseAs(ctx context.Context, r *assessment.Response, rot *Rotation) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := s.lockOpenAssessment(tx, r.AssessmentID); err != nil {
 			return err
 		}

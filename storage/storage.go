@@ -9,6 +9,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -33,7 +34,9 @@ const (
 type Store struct {
 	db      *gorm.DB
 	dialect Dialect
-	file    *sqliteFile // SQLite only (sqlitefile.go)
+	file    *sqliteFile     // SQLite only (sqlitefile.go)
+	group   *groupWriter    // SQLite only, and not inside InTx (group.go)
+	lean    *leanStatements // lean.go
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database rather than a SQLite file.
@@ -89,6 +92,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			_ = sqlDB.Close()
 			return nil, err
 		}
+		s.group = newGroupWriter(db)
+	}
+	if v, err := s.CurrentSchema(ctx); err == nil && v == SchemaVersion() {
+		if err := s.prepareHotPath(ctx); err != nil {
+			return nil, errors.Join(err, s.Close())
+		}
 	}
 	return s, nil
 }
@@ -123,7 +132,7 @@ func sqliteDSN(path string) string {
 // single connection, which the transaction holds until fn returns.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		return fn(&Store{db: db, dialect: s.dialect, file: s.file})
+		return fn(&Store{db: db, dialect: s.dialect, file: s.file, lean: s.lean})
 	})
 }
 
@@ -142,8 +151,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.file.check()
 }
 
-// Close closes the database; SQLite checkpoints its WAL on close.
+// Close closes the database, once the writes the group writer has taken are committed;
+// SQLite checkpoints its WAL on close.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.close()
+	}
+	if s.lean != nil {
+		s.lean.close()
+	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

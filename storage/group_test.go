@@ -1,0 +1,191 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/storage"
+)
+
+// groupedWrites offers n writes to a held group writer, waits until all n are waiting,
+// and lets them go together. write(i) is the i-th write.
+func groupedWrites(t *testing.T, s *storage.Store, n int, write func(i int) error) []error {
+	t.Helper()
+	release := storage.HoldWriter(s)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = write(i) })
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, _, waiting := storage.GroupStats(s); waiting == int64(n) {
+			break
+		}
+		if time.Now().After(deadline) {
+			release()
+			t.Fatalf("the %d writes never all waited for the writer", n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	release()
+	wg.Wait()
+	return errs
+}
+
+// Writes waiting together commit in one transaction; one that fails (a closed
+// assessment, a token already used, a failure after it wrote rows) is rolled back alone
+// and its neighbours commit.
+func TestGroupCommit(t *testing.T) {
+	s := sqliteStore(t)
+	open := newAssessment(t, s, "open")
+	closed := newAssessment(t, s, "closed")
+	closeAssessment(t, s, closed.ID)
+	taken := createResponse(t, s, sampleResponse(open.ID))
+
+	const n = 40
+	hashes := make([]string, n)
+	errs := groupedWrites(t, s, n, func(i int) error {
+		r := sampleResponse(open.ID)
+		r.Status = assessment.Submitted
+		hashes[i] = assessment.HashToken(assessment.NewResumeToken())
+		switch i % 10 {
+		case 3:
+			r.AssessmentID = closed.ID
+		case 7:
+			hashes[i] = taken
+		case 9:
+			return storage.CreateThenFail(t.Context(), s, r, hashes[i])
+		}
+		return s.CreateResponse(t.Context(), r, hashes[i])
+	})
+	batches, grouped, _ := storage.GroupStats(s)
+	if batches < 1 || grouped < 2 {
+		t.Fatalf("no write was grouped: %d batches of %d writes", batches, grouped)
+	}
+	for i, err := range errs {
+		switch i % 10 {
+		case 3:
+			if !errors.Is(err, assessment.ErrClosed) {
+				t.Errorf("write %d to a closed assessment: %v, want ErrClosed", i, err)
+			}
+		case 7:
+			if err == nil {
+				t.Errorf("write %d with a token already used succeeded", i)
+			}
+		case 9:
+			if !errors.Is(err, storage.ErrAfterWriting) {
+				t.Errorf("write %d failing after writing: %v", i, err)
+			}
+			if _, err := s.ResponseByToken(t.Context(), hashes[i]); !errors.Is(err, assessment.ErrNotFound) {
+				t.Errorf("write %d failed after writing, and what it wrote stayed (%v)", i, err)
+			}
+		default:
+			if err != nil {
+				t.Errorf("write %d: %v", i, err)
+				continue
+			}
+			if got := mustResponse(t, s, hashes[i]); got.Status != assessment.Submitted || len(got.Answers) != 4 || len(got.Reflections) != 2 {
+				t.Errorf("write %d stored as %+v", i, got)
+			}
+		}
+	}
+	counts, err := s.ResponseCounts(t.Context(), open.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := counts["leadership"]; got.Submitted != n-3*n/10 || got.Drafts != 1 {
+		t.Errorf("counts %+v, want %d submitted and the 1 draft", counts, n-3*n/10)
+	}
+	if counts, err := s.ResponseCounts(t.Context(), closed.ID); err != nil || len(counts) != 0 {
+		t.Errorf("closed assessment holds %v (%v)", counts, err)
+	}
+	if r := mustResponse(t, s, taken); r.Status != assessment.Draft {
+		t.Errorf("the response whose token was reused changed: %+v", r)
+	}
+}
+
+// When a batch's transaction fails, nothing of it is stored, and each write is run
+// again alone: each is then stored once, or fails with its own error.
+func TestGroupCommitFailureRetriesAlone(t *testing.T) {
+	s := sqliteStore(t)
+	a := newAssessment(t, s, "retry")
+	closed := newAssessment(t, s, "closed")
+	closeAssessment(t, s, closed.ID)
+	storage.FailNextBatch(s)
+
+	const n = 12
+	hashes := make([]string, n)
+	errs := groupedWrites(t, s, n, func(i int) error {
+		r := sampleResponse(a.ID)
+		if i == 5 {
+			r.AssessmentID = closed.ID
+		}
+		hashes[i] = assessment.HashToken(assessment.NewResumeToken())
+		return s.CreateResponse(t.Context(), r, hashes[i])
+	})
+	for i, err := range errs {
+		if i == 5 {
+			if !errors.Is(err, assessment.ErrClosed) {
+				t.Errorf("write to the closed assessment: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("write %d: %v", i, err)
+			continue
+		}
+		mustResponse(t, s, hashes[i])
+	}
+	counts, err := s.ResponseCounts(t.Context(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := counts["leadership"].Drafts; got != n-1 {
+		t.Errorf("%d drafts stored, want %d (each once)", got, n-1)
+	}
+	if batches, _, _ := storage.GroupStats(s); batches != 0 {
+		t.Errorf("%d batches counted as committed, want 0", batches)
+	}
+}
+
+// A write whose request is cancelled while it waits for the writer is not stored, and
+// says so.
+func TestGroupCommitCancelledWhileWaiting(t *testing.T) {
+	s := sqliteStore(t)
+	a := newAssessment(t, s, "cancel")
+	release := storage.HoldWriter(s)
+	defer release()
+	ctx, cancel := context.WithCancel(t.Context())
+	hash := assessment.HashToken(assessment.NewResumeToken())
+	done := make(chan error, 1)
+	go func() { done <- s.CreateResponse(ctx, sampleResponse(a.ID), hash) }()
+	for {
+		if _, _, waiting := storage.GroupStats(s); waiting == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled write: %v, want context.Canceled", err)
+	}
+	release()
+	if _, err := s.ResponseByToken(t.Context(), hash); !errors.Is(err, assessment.ErrNotFound) {
+		t.Errorf("the cancelled write was stored (%v)", err)
+	}
+}
+
+// sqliteStore is a migrated SQLite store (the group writer is SQLite's).
+func sqliteStore(t *testing.T) *storage.Store {
+	t.Helper()
+	s := openSQLite(t).store
+	if _, _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
