@@ -93,7 +93,7 @@ func planOpen(tx *gorm.DB, actionID int64) error {
 // Action returns the action with id, or assessment.ErrNotFound.
 func (s *Store) Action(ctx context.Context, id int64) (*assessment.Action, error) {
 	var row actionRow
-	if err := s.db.WithContext(ctx).Take(&row, "id = ?", id).Error; err != nil {
+	if err := s.read.WithContext(ctx).Take(&row, "id = ?", id).Error; err != nil {
 		return nil, wrap(notFound(err), "read action %d", id)
 	}
 	a := row.toDomain()
@@ -103,7 +103,7 @@ func (s *Store) Action(ctx context.Context, id int64) (*assessment.Action, error
 // Actions lists a round's actions in the order they were recorded.
 func (s *Store) Actions(ctx context.Context, assessmentID int64) ([]assessment.Action, error) {
 	var rows []actionRow
-	if err := s.db.WithContext(ctx).Where("assessment_id = ?", assessmentID).Order("id").Find(&rows).Error; err != nil {
+	if err := s.read.WithContext(ctx).Where("assessment_id = ?", assessmentID).Order("id").Find(&rows).Error; err != nil {
 		return nil, wrap(err, "list the actions of assessment %d", assessmentID)
 	}
 	out := make([]assessment.Action, len(rows))
@@ -159,7 +159,7 @@ func (s *Store) ActionsAgreedIn(ctx context.Context, assessmentID int64) ([]asse
 		ids[i] = list[i].ID
 	}
 	var copies []actionRow
-	if err := s.db.WithContext(ctx).Where("carried_from_id IN ?", ids).Order("id").Find(&copies).Error; err != nil {
+	if err := s.read.WithContext(ctx).Where("carried_from_id IN ?", ids).Order("id").Find(&copies).Error; err != nil {
 		return nil, wrap(err, "read the carried copies of the actions of assessment %d", assessmentID)
 	}
 	latest := map[int64]actionRow{}
@@ -238,7 +238,7 @@ func (s *Store) Reassess(ctx context.Context, prevID int64, next *assessment.Ass
 // NextRoundOf returns the round opened after id, or assessment.ErrNotFound.
 func (s *Store) NextRoundOf(ctx context.Context, id int64) (*assessment.Assessment, error) {
 	var row assessmentRow
-	if err := s.db.WithContext(ctx).Take(&row, "previous_id = ?", id).Error; err != nil {
+	if err := s.read.WithContext(ctx).Take(&row, "previous_id = ?", id).Error; err != nil {
 		return nil, wrap(notFound(err), "find the round after assessment %d", id)
 	}
 	return row.toDomain(), nil
@@ -284,6 +284,7 @@ func (s *Store) MarkDiscussed(ctx context.Context, id int64) (*assessment.Assess
 			Update("discussed_at", s.db.NowFunc())
 		return res.Error
 	})
+	s.codes.invalidate()
 	if err != nil {
 		return nil, wrap(err, "mark assessment %d discussed", id)
 	}

@@ -70,26 +70,41 @@ func (s *Store) CreateAssessment(ctx context.Context, a *assessment.Assessment) 
 }
 
 // Assessment returns the assessment with id, or assessment.ErrNotFound.
+// It may be up to a moment old when another server or process changed it (cache.go).
 func (s *Store) Assessment(ctx context.Context, id int64) (*assessment.Assessment, error) {
+	if a, ok := s.codes.get("", id); ok {
+		return a, nil
+	}
+	gen := s.codes.generation()
 	var row assessmentRow
-	if err := s.db.WithContext(ctx).Take(&row, "id = ?", id).Error; err != nil {
+	if err := s.read.WithContext(ctx).Take(&row, "id = ?", id).Error; err != nil {
 		return nil, wrap(notFound(err), "read assessment %d", id)
 	}
-	return row.toDomain(), nil
+	a := row.toDomain()
+	s.codes.put(a, gen)
+	return a, nil
 }
 
 // AssessmentByCode returns the assessment with a join code, or assessment.ErrNotFound.
+// Like Assessment, it may be up to a moment old.
 func (s *Store) AssessmentByCode(ctx context.Context, code string) (*assessment.Assessment, error) {
+	if a, ok := s.codes.get(code, 0); ok {
+		return a, nil
+	}
+	gen := s.codes.generation()
 	var row assessmentRow
-	if err := s.db.WithContext(ctx).Take(&row, "code = ?", code).Error; err != nil {
+	if err := s.read.WithContext(ctx).Take(&row, "code = ?", code).Error; err != nil {
 		return nil, wrap(notFound(err), "find an assessment by join code")
 	}
-	return row.toDomain(), nil
+	a := row.toDomain()
+	s.codes.put(a, gen)
+	return a, nil
 }
 
 // DeleteAssessment removes an assessment with all its responses and actions.
 func (s *Store) DeleteAssessment(ctx context.Context, id int64) error {
 	res := s.db.WithContext(ctx).Delete(&assessmentRow{}, "id = ?", id)
+	s.codes.invalidate()
 	if res.Error != nil {
 		return wrap(res.Error, "delete assessment %d", id)
 	}
@@ -124,6 +139,7 @@ func (s *Store) SetAssessmentStatus(ctx context.Context, id int64, status assess
 		}
 		return nil
 	})
+	s.codes.invalidate()
 	if err != nil {
 		return nil, wrap(err, "set assessment %d %s", id, status)
 	}
@@ -150,7 +166,7 @@ func (s *Store) ResponseCounts(ctx context.Context, assessmentID int64) (map[str
 		Status string
 		N      int
 	}
-	err := s.db.WithContext(ctx).Model(&responseRow{}).
+	err := s.read.WithContext(ctx).Model(&responseRow{}).
 		Select("pillar, status, COUNT(*) AS n").
 		Where("assessment_id = ?", assessmentID).
 		Group("pillar, status").Scan(&rows).Error
@@ -184,7 +200,7 @@ func (s *Store) ListAssessments(ctx context.Context, owner *int64) ([]assessment
 	if owner != nil {
 		where, args = "WHERE a.facilitator_id = ?", append(args, *owner)
 	}
-	rows, err := s.db.WithContext(ctx).Raw(`SELECT a.id, a.title, a.team, a.language, a.threshold, a.status,
+	rows, err := s.read.WithContext(ctx).Raw(`SELECT a.id, a.title, a.team, a.language, a.threshold, a.status,
 			a.code, a.instrument_version, a.round, a.previous_id, a.facilitator_id, a.created_at,
 			a.closed_at, a.discussed_at, r.pillar, r.status AS response_status, COUNT(r.id) AS n
 		FROM assessments a LEFT JOIN responses r ON r.assessment_id = a.id `+where+`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -55,4 +56,15 @@ func CreateThenFail(ctx context.Context, s *Store, r *assessment.Response, token
 		}
 		return ErrAfterWriting
 	})
+}
+
+// ReadDB gives the tests the store's gorm handle for reads (on SQLite, the read-only
+// pool; elsewhere the same as RawDB).
+func ReadDB(s *Store) *gorm.DB { return s.read }
+
+// SetAssessmentCacheTTL changes how long the store keeps an assessment it read.
+func SetAssessmentCacheTTL(s *Store, d time.Duration) {
+	s.codes.mu.Lock()
+	defer s.codes.mu.Unlock()
+	s.codes.ttl = d
 }

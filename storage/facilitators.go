@@ -78,12 +78,13 @@ func isUniqueViolation(err error) bool {
 // CountFacilitators tells how many accounts exist.
 func (s *Store) CountFacilitators(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&facilitatorRow{}).Count(&n).Error
+	err := s.read.WithContext(ctx).Model(&facilitatorRow{}).Count(&n).Error
 	return n, wrap(err, "count facilitators")
 }
 
 // CreateFacilitator stores an account; assessment.ErrDuplicate when the e-mail is taken.
 func (s *Store) CreateFacilitator(ctx context.Context, f *assessment.Facilitator) error {
+	defer s.codes.invalidate() // the first account takes the ownerless assessments
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return s.createFacilitator(tx, f)
 	})
@@ -121,6 +122,7 @@ func (s *Store) createFacilitator(tx *gorm.DB, f *assessment.Facilitator) error 
 // It returns assessment.ErrNotFound when the link's token is wrong or already used,
 // or when an account exists already; the token is consumed with the account.
 func (s *Store) CreateFirstFacilitator(ctx context.Context, f *assessment.Facilitator, setupTokenHash string) error {
+	defer s.codes.invalidate() // the first account takes the ownerless assessments
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.lockAccounts(tx); err != nil {
 			return err
@@ -167,14 +169,14 @@ func (s *Store) SetSetupToken(ctx context.Context, tokenHash string) error {
 // SetupTokenValid reports whether tokenHash is the current setup token's hash.
 func (s *Store) SetupTokenValid(ctx context.Context, tokenHash string) (bool, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Model(&settingRow{}).Where("key = ? AND value = ?", setupTokenKey, tokenHash).Count(&n).Error
+	err := s.read.WithContext(ctx).Model(&settingRow{}).Where("key = ? AND value = ?", setupTokenKey, tokenHash).Count(&n).Error
 	return n == 1, wrap(err, "check the setup link")
 }
 
 // FacilitatorByEmail finds an account by (normalized) e-mail, or assessment.ErrNotFound.
 func (s *Store) FacilitatorByEmail(ctx context.Context, email string) (*assessment.Facilitator, error) {
 	var row facilitatorRow
-	if err := s.db.WithContext(ctx).Take(&row, "email = ?", assessment.NormalizeEmail(email)).Error; err != nil {
+	if err := s.read.WithContext(ctx).Take(&row, "email = ?", assessment.NormalizeEmail(email)).Error; err != nil {
 		return nil, wrap(notFound(err), "find a facilitator by e-mail")
 	}
 	return row.toDomain(), nil
@@ -189,13 +191,13 @@ func (s *Store) CreateSession(ctx context.Context, idHash string, facilitatorID 
 // SessionFacilitator returns the facilitator of a live session, or ErrNotFound when the
 // session is unknown or expired (an expired one is removed).
 func (s *Store) SessionFacilitator(ctx context.Context, idHash string) (*assessment.Facilitator, error) {
-	db := s.db.WithContext(ctx)
+	db := s.read.WithContext(ctx)
 	var sess sessionRow
 	if err := db.Take(&sess, "id_hash = ?", idHash).Error; err != nil {
 		return nil, wrap(notFound(err), "find a session")
 	}
 	if !sess.ExpiresAt.After(s.db.NowFunc()) {
-		if err := db.Delete(&sessionRow{}, "id_hash = ?", idHash).Error; err != nil {
+		if err := s.db.WithContext(ctx).Delete(&sessionRow{}, "id_hash = ?", idHash).Error; err != nil {
 			return nil, wrap(err, "remove an expired session")
 		}
 		return nil, assessment.ErrNotFound
@@ -230,7 +232,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *assessment.APIToken, toke
 // APITokens lists a facilitator's tokens, newest first, revoked ones included.
 func (s *Store) APITokens(ctx context.Context, facilitatorID int64) ([]assessment.APIToken, error) {
 	var rows []apiTokenRow
-	if err := s.db.WithContext(ctx).Where("facilitator_id = ?", facilitatorID).Order("id DESC").Find(&rows).Error; err != nil {
+	if err := s.read.WithContext(ctx).Where("facilitator_id = ?", facilitatorID).Order("id DESC").Find(&rows).Error; err != nil {
 		return nil, wrap(err, "list the API tokens of facilitator %d", facilitatorID)
 	}
 	out := make([]assessment.APIToken, len(rows))
@@ -258,7 +260,7 @@ func (s *Store) RevokeAPIToken(ctx context.Context, facilitatorID, tokenID int64
 // FacilitatorByAPIToken returns the owner of a live (not revoked) token, and the token's
 // id, for TouchAPIToken.
 func (s *Store) FacilitatorByAPIToken(ctx context.Context, tokenHash string) (*assessment.Facilitator, int64, error) {
-	db := s.db.WithContext(ctx)
+	db := s.read.WithContext(ctx)
 	var tok apiTokenRow
 	if err := db.Take(&tok, "token_hash = ? AND revoked_at IS NULL", tokenHash).Error; err != nil {
 		return nil, 0, wrap(notFound(err), "find an API token")
@@ -289,7 +291,7 @@ func (s *Store) AddAuditEvent(ctx context.Context, e *assessment.AuditEvent) err
 // AuditEvents lists a facilitator's most recent actions, newest first.
 func (s *Store) AuditEvents(ctx context.Context, facilitatorID int64, limit int) ([]assessment.AuditEvent, error) {
 	var rows []auditRow
-	err := s.db.WithContext(ctx).Where("facilitator_id = ?", facilitatorID).Order("id DESC").Limit(limit).Find(&rows).Error
+	err := s.read.WithContext(ctx).Where("facilitator_id = ?", facilitatorID).Order("id DESC").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, wrap(err, "read the activity of facilitator %d", facilitatorID)
 	}

@@ -18,26 +18,31 @@ import (
 func countStatements(t *testing.T, s *storage.Store, fn func()) int64 {
 	t.Helper()
 	var n atomic.Int64
-	db := storage.RawDB(s)
 	name := "test:count_" + strings.ReplaceAll(t.Name(), "/", "_")
 	count := func(*gorm.DB) { n.Add(1) }
-	cb := db.Callback()
-	for _, err := range []error{
-		cb.Query().Before("gorm:query").Register(name, count),
-		cb.Row().Before("gorm:row").Register(name, count),
-		cb.Raw().Before("gorm:raw").Register(name, count),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
+	handles := []*gorm.DB{storage.RawDB(s)}
+	if r := storage.ReadDB(s); r != handles[0] {
+		handles = append(handles, r)
 	}
-	defer func() {
-		for _, err := range []error{cb.Query().Remove(name), cb.Row().Remove(name), cb.Raw().Remove(name)} {
+	for _, db := range handles {
+		cb := db.Callback()
+		for _, err := range []error{
+			cb.Query().Before("gorm:query").Register(name, count),
+			cb.Row().Before("gorm:row").Register(name, count),
+			cb.Raw().Before("gorm:raw").Register(name, count),
+		} {
 			if err != nil {
-				t.Error(err)
+				t.Fatal(err)
 			}
 		}
-	}()
+		defer func() {
+			for _, err := range []error{cb.Query().Remove(name), cb.Row().Remove(name), cb.Raw().Remove(name)} {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
 	fn()
 	return n.Load()
 }

@@ -262,7 +262,7 @@ func (s *Store) Release(ctx context.Context, assessmentID int64, threshold int) 
 // ResponseByToken returns the response whose resume token hashes to tokenHash, with its
 // answers and reflections, or assessment.ErrNotFound.
 func (s *Store) ResponseByToken(ctx context.Context, tokenHash string) (*assessment.Response, error) {
-	db := s.db.WithContext(ctx)
+	db := s.read.WithContext(ctx)
 	var row responseRow
 	if err := db.Take(&row, "token_hash = ?", tokenHash).Error; err != nil {
 		return nil, wrap(notFound(err), "find a response by resume token")

@@ -32,11 +32,29 @@ const (
 
 // Store is a handle on the database. It is safe for concurrent use.
 type Store struct {
-	db      *gorm.DB
-	dialect Dialect
-	file    *sqliteFile     // SQLite only (sqlitefile.go)
-	group   *groupWriter    // SQLite only, and not inside InTx (group.go)
-	lean    *leanStatements // lean.go
+	// db writes (and, inside InTx, reads); read reads outside transactions: on SQLite a
+	// pool of read-only connections, elsewhere db itself.
+	db, read *gorm.DB
+	dialect  Dialect
+	file     *sqliteFile     // SQLite only (sqlitefile.go)
+	group    *groupWriter    // SQLite only, and not inside InTx (group.go)
+	lean     *leanStatements // lean.go
+	// codes caches assessments read (cache.go); nil inside InTx, which empties the
+	// store's cache when its transaction ends.
+	codes *assessmentCache
+}
+
+// gormConfig is the configuration of a gorm handle. Each handle needs its own: gorm keeps
+// a handle's callbacks (the database-file guard among them) in it.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		// A repository method called inside InTx runs in that one transaction, with no
+		// savepoint of its own: its error fails the whole transaction.
+		DisableNestedTransaction: true,
+		NowFunc:                  func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database rather than a SQLite file.
@@ -47,14 +65,7 @@ func IsPostgresDSN(dsn string) bool {
 // Open connects to the database named by dsn: a postgres:// URL, or else a SQLite file
 // path (created if missing). It does not migrate; call Migrate or CheckSchema next.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	cfg := &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		// A repository method called inside InTx runs in that one transaction, with no
-		// savepoint of its own: its error fails the whole transaction.
-		DisableNestedTransaction: true,
-		NowFunc:                  func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
-	}
+	cfg := gormConfig()
 	var (
 		db      *gorm.DB
 		err     error
@@ -82,13 +93,17 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		sqlDB.SetMaxIdleConns(10)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: dialect}
+	s := &Store{db: db, read: db, dialect: dialect, codes: newAssessmentCache()}
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
 	}
 	if dialect == SQLite {
 		if err := s.watchSQLiteFile(sqlitePath(dsn)); err != nil {
+			_ = sqlDB.Close()
+			return nil, err
+		}
+		if s.read, err = openSQLiteReaders(dsn); err != nil {
 			_ = sqlDB.Close()
 			return nil, err
 		}
@@ -102,6 +117,27 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
+// sqliteReaders is how many read-only connections a SQLite store keeps beside its writer.
+const sqliteReaders = 4
+
+// openSQLiteReaders opens the read-only pool of a SQLite store. In WAL mode readers
+// never wait for the writer nor hold it up: a report or a workbook export reads a
+// snapshot while respondents' writes go on committing.
+func openSQLiteReaders(dsn string) (*gorm.DB, error) {
+	db, err := gorm.Open(sqlite.Open(sqliteURI(dsn, true)), gormConfig())
+	if err != nil {
+		return nil, fmt.Errorf("storage: open the SQLite readers: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(sqliteReaders)
+	sqlDB.SetMaxIdleConns(sqliteReaders)
+	sqlDB.SetConnMaxIdleTime(0)
+	return db, nil
+}
+
 // sqlitePath is the file a SQLite DSN names.
 func sqlitePath(path string) string {
 	if path == "" {
@@ -110,8 +146,12 @@ func sqlitePath(path string) string {
 	return path
 }
 
-// sqliteDSN turns a file path into a go-sqlite3 URI with ecat's pragmas.
-func sqliteDSN(path string) string {
+// sqliteDSN turns a file path into a go-sqlite3 URI with ecat's pragmas, for the writer.
+func sqliteDSN(path string) string { return sqliteURI(path, false) }
+
+// sqliteURI is sqliteDSN, or with readOnly the URI of a read-only connection (whose
+// transactions need no write lock).
+func sqliteURI(path string, readOnly bool) string {
 	path = sqlitePath(path)
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -122,6 +162,10 @@ func sqliteDSN(path string) string {
 	// Deleted rows (a purged draft, a deleted assessment) are overwritten with zeros
 	// rather than left readable in free pages of the file.
 	q.Set("_secure_delete", "on")
+	if readOnly {
+		q.Set("mode", "ro")
+		q.Set("_txlock", "deferred")
+	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
@@ -131,8 +175,9 @@ func sqliteDSN(path string) string {
 // and records what it did as one change. fn must use only tx: on SQLite the store has a
 // single connection, which the transaction holds until fn returns.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	defer s.codes.invalidate() // whatever it changed, committed or not
 	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		return fn(&Store{db: db, dialect: s.dialect, file: s.file, lean: s.lean})
+		return fn(&Store{db: db, read: db, dialect: s.dialect, file: s.file, lean: s.lean})
 	})
 }
 
@@ -159,6 +204,11 @@ func (s *Store) Close() error {
 	}
 	if s.lean != nil {
 		s.lean.close()
+	}
+	if s.read != s.db {
+		if readers, err := s.read.DB(); err == nil {
+			_ = readers.Close()
+		}
 	}
 	sqlDB, err := s.db.DB()
 	if err != nil {
