@@ -3,6 +3,8 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -188,4 +190,46 @@ func sqliteStore(t *testing.T) *storage.Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// Answers and reflections go in by prepared multi-row INSERTs of up to 40 rows: a
+// response with more (no instrument has that many, but nothing may be dropped if one
+// does) is written whole, on create and on change.
+func TestManyAnswersWrittenWhole(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "long")
+		r := sampleResponse(a.ID)
+		fill := func(nAnswers, nReflections int) {
+			r.Answers, r.Reflections = map[string]assessment.Answer{}, map[string]string{}
+			for i := range nAnswers {
+				r.Answers[fmt.Sprintf("X-%03d", i)] = assessment.Answers[i%len(assessment.Answers)]
+			}
+			for i := range nReflections {
+				r.Reflections[fmt.Sprintf("X-R%03d", i)] = fmt.Sprintf("reflection %d", i)
+			}
+		}
+		check := func(hash string) {
+			t.Helper()
+			got := mustResponse(t, s, hash)
+			if !maps.Equal(got.Answers, r.Answers) || !maps.Equal(got.Reflections, r.Reflections) {
+				t.Errorf("stored %d answers and %d reflections, want %d and %d", len(got.Answers), len(got.Reflections), len(r.Answers), len(r.Reflections))
+			}
+		}
+		fill(95, 41)
+		hash := createResponse(t, s, r)
+		check(hash)
+		stored := mustResponse(t, s, hash)
+		r.ID = stored.ID
+		fill(40, 80)
+		if err := s.UpdateResponse(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+		check(hash)
+		fill(0, 1)
+		if err := s.UpdateResponse(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+		check(hash)
+	})
 }

@@ -34,6 +34,8 @@ type leanStatements struct {
 	countDrafts, assessmentStatus *sql.Stmt
 	// answers[n-1] and reflections[n-1] insert n rows at once.
 	answers, reflections []*sql.Stmt
+	// deleteAnswers and deleteReflections remove a response's.
+	deleteAnswers, deleteReflections *sql.Stmt
 }
 
 // prepareHotPath prepares the hot path's statements once the schema is this build's (in
@@ -84,6 +86,8 @@ func prepareLean(ctx context.Context, db *sql.DB, d Dialect) (*leanStatements, e
 	l.insertResponse = prepare(insert)
 	l.countDrafts = prepare(`SELECT COUNT(*) FROM responses WHERE assessment_id = ? AND status = 'draft'`)
 	l.assessmentStatus = prepare(`SELECT status FROM assessments WHERE id = ?`)
+	l.deleteAnswers = prepare(`DELETE FROM answers WHERE response_id = ?`)
+	l.deleteReflections = prepare(`DELETE FROM reflections WHERE response_id = ?`)
 	for n := 1; n <= maxRowsPerInsert; n++ {
 		l.answers = append(l.answers, prepare(multiRowInsert("answers (response_id, item_id, value)", n)))
 		l.reflections = append(l.reflections, prepare(multiRowInsert("reflections (response_id, prompt_id, text)", n)))
@@ -97,7 +101,7 @@ func prepareLean(ctx context.Context, db *sql.DB, d Dialect) (*leanStatements, e
 
 // close releases the statements.
 func (l *leanStatements) close() {
-	for _, st := range append([]*sql.Stmt{l.insertResponse, l.countDrafts, l.assessmentStatus}, append(l.answers, l.reflections...)...) {
+	for _, st := range append([]*sql.Stmt{l.insertResponse, l.countDrafts, l.assessmentStatus, l.deleteAnswers, l.deleteReflections}, append(l.answers, l.reflections...)...) {
 		if st != nil {
 			_ = st.Close()
 		}
@@ -215,6 +219,26 @@ func (s *Store) whyNotOpen(ctx context.Context, t *sql.Tx, id int64) error {
 		return fmt.Errorf("storage: assessment %d is open but the response was not inserted", id)
 	}
 	return assessment.ErrClosed
+}
+
+// replaceChildren replaces a response's answers and reflections with r's, in tx.
+func (s *Store) replaceChildren(tx *gorm.DB, responseID int64, r *assessment.Response) error {
+	if err := s.file.check(); err != nil {
+		return err
+	}
+	if s.lean == nil {
+		return errNotPrepared
+	}
+	t, ctx, err := sqlTx(tx)
+	if err != nil {
+		return err
+	}
+	for _, del := range []*sql.Stmt{s.lean.deleteAnswers, s.lean.deleteReflections} {
+		if _, err := t.StmtContext(ctx, del).ExecContext(ctx, responseID); err != nil {
+			return err
+		}
+	}
+	return s.insertChildrenLean(ctx, t, responseID, r)
 }
 
 // insertChildrenLean inserts a response's answers and reflections, a prepared multi-row

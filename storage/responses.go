@@ -180,13 +180,7 @@ func (s *Store) UpdateResponseAs(ctx context.Context, r *assessment.Response, ro
 			}
 			return assessment.ErrPillarFixed
 		}
-		if err := tx.Where("response_id = ?", r.ID).Delete(&answerRow{}).Error; err != nil {
-			return err
-		}
-		if err := tx.Where("response_id = ?", r.ID).Delete(&reflectionRow{}).Error; err != nil {
-			return err
-		}
-		if err := insertChildren(tx, r.ID, r); err != nil {
+		if err := s.replaceChildren(tx, r.ID, r); err != nil {
 			return err
 		}
 		r.CreatedAt, r.UpdatedAt, r.SubmittedAt = current.CreatedAt, now, current.SubmittedAt
@@ -313,28 +307,6 @@ func toResponseRow(r *assessment.Response) responseRow {
 		OpportunityTheme: r.Opportunity.Theme,
 		WriterHash:       r.Writer,
 	}
-}
-
-func insertChildren(tx *gorm.DB, responseID int64, r *assessment.Response) error {
-	if len(r.Answers) > 0 {
-		rows := make([]answerRow, 0, len(r.Answers))
-		for id, a := range r.Answers {
-			rows = append(rows, answerRow{ResponseID: responseID, ItemID: id, Value: string(a)})
-		}
-		if err := tx.Create(&rows).Error; err != nil {
-			return err
-		}
-	}
-	if len(r.Reflections) > 0 {
-		rows := make([]reflectionRow, 0, len(r.Reflections))
-		for id, text := range r.Reflections {
-			rows = append(rows, reflectionRow{ResponseID: responseID, PromptID: id, Text: text})
-		}
-		if err := tx.Create(&rows).Error; err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // DeleteDraftsUntouchedSince removes the drafts last saved before cutoff, with their

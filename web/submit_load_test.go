@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -37,6 +38,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/internal/testdb"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
 	"github.com/ecat-project/ecat/survey"
@@ -151,6 +154,35 @@ func BenchmarkSubmitLoad(b *testing.B) {
 
 	ecatBody, baseBody := submitBenchBody(b, in, a.Code), submitBenchBody(b, in, baseAssessment.Code)
 	var from atomic.Uint64
+	if dsn := os.Getenv(benchPostgresEnv); dsn != "" {
+		pgURL, pgBody := postgresSubmitServer(b, dsn, in, catalog, tmpl)
+		b.Run("postgres-conns-8", func(b *testing.B) {
+			// Three servers in turn, the order rotating every iteration.
+			var ratios, pgVsSQLite, pgRates []float64
+			i := 0
+			for b.Loop() {
+				var base, lite, pg loadResult
+				runs := []func(){
+					func() { base = runSubmitLoad(b, baseSrv.URL+"/submit", baseBody, 8, submitLoadRun, &from) },
+					func() { lite = runSubmitLoad(b, ecatSrv.URL+"/api/v1/responses", ecatBody, 8, submitLoadRun, &from) },
+					func() { pg = runSubmitLoad(b, pgURL+"/api/v1/responses", pgBody, 8, submitLoadRun, &from) },
+				}
+				for k := range runs {
+					runs[(i+k)%len(runs)]()
+				}
+				i++
+				ratios = append(ratios, base.rate/pg.rate)
+				pgVsSQLite = append(pgVsSQLite, pg.rate/lite.rate)
+				pgRates = append(pgRates, pg.rate)
+			}
+			b.ReportMetric(0, "ns/op")
+			b.ReportMetric(median(pgRates), "ecat-postgres-subs/s")
+			b.ReportMetric(median(ratios), "ratio")
+			b.ReportMetric(median(pgVsSQLite), "postgres/sqlite")
+			b.ReportMetric(slices.Min(pgVsSQLite), "postgres/sqlite-min")
+			b.ReportMetric(slices.Max(pgVsSQLite), "postgres/sqlite-max")
+		})
+	}
 	for _, conns := range []int{1, 8, 64} {
 		b.Run(fmt.Sprintf("conns-%d", conns), func(b *testing.B) {
 			var baseRates, ecatRates, ratios, baseP99, ecatP99 []float64
@@ -183,6 +215,51 @@ func BenchmarkSubmitLoad(b *testing.B) {
 			b.ReportMetric(slices.Max(ratios), "ratio-max")
 		})
 	}
+}
+
+// benchPostgresEnv names a PostgreSQL database for the PostgreSQL sub-benchmark. It must
+// be as durable as the SQLite side (fsync and synchronous_commit on); the throwaway
+// server the tests use (ECAT_TEST_POSTGRES) is not, and is not used here.
+const benchPostgresEnv = "ECAT_BENCH_POSTGRES"
+
+// postgresSubmitServer starts ecat on a schema of its own in the PostgreSQL database of
+// dsn, with an open assessment, and returns its URL and a submission body for it.
+func postgresSubmitServer(b *testing.B, dsn string, in *pillars.Instrument, catalog *pillars.Catalog, tmpl *templates.Engine) (string, []byte) {
+	b.Helper()
+	schemaDSN, _ := testdb.Schema(b, dsn)
+	store, err := storage.Open(b.Context(), schemaDSN)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { checkClose(b, "postgres store", store) })
+	check, err := sql.Open("pgx", schemaDSN)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer checkClose(b, "postgres check", check)
+	for _, setting := range []string{"fsync", "synchronous_commit"} {
+		var v string
+		if err := check.QueryRowContext(b.Context(), "SHOW "+setting).Scan(&v); err != nil {
+			b.Fatal(err)
+		}
+		if v != "on" {
+			b.Fatalf("%s: %s is %q: a PostgreSQL that does not wait for the disk is no fair comparison", benchPostgresEnv, setting, v)
+		}
+	}
+	if _, _, err := store.Migrate(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	a, err := assessment.NewAssessment("Benchmark round", "Ward 7 West", "en", assessment.DefaultThreshold, false, in.Version)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := store.CreateAssessment(b.Context(), a); err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(New(Config{BaseURL: testBaseURL, TrustProxy: true}, survey.New(store, catalog, tmpl.Catalog(), log), tmpl, log))
+	b.Cleanup(srv.Close)
+	return srv.URL, submitBenchBody(b, in, a.Code)
 }
 
 // median of a non-empty list.

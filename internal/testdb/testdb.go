@@ -129,7 +129,7 @@ func Postgres(t *testing.T, dsn string) DB {
 // dsn, over a plain connection, and drops it (with everything in it) when the test ends.
 // It returns dsn with search_path set to it (pgx sends it as a run-time parameter), for
 // a store or a server to use, and the schema's name.
-func Schema(t *testing.T, dsn string) (schemaDSN, schema string) {
+func Schema(t testing.TB, dsn string) (schemaDSN, schema string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
