@@ -118,8 +118,14 @@ func New(cfg Config, svc *survey.Service, tmpl *templates.Engine, log *slog.Logg
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{
 		Level:     5,
 		MinLength: 1024,
-		// Workbooks are zip archives already.
-		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, ".xlsx") },
+		// Workbooks are zip archives already. The API's writes answer with a few hundred
+		// bytes of JSON, below MinLength: the middleware would still reset a compressor
+		// (hundreds of KB cleared) twice per request for nothing.
+		Skipper: func(c echo.Context) bool {
+			r := c.Request()
+			return strings.HasSuffix(r.URL.Path, ".xlsx") ||
+				(r.Method != http.MethodGet && r.Method != http.MethodHead && strings.HasPrefix(r.URL.Path, "/api/"))
+		},
 	}))
 	s.echo = e
 	s.routes()

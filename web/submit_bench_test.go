@@ -202,6 +202,7 @@ var submitters atomic.Uint64
 func submitOnce(b *testing.B, h http.Handler, path string, body []byte) {
 	req := httptest.NewRequest(http.MethodPost, testBaseURL+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Encoding", "gzip") // as browsers and Go's own client send
 	n := submitters.Add(1)
 	req.RemoteAddr = fmt.Sprintf("10.%d.%d.%d:40000", n>>16&255, n>>8&255, n&255)
 	rec := httptest.NewRecorder()

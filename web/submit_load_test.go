@@ -80,6 +80,7 @@ func runSubmitLoad(b *testing.B, url string, body []byte, conns int, d time.Dura
 					panic(err)
 				}
 				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Accept-Encoding", "gzip") // as browsers and Go's own client send
 				n := from.Add(1)
 				req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255))
 				began := time.Now()
