@@ -8,8 +8,10 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -27,7 +29,9 @@ type namedJSON struct {
 	Theme string `json:"theme"`
 }
 
-// responseRequest is the body of POST /api/v1/responses and PUT /api/v1/responses/{token}.
+// responseRequest is the body of POST /api/v1/responses and PUT /api/v1/responses/{token},
+// as decodeResponseRequest reads it (by hand: the tags say what encoding/json would
+// match). Answers and Reflections are the last such member as given, a slice of the body.
 type responseRequest struct {
 	Code        string          `json:"code"`
 	Pillar      string          `json:"pillar"`
@@ -60,38 +64,60 @@ func readJSON(c echo.Context) ([]byte, error) {
 	return body, nil
 }
 
-// decodeResponseRequest parses a response body into a response. Item and prompt ids
-// given twice are reported as duplicates (encoding/json would silently keep the last).
+// decodeResponseRequest reads a response body into a response, in one pass over its
+// bytes. It is as strict as encoding/json decoding into a responseRequest with
+// DisallowUnknownFields, then reading answers and reflections as objects of strings,
+// and refuses what that refuses with the same 400 detail: a syntax error (the first
+// one, by its byte), else the first wrong type or unknown member in body order, else
+// data after the object, else a last "answers", then "reflections", that is not an
+// object of strings. Member names match as encoding/json matches them (exactly, else
+// case-insensitively); a member given twice keeps its last value, as there, and is
+// reported with CodeDuplicate, as are item and prompt ids given twice within the last
+// answers and reflections. null, as the body or as a member, changes nothing; null
+// answers or reflections are empty.
 func decodeResponseRequest(body []byte) (*responseRequest, *assessment.Response, *assessment.ValidationError, error) {
-	var req responseRequest
-	if err := decodeStrict(body, &req); err != nil {
-		return nil, nil, nil, err
+	d := responseDecoder{body: body, s: string(body), req: new(responseRequest)}
+	if problem := d.decode(); problem != "" {
+		return nil, nil, nil, malformed(problem)
+	}
+	if d.answers.problem != "" {
+		return nil, nil, nil, malformed(d.answers.problem)
+	}
+	if d.reflections.problem != "" {
+		return nil, nil, nil, malformed(d.reflections.problem)
 	}
 	verr := &assessment.ValidationError{}
-	duplicateMembers(body, requestMembers, verr)
-	answers, err := stringObject(req.Answers, "answers", verr)
-	if err != nil {
-		return nil, nil, nil, err
+	for i, name := range requestMembers {
+		if d.twice&(1<<i) != 0 {
+			verr.Add(name, assessment.CodeDuplicate)
+		}
 	}
-	reflections, err := stringObject(req.Reflections, "reflections", verr)
-	if err != nil {
-		return nil, nil, nil, err
+	for _, id := range d.answers.twice {
+		verr.Add("answers."+id, assessment.CodeDuplicate)
 	}
+	for _, id := range d.reflections.twice {
+		verr.Add("reflections."+id, assessment.CodeDuplicate)
+	}
+	req := d.req
 	r := &assessment.Response{
 		Pillar:      req.Pillar,
 		Language:    req.Language,
-		Answers:     make(map[string]assessment.Answer, len(answers)),
-		Reflections: reflections,
+		Answers:     d.answers.values,
+		Reflections: d.reflections.values,
 		Strength:    assessment.Named{Text: req.Strength.Text, Theme: req.Strength.Theme},
 		Opportunity: assessment.Named{Text: req.Opportunity.Text, Theme: req.Opportunity.Theme},
 	}
-	for id, v := range answers {
-		r.Answers[id] = assessment.Answer(v)
+	if r.Answers == nil {
+		r.Answers = map[string]assessment.Answer{}
 	}
-	return &req, r, verr, nil
+	if r.Reflections == nil {
+		r.Reflections = map[string]string{}
+	}
+	return req, r, verr, nil
 }
 
-// requestMembers are the members of a responseRequest body.
+// requestMembers are the members of a responseRequest body, in the order of the
+// member constants (memberCode, …).
 var requestMembers = []string{"code", "pillar", "language", "answers", "reflections", "strength", "opportunity", "submit"}
 
 // duplicateMembers reports members of an already decoded body that were given twice.
@@ -138,36 +164,652 @@ func decodeStrict(body []byte, v any) error {
 	return nil
 }
 
-// stringObject reads a JSON object of strings (or null), noting keys given twice.
-func stringObject(raw json.RawMessage, field string, verr *assessment.ValidationError) (map[string]string, error) {
-	out := map[string]string{}
-	if len(raw) == 0 || string(raw) == "null" {
-		return out, nil
+// The members of a responseRequest body, by their place in requestMembers.
+const (
+	memberCode = iota
+	memberPillar
+	memberLanguage
+	memberAnswers
+	memberReflections
+	memberStrength
+	memberOpportunity
+	memberSubmit
+)
+
+// namedMembers are the members of a strength or an opportunity (namedJSON).
+var namedMembers = []string{"text", "theme"}
+
+// maxJSONDepth is how deeply encoding/json lets objects and arrays nest.
+const maxJSONDepth = 10000
+
+// responseDecoder is decodeResponseRequest's one pass over a body. The three passes
+// of encoding/json it replaced are refDecodeResponseRequest in decode_test.go, whose
+// fuzz target holds the two equal on any body. Its methods return false once the body
+// is found not to be one well-formed JSON value, with the reason in syntax; the
+// problems of a well-formed body are noted and reading goes on, since a syntax error
+// further on is what encoding/json would report.
+type responseDecoder struct {
+	body  []byte
+	s     string // the body, copied once: a string without escapes is a slice of it
+	i     int    // the next byte to read
+	depth int    // objects and arrays open at d.i
+
+	syntax string // why the body is not well-formed JSON
+	// first is the first member in body order of the wrong type, or unknown, in
+	// encoding/json's words (jsonProblem's), for a body that is otherwise well formed.
+	first string
+
+	req          *responseRequest
+	given, twice uint8 // members given, and given more than once, by bit of their place in requestMembers
+	answers      stringsMember[assessment.Answer]
+	reflections  stringsMember[string]
+}
+
+// stringsMember is what the last "answers" or "reflections" member holds.
+type stringsMember[V ~string] struct {
+	values  map[string]V // nil when absent or null
+	twice   []string     // the ids given more than once
+	problem string       // why it is not an object of strings (the reference's words)
+}
+
+// stringPair is one member of an object of strings, in body order.
+type stringPair struct{ key, value string }
+
+// decode reads the body and returns why it is refused, or "".
+func (d *responseDecoder) decode() string {
+	if !d.space() {
+		return "empty body"
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, malformed(field + " must be an object of strings")
+	var ok bool
+	switch d.s[d.i] {
+	case '{':
+		ok = d.request()
+	case 'n':
+		ok = d.literal("null")
+	default:
+		d.wrong(" must be a web.responseRequest") // encoding/json's: no field, the type
+		ok = d.skip()
 	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, malformed(field + ": " + err.Error())
+	switch {
+	case !ok:
+		return d.syntax
+	case d.first != "":
+		return d.first
+	case d.space():
+		return "unexpected data after the JSON object"
+	}
+	return ""
+}
+
+// request reads the body's object, at d.i.
+func (d *responseDecoder) request() bool {
+	if !d.open() {
+		return false
+	}
+	req := d.req
+	for first := true; ; first = false {
+		key, done, ok := d.member(first)
+		if !ok || done {
+			return ok
 		}
-		key := tok.(string) // object keys are always strings
-		tok, err = dec.Token()
-		if err != nil {
-			return nil, malformed(field + ": " + err.Error())
+		k := memberIndex(key, requestMembers)
+		if k < 0 {
+			d.wrong("json: unknown field " + strconv.Quote(key))
+			if !d.skip() {
+				return false
+			}
+			continue
 		}
-		value, ok := tok.(string)
+		bit := uint8(1) << k
+		d.twice |= d.given & bit
+		d.given |= bit
+		switch k {
+		case memberCode:
+			ok = d.stringValue(&req.Code, "", "code")
+		case memberPillar:
+			ok = d.stringValue(&req.Pillar, "", "pillar")
+		case memberLanguage:
+			ok = d.stringValue(&req.Language, "", "language")
+		case memberAnswers:
+			ok = readStrings(d, &d.answers, "answers", &req.Answers)
+		case memberReflections:
+			ok = readStrings(d, &d.reflections, "reflections", &req.Reflections)
+		case memberStrength:
+			ok = d.named(&req.Strength, "strength")
+		case memberOpportunity:
+			ok = d.named(&req.Opportunity, "opportunity")
+		case memberSubmit:
+			ok = d.boolValue(&req.Submit, "submit")
+		}
 		if !ok {
-			return nil, malformed(fmt.Sprintf("%s.%s must be a string", field, key))
+			return false
 		}
-		if _, dup := out[key]; dup {
-			verr.Add(field+"."+key, assessment.CodeDuplicate)
-		}
-		out[key] = value
 	}
-	return out, nil
+}
+
+// memberIndex finds key among names as encoding/json finds a struct field for a
+// member: exactly, else regardless of case (Unicode simple folding, as
+// strings.EqualFold); -1 when none matches.
+func memberIndex(key string, names []string) int {
+	for i, name := range names {
+		if key == name {
+			return i
+		}
+	}
+	for i, name := range names {
+		if strings.EqualFold(key, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// stringValue reads a string member into *dst; null leaves *dst as it is.
+func (d *responseDecoder) stringValue(dst *string, parent, name string) bool {
+	c, ok := d.peek()
+	switch {
+	case !ok:
+		return false
+	case c == '"':
+		*dst, ok = d.str()
+		return ok
+	case c == 'n':
+		return d.literal("null")
+	}
+	if parent != "" {
+		name = parent + "." + name
+	}
+	d.wrong(name + " must be a string")
+	return d.skip()
+}
+
+// boolValue reads a boolean member into *dst; null leaves *dst as it is.
+func (d *responseDecoder) boolValue(dst *bool, name string) bool {
+	c, ok := d.peek()
+	switch {
+	case !ok:
+		return false
+	case c == 't':
+		*dst = true
+		return d.literal("true")
+	case c == 'f':
+		*dst = false
+		return d.literal("false")
+	case c == 'n':
+		return d.literal("null")
+	}
+	d.wrong(name + " must be a bool")
+	return d.skip()
+}
+
+// named reads a strength or an opportunity into *dst, over what an earlier member of
+// the same name gave (encoding/json's merge); null leaves *dst as it is.
+func (d *responseDecoder) named(dst *namedJSON, name string) bool {
+	c, ok := d.peek()
+	switch {
+	case !ok:
+		return false
+	case c == 'n':
+		return d.literal("null")
+	case c != '{':
+		d.wrong(name + " must be a web.namedJSON")
+		return d.skip()
+	}
+	if !d.open() {
+		return false
+	}
+	for first := true; ; first = false {
+		key, done, ok := d.member(first)
+		if !ok || done {
+			return ok
+		}
+		switch memberIndex(key, namedMembers) {
+		case 0:
+			ok = d.stringValue(&dst.Text, name, "text")
+		case 1:
+			ok = d.stringValue(&dst.Theme, name, "theme")
+		default:
+			d.wrong("json: unknown field " + strconv.Quote(key))
+			ok = d.skip()
+		}
+		if !ok {
+			return false
+		}
+	}
+}
+
+// readStrings reads an "answers" or "reflections" member into m, in place of what an
+// earlier one gave, and its bytes into *raw.
+func readStrings[V ~string](d *responseDecoder, m *stringsMember[V], field string, raw *json.RawMessage) bool {
+	c, ok := d.peek()
+	if !ok {
+		return false
+	}
+	start := d.i
+	*m = stringsMember[V]{twice: m.twice[:0]}
+	switch c {
+	case 'n':
+		ok = d.literal("null")
+	case '{':
+		ok = readStringObject(d, m, field)
+	default:
+		m.problem = field + " must be an object of strings"
+		ok = d.skip()
+	}
+	*raw = d.body[start:d.i]
+	return ok
+}
+
+// readStringObject reads the object of strings at d.i into m. Its first value that is
+// not a string is m's problem, and m then holds no values.
+func readStringObject[V ~string](d *responseDecoder, m *stringsMember[V], field string) bool {
+	if !d.open() {
+		return false
+	}
+	var buf [32]stringPair // a pillar's items, without allocating
+	pairs := buf[:0]
+	for first := true; ; first = false {
+		key, done, ok := d.member(first)
+		if !ok {
+			return false
+		}
+		if done {
+			break
+		}
+		c, ok := d.peek()
+		if !ok {
+			return false
+		}
+		if c == '"' {
+			value, ok := d.str()
+			if !ok {
+				return false
+			}
+			if m.problem == "" {
+				pairs = append(pairs, stringPair{key, value})
+			}
+			continue
+		}
+		start := d.i
+		if !d.skip() {
+			return false
+		}
+		if m.problem != "" {
+			continue
+		}
+		m.problem = field + "." + key + " must be a string"
+		if number := d.s[start:d.i]; c == '-' || '0' <= c && c <= '9' {
+			// encoding/json's tokenizer, which read these before, made numbers float64
+			// first: one out of range was its error.
+			if _, err := strconv.ParseFloat(number, 64); err != nil {
+				m.problem = field + ": json: cannot unmarshal number " + number + " into Go value of type float64"
+			}
+		}
+	}
+	if m.problem != "" {
+		return true
+	}
+	m.values = make(map[string]V, len(pairs))
+	for _, p := range pairs {
+		n := len(m.values)
+		m.values[p.key] = V(p.value)
+		if len(m.values) == n {
+			m.twice = append(m.twice, p.key)
+		}
+	}
+	return true
+}
+
+// skip reads one value of any kind.
+func (d *responseDecoder) skip() bool {
+	c, ok := d.peek()
+	if !ok {
+		return false
+	}
+	switch {
+	case c == '{':
+		if !d.open() {
+			return false
+		}
+		for first := true; ; first = false {
+			_, done, ok := d.member(first)
+			if !ok || done {
+				return ok
+			}
+			if !d.skip() {
+				return false
+			}
+		}
+	case c == '[':
+		if !d.open() {
+			return false
+		}
+		for first := true; ; first = false {
+			c, ok := d.peek()
+			if !ok {
+				return false
+			}
+			if c == ']' && first {
+				d.close()
+				return true
+			}
+			if !first {
+				switch c {
+				case ']':
+					d.close()
+					return true
+				case ',':
+					d.i++
+				default:
+					return d.bad(d.i)
+				}
+			}
+			if !d.skip() {
+				return false
+			}
+		}
+	case c == '"':
+		_, ok := d.str()
+		return ok
+	case c == 't':
+		return d.literal("true")
+	case c == 'f':
+		return d.literal("false")
+	case c == 'n':
+		return d.literal("null")
+	case c == '-' || '0' <= c && c <= '9':
+		return d.number()
+	}
+	return d.bad(d.i)
+}
+
+// member reads, in an object, up to the value of its next member: the comma before
+// it unless first, its key and the colon. done is true, and the object read, when the
+// object ends instead.
+func (d *responseDecoder) member(first bool) (key string, done, ok bool) {
+	c, ok := d.peek()
+	if !ok {
+		return "", false, false
+	}
+	if c == '}' && first {
+		d.close()
+		return "", true, true
+	}
+	if !first {
+		switch c {
+		case '}':
+			d.close()
+			return "", true, true
+		case ',':
+			d.i++
+			if c, ok = d.peek(); !ok {
+				return "", false, false
+			}
+		default:
+			return "", false, d.bad(d.i)
+		}
+	}
+	if c != '"' {
+		return "", false, d.bad(d.i)
+	}
+	if key, ok = d.str(); !ok {
+		return "", false, false
+	}
+	if c, ok = d.peek(); !ok {
+		return "", false, false
+	}
+	if c != ':' {
+		return "", false, d.bad(d.i)
+	}
+	d.i++
+	return key, false, true
+}
+
+// open reads the '{' or '[' at d.i.
+func (d *responseDecoder) open() bool {
+	d.depth++
+	if d.depth > maxJSONDepth {
+		return d.bad(d.i)
+	}
+	d.i++
+	return true
+}
+
+// close reads the '}' or ']' at d.i.
+func (d *responseDecoder) close() {
+	d.depth--
+	d.i++
+}
+
+// str reads the string whose opening quote is at d.i and returns its value as
+// encoding/json does: escapes resolved, a byte that is not part of UTF-8 as U+FFFD.
+func (d *responseDecoder) str() (string, bool) {
+	start := d.i + 1
+	ascii := true
+	for j := start; j < len(d.s); j++ {
+		switch c := d.s[j]; {
+		case c == '"':
+			d.i = j + 1
+			v := d.s[start:j]
+			if !ascii && !utf8.ValidString(v) {
+				v = unquote(v)
+			}
+			return v, true
+		case c == '\\':
+			return d.escaped(start, j)
+		case c < ' ':
+			return "", d.bad(j)
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return "", d.early()
+}
+
+// escaped reads on from the first escape, at j, of the string whose contents begin at
+// start.
+func (d *responseDecoder) escaped(start, j int) (string, bool) {
+	for j < len(d.s) {
+		switch c := d.s[j]; {
+		case c == '"':
+			d.i = j + 1
+			return unquote(d.s[start:j]), true
+		case c == '\\':
+			j++
+			if j == len(d.s) {
+				return "", d.early()
+			}
+			switch d.s[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j++
+			case 'u':
+				j++
+				for end := j + 4; j < end; j++ {
+					if j == len(d.s) {
+						return "", d.early()
+					}
+					if hexDigit(d.s[j]) < 0 {
+						return "", d.bad(j)
+					}
+				}
+			default:
+				return "", d.bad(j)
+			}
+		case c < ' ':
+			return "", d.bad(j)
+		default:
+			j++
+		}
+	}
+	return "", d.early()
+}
+
+// unquote resolves the escapes in the contents of a well-formed JSON string and
+// replaces each byte that is not part of UTF-8 with U+FFFD, as encoding/json does
+// (a lone or unpaired surrogate escape is U+FFFD too).
+func unquote(s string) string {
+	b := make([]byte, 0, len(s)+utf8.UTFMax)
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == '\\':
+			switch e := s[i+1]; e {
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				r := hex4(s[i+2 : i+6])
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+						if pair := utf16.DecodeRune(r, hex4(s[i+2:i+6])); pair != utf8.RuneError {
+							b = utf8.AppendRune(b, pair)
+							i += 6
+							continue
+						}
+					}
+					r = utf8.RuneError
+				}
+				b = utf8.AppendRune(b, r)
+				continue
+			default: // '"', '\\', '/'
+				b = append(b, e)
+			}
+			i += 2
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			b = utf8.AppendRune(b, r)
+			i += n
+		}
+	}
+	return string(b)
+}
+
+// hex4 reads four hexadecimal digits.
+func hex4(s string) rune {
+	var r rune
+	for i := range 4 {
+		r = r<<4 | hexDigit(s[i])
+	}
+	return r
+}
+
+// hexDigit is the value of a hexadecimal digit, or -1.
+func hexDigit(c byte) rune {
+	switch {
+	case '0' <= c && c <= '9':
+		return rune(c - '0')
+	case 'a' <= c && c <= 'f':
+		return rune(c - 'a' + 10)
+	case 'A' <= c && c <= 'F':
+		return rune(c - 'A' + 10)
+	}
+	return -1
+}
+
+// number reads the number that begins at d.i.
+func (d *responseDecoder) number() bool {
+	if d.s[d.i] == '-' {
+		d.i++
+	}
+	if d.i < len(d.s) && d.s[d.i] == '0' {
+		d.i++
+	} else if !d.digits() {
+		return false
+	}
+	if d.i < len(d.s) && d.s[d.i] == '.' {
+		d.i++
+		if !d.digits() {
+			return false
+		}
+	}
+	if d.i < len(d.s) && (d.s[d.i] == 'e' || d.s[d.i] == 'E') {
+		d.i++
+		if d.i < len(d.s) && (d.s[d.i] == '+' || d.s[d.i] == '-') {
+			d.i++
+		}
+		if !d.digits() {
+			return false
+		}
+	}
+	return true
+}
+
+// digits reads one digit or more.
+func (d *responseDecoder) digits() bool {
+	if d.i == len(d.s) {
+		return d.early()
+	}
+	if c := d.s[d.i]; c < '0' || c > '9' {
+		return d.bad(d.i)
+	}
+	for d.i++; d.i < len(d.s) && '0' <= d.s[d.i] && d.s[d.i] <= '9'; d.i++ {
+	}
+	return true
+}
+
+// literal reads true, false or null, whose first letter is at d.i.
+func (d *responseDecoder) literal(word string) bool {
+	for k := range len(word) {
+		if d.i == len(d.s) {
+			return d.early()
+		}
+		if d.s[d.i] != word[k] {
+			return d.bad(d.i)
+		}
+		d.i++
+	}
+	return true
+}
+
+// space skips white space and reports whether a byte follows it.
+func (d *responseDecoder) space() bool {
+	for ; d.i < len(d.s); d.i++ {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// peek skips white space and returns the byte after it; the body ending there ends
+// too early.
+func (d *responseDecoder) peek() (byte, bool) {
+	if !d.space() {
+		return 0, d.early()
+	}
+	return d.s[d.i], true
+}
+
+// bad stops reading at the byte at j, where the body stops being JSON (encoding/json
+// counts bytes from 1).
+func (d *responseDecoder) bad(j int) bool {
+	d.syntax = "invalid JSON at byte " + strconv.Itoa(j+1)
+	return false
+}
+
+// early stops reading where the body ends in the middle of the value.
+func (d *responseDecoder) early() bool {
+	d.syntax = "JSON ends too early"
+	return false
+}
+
+// wrong notes a problem of a well-formed body, keeping the first.
+func (d *responseDecoder) wrong(problem string) {
+	if d.first == "" {
+		d.first = problem
+	}
 }
 
 func jsonProblem(err error) string {
