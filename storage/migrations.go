@@ -29,15 +29,19 @@ func migrations() []migration {
 	}
 }
 
-// migrateReportIndexes gives the team report's queries (see Tallies) indexes that match
-// them. Answers by item and value: a large round's answers are counted in the index's
-// order, without sorting every answer in a temporary B-tree. Responses by assessment,
-// status, pillar and release (replacing the index without the release): the responses
-// in a report are found, counted per pillar and released (Release) from the index
-// alone, without reading each response's row and its texts.
+// migrateReportIndexes replaces the index on responses (assessment, status, pillar) with
+// one that also holds when each response entered the report: the responses a report
+// shows are then found, counted per pillar and released (Release) from the index alone,
+// without reading each response's row and its texts (see Tallies). Submissions write
+// no more than before: the index replaces one of the same rows.
+//
+// An index on answers (item, value, response), which would let the report count a large
+// round's answers without sorting them (three times faster at 100,000 responses), was
+// measured and left out: each submission's answers then land on as many pages of it as
+// it has answers, and submissions came 1.5 times slower one at a time and 1.8 times
+// fewer per second under load (BENCHMARKS.md).
 func migrateReportIndexes(tx *gorm.DB, d Dialect) error {
 	return execAll(tx, d,
-		`CREATE INDEX answers_item_value ON answers (item_id, value, response_id)`,
 		`CREATE INDEX responses_assessment_released ON responses (assessment_id, status, pillar, released_at)`,
 		`DROP INDEX responses_assessment_status`,
 	)

@@ -3,7 +3,8 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"maps"
+	"sync"
 
 	"github.com/ecat-project/ecat/assessment"
 	"gorm.io/gorm"
@@ -16,20 +17,27 @@ import (
 // since the report quotes them; texts of groups too small to show are dropped by the
 // report, never displayed.
 //
-// Every query of one call reads one snapshot (a read-only transaction on the read pool;
-// repeatable read on PostgreSQL), so the counts, the answers and the texts agree even
-// when a release or a submission commits meanwhile, and a report never holds up
-// respondents' writes.
+// It reads in read-only transactions on the read pool (repeatable read on PostgreSQL),
+// so a report never holds up respondents' writes, and what it returns is one state of
+// the database: the counts, the answers and the texts agree even when a release or a
+// submission commits meanwhile.
 //
-// Measured with 100,000 responses (BENCHMARKS.md), counting the answers is most of the
-// time and reading the texts the rest. The answers are counted in the order of the index
-// on answers (item, value, response) where that pays (see itemCounts). The texts are
-// kept lean: rows are scanned by hand rather than with gorm's reflection, in the order
-// of the index on responses (assessment, status, pillar, release) so the database need
-// not sort them, and on SQLite without go-sqlite3's watch on the context, which costs a
-// goroutine per row; eachRow checks the context between rows instead. The counting
-// keeps that watch: its work is all in its first step, which cancelling interrupts.
+// Measured with 100,000 responses (BENCHMARKS.md), counting the answers (TallySQL) is
+// most of the time and reading the texts takes a third to a half as long again. So,
+// outside a transaction (InTx), the texts are read on a second connection while the
+// first counts (see talliesBeside). The texts are kept lean: rows are scanned by hand
+// rather than with gorm's reflection, in the order of the index on responses
+// (assessment, status, pillar, release) so the database need not sort them, and on
+// SQLite without go-sqlite3's watch on the context, which costs a goroutine per row;
+// eachRow checks the context between rows instead. The counting keeps that watch: its
+// work is all in its first step, which cancelling interrupts.
 func (s *Store) Tallies(ctx context.Context, assessmentID int64) (*assessment.Tallies, error) {
+	if _, inTx := s.read.Statement.ConnPool.(gorm.TxCommitter); !inTx {
+		if t, err := s.talliesBeside(ctx, assessmentID); t != nil || err != nil {
+			return t, err
+		}
+		// A release committed between the two reads: read again, in one.
+	}
 	return s.tallies(ctx, assessmentID, true)
 }
 
@@ -41,13 +49,19 @@ func (s *Store) ScoreTallies(ctx context.Context, assessmentID int64) (*assessme
 	return s.tallies(ctx, assessmentID, false)
 }
 
-func (s *Store) tallies(ctx context.Context, assessmentID int64, texts bool) (*assessment.Tallies, error) {
-	t := &assessment.Tallies{Submitted: map[string]int{}}
-	step := "read the tallies"
+// readOnly are the options of the tallies' read transactions.
+func (s *Store) readOnly() *sql.TxOptions {
 	opts := &sql.TxOptions{ReadOnly: true}
 	if s.dialect == Postgres {
 		opts.Isolation = sql.LevelRepeatableRead
 	}
+	return opts
+}
+
+// tallies reads the tallies, with the texts or not, in one read transaction.
+func (s *Store) tallies(ctx context.Context, assessmentID int64, texts bool) (*assessment.Tallies, error) {
+	t := &assessment.Tallies{Submitted: map[string]int{}}
+	step := "read the tallies"
 	err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		step = "count the submitted responses"
 		shown, err := countShown(ctx, tx, assessmentID, t)
@@ -55,7 +69,7 @@ func (s *Store) tallies(ctx context.Context, assessmentID int64, texts bool) (*a
 			return err
 		}
 		step = "count the answers"
-		if err := s.itemCounts(ctx, tx, assessmentID, shown, t); err != nil {
+		if err := itemCounts(ctx, tx, assessmentID, t); err != nil {
 			return err
 		}
 		if !texts {
@@ -63,12 +77,65 @@ func (s *Store) tallies(ctx context.Context, assessmentID int64, texts bool) (*a
 		}
 		step = "read the texts"
 		return s.readTexts(ctx, tx, assessmentID, shown, t)
-	}, opts)
+	}, s.readOnly())
 	if err != nil {
 		return nil, wrap(err, "%s of assessment %d", step, assessmentID)
 	}
 	return t, nil
 }
+
+// talliesBeside reads the tallies in two read transactions at once, on two connections
+// of the pool: the counts in one, the texts in the other. The two may see different
+// states of the database, so the second counts the responses per pillar too, and the
+// texts are kept only when both counts agree: the responses in a report only ever grow
+// in number (Release adds whole groups; a released response never changes, and none is
+// deleted but with its whole assessment), so equal counts per pillar mean the same
+// responses. When they differ (a release committed in between) it returns nil, nil.
+//
+// The call never returns before the second transaction has ended, and neither waits for
+// the other while holding its connection, so reports running together cannot take
+// every connection of the pool and wait for one another.
+func (s *Store) talliesBeside(ctx context.Context, assessmentID int64) (*assessment.Tallies, error) {
+	type texts struct {
+		t   *assessment.Tallies
+		err error
+	}
+	done := make(chan texts, 1)
+	counted := make(chan struct{})
+	go func() {
+		if hook, ok := beforeTexts.Load(s); ok {
+			hook.(func(<-chan struct{}))(counted)
+		}
+		tt := &assessment.Tallies{Submitted: map[string]int{}}
+		err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			shown, err := countShown(ctx, tx, assessmentID, tt)
+			if err != nil || shown == 0 {
+				return err
+			}
+			return s.readTexts(ctx, tx, assessmentID, shown, tt)
+		}, s.readOnly())
+		done <- texts{tt, err}
+	}()
+	t, err := s.tallies(ctx, assessmentID, false)
+	close(counted)
+	other := <-done
+	if err != nil {
+		return nil, err
+	}
+	if other.err != nil {
+		return nil, wrap(other.err, "read the texts of assessment %d", assessmentID)
+	}
+	if !maps.Equal(t.Submitted, other.t.Submitted) {
+		return nil, nil
+	}
+	t.Named, t.Reflections = other.t.Named, other.t.Reflections
+	return t, nil
+}
+
+// beforeTexts holds, in tests only, a function per store that talliesBeside runs before
+// it reads the texts, given a channel closed once the counts are read: to commit a
+// release in between, say.
+var beforeTexts sync.Map // *Store → func(counted <-chan struct{})
 
 // countShown counts the responses in the report per pillar into t, and returns their
 // total. The index on responses answers it alone.
@@ -90,92 +157,33 @@ func countShown(ctx context.Context, tx *gorm.DB, assessmentID int64, t *assessm
 	return total, err
 }
 
-// TallySQL is the statement Tallies counts a round's answers with on SQLite when the
-// round holds a large share of the database's responses (see itemCounts): one row per
-// pillar, item and value with its count, and the pillar of the last response counted in
-// the row (equal to the first). Its arguments are the assessment's id and
-// assessment.Submitted. Exported for the benchmarks, whose baseline runs this very
-// statement with database/sql (BENCHMARKS.md).
+// TallySQL is the statement Tallies counts a round's answers with: one row per pillar,
+// item and value with its count, over the responses in the report. Its arguments are the
+// assessment's id and assessment.Submitted. Exported for the benchmarks, whose baseline
+// runs this very statement with database/sql (BENCHMARKS.md).
 //
-// It reads the index on answers (item, value, response) in order, so the GROUP BY needs
-// no sort, and keeps the answers of the responses in the report (a list SQLite builds
-// once from the index on responses, with a Bloom filter). An item belongs to one pillar
-// (item ids are unique within an instrument, every answer is validated against its
-// response's pillar, and a submitted response keeps its pillar), so the pillar is read
-// from one response per row rather than from every answer's response, which would cost
-// a random read per answer.
-const TallySQL = `SELECT lo.pillar, g.item_id, g.value, g.n, hi.pillar
-	FROM (SELECT a.item_id, a.value, COUNT(*) AS n, MIN(a.response_id) AS lo_id, MAX(a.response_id) AS hi_id
-		FROM answers a INDEXED BY answers_item_value
-		WHERE a.response_id IN (SELECT id FROM responses
-			WHERE assessment_id = ? AND status = ? AND released_at IS NOT NULL)
-		GROUP BY a.item_id, a.value) g
-	JOIN responses lo ON lo.id = g.lo_id
-	JOIN responses hi ON hi.id = g.hi_id
-	ORDER BY lo.pillar, g.item_id, g.value`
-
-// responseScanSQL counts the same from the responses: each response of the round, its
-// answers, and a sort of them all for the GROUP BY. PostgreSQL plans it itself (with
-// hashing rather than a sort); SQLite uses it for a small share of a large database.
-const responseScanSQL = `SELECT r.pillar, a.item_id, a.value, COUNT(*), r.pillar
+// SQLite finds the round's responses in the index on responses, their answers in the
+// index on answers' primary key, and sorts them all for the GROUP BY: at 100,000
+// responses that sort is most of its time. An index on answers in item order would spare
+// it, at a price every submission pays (see migrateReportIndexes). PostgreSQL hashes.
+const TallySQL = `SELECT r.pillar, a.item_id, a.value, COUNT(*)
 	FROM answers a JOIN responses r ON r.id = a.response_id
 	WHERE r.assessment_id = ? AND r.status = ? AND r.released_at IS NOT NULL
 	GROUP BY r.pillar, a.item_id, a.value
 	ORDER BY r.pillar, a.item_id, a.value`
 
-// itemScanShare: on SQLite, TallySQL counts a round holding at least 1/itemScanShare of
-// the responses in the database. TallySQL reads every answer in the database (the
-// index's order is by item, not by round), skipping those of other rounds cheaply;
-// responseScanSQL reads only the round's answers but sorts them. Measured on 100,000
-// responses (1.5 million answers), TallySQL took a third of responseScanSQL's time for
-// the whole database, was still 1.5× faster for a tenth of it, and slower for a
-// thirtieth.
-const itemScanShare = 8
-
-// itemCounts adds the answers of the shown submitted responses (shown of them), counted
-// per pillar, item and value, to t.
-func (s *Store) itemCounts(ctx context.Context, tx *gorm.DB, assessmentID int64, shown int, t *assessment.Tallies) error {
-	query := responseScanSQL
-	if s.dialect == SQLite {
-		// An upper bound on the number of responses, from the ends of the primary key.
-		var span int64
-		err := tx.WithContext(ctx).Raw(`SELECT (SELECT COALESCE(MAX(id), 0) FROM responses) - (SELECT COALESCE(MIN(id), 0) FROM responses) + 1`).Row().Scan(&span)
-		if err != nil {
-			return err
-		}
-		if int64(shown)*itemScanShare >= span {
-			query = TallySQL
-		}
-	}
-	items, err := countAnswers(ctx, tx, query, assessmentID)
-	if err == errPillarMixed {
-		// Not for data ecat wrote (see TallySQL); counted exactly all the same.
-		items, err = countAnswers(ctx, tx, responseScanSQL, assessmentID)
-	}
-	t.Items = items
-	return err
-}
-
-// errPillarMixed: answers to one item counted together came from responses of two
-// pillars.
-var errPillarMixed = errors.New("answers to one item from two pillars")
-
-func countAnswers(ctx context.Context, tx *gorm.DB, query string, assessmentID int64) ([]assessment.ItemCount, error) {
-	rows, err := tx.WithContext(ctx).Raw(query, assessmentID, string(assessment.Submitted)).Rows()
-	var items []assessment.ItemCount
-	err = eachRow(ctx, rows, err, func() error {
+// itemCounts adds the answers of the shown submitted responses, counted per pillar, item
+// and value, to t.
+func itemCounts(ctx context.Context, tx *gorm.DB, assessmentID int64, t *assessment.Tallies) error {
+	rows, err := tx.WithContext(ctx).Raw(TallySQL, assessmentID, string(assessment.Submitted)).Rows()
+	return eachRow(ctx, rows, err, func() error {
 		var ic assessment.ItemCount
-		var last string
-		if err := rows.Scan(&ic.Pillar, &ic.ItemID, &ic.Answer, &ic.N, &last); err != nil {
+		if err := rows.Scan(&ic.Pillar, &ic.ItemID, &ic.Answer, &ic.N); err != nil {
 			return err
 		}
-		if last != ic.Pillar {
-			return errPillarMixed
-		}
-		items = append(items, ic)
+		t.Items = append(t.Items, ic)
 		return nil
 	})
-	return items, err
 }
 
 // readTexts adds the strengths, opportunities and reflections of the shown submitted
