@@ -182,6 +182,25 @@ func Build(a *assessment.Assessment, in *pillars.Instrument, t *assessment.Talli
 			c.Unknown += ic.N
 		}
 	}
+	// Each group's lists of texts are made at their size at once: a large round's run to
+	// tens of thousands of texts, and growing them copies every text several times.
+	type textCount struct{ strengths, opportunities, reflections int }
+	texts := map[string]*textCount{}
+	for _, p := range in.Pillars {
+		texts[p.Key] = &textCount{}
+	}
+	for _, n := range t.Named {
+		if c := texts[n.Pillar]; c != nil && n.Kind == assessment.KindStrength {
+			c.strengths++
+		} else if c != nil {
+			c.opportunities++
+		}
+	}
+	for _, f := range t.Reflections {
+		if c := texts[f.Pillar]; c != nil {
+			c.reflections++
+		}
+	}
 	for _, p := range in.Pillars {
 		g := Group{Pillar: p.Key, Submitted: t.Submitted[p.Key]}
 		if !a.Shows(g.Submitted) {
@@ -192,6 +211,10 @@ func Build(a *assessment.Assessment, in *pillars.Instrument, t *assessment.Talli
 			continue
 		}
 		buildGroup(&g, &p, counts[p.Key])
+		c := texts[p.Key]
+		g.Strengths = make([]assessment.NamedText, 0, c.strengths)
+		g.Opportunities = make([]assessment.NamedText, 0, c.opportunities)
+		g.Reflections = make([]assessment.ReflectionText, 0, c.reflections)
 		for _, n := range t.Named {
 			if n.Pillar != p.Key {
 				continue
@@ -451,7 +474,7 @@ func namedThemes(in *pillars.Instrument, groups []Group) (strengths, opportuniti
 	order := themeOrder(in)
 	collect := func(pick func(Group) []assessment.NamedText) []NamedTheme {
 		byTheme := map[string]*NamedTheme{}
-		for _, g := range groups {
+		for _, g := range groups { // counted first, to make each list at its size
 			for _, n := range pick(g) {
 				nt := byTheme[n.Theme]
 				if nt == nil {
@@ -459,6 +482,14 @@ func namedThemes(in *pillars.Instrument, groups []Group) (strengths, opportuniti
 					byTheme[n.Theme] = nt
 				}
 				nt.Count++
+			}
+		}
+		for _, nt := range byTheme {
+			nt.Texts = make([]string, 0, nt.Count)
+		}
+		for _, g := range groups {
+			for _, n := range pick(g) {
+				nt := byTheme[n.Theme]
 				nt.Texts = append(nt.Texts, n.Text)
 			}
 		}

@@ -30,6 +30,10 @@ type AssessmentInfo struct {
 // Document is the JSON form of a report: the assessment, then the figures.
 type Document struct {
 	Assessment AssessmentInfo `json:"assessment"`
+	// Texts is TextsNone when the report was built without its free texts (from scores
+	// only: the lists of texts are then empty, not because nobody wrote any); empty, and
+	// left out, when it holds them.
+	Texts string `json:"texts,omitempty"`
 	*Report
 }
 

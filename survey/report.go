@@ -43,11 +43,30 @@ func (s *Service) Report(ctx context.Context, actor *assessment.Facilitator, id 
 // withheld in one round is shown through another. Only the unbroken run of rounds of the
 // round's owner is walked, and earlier rounds are read as scores only (no verbatim text).
 func (s *Service) LoadReport(ctx context.Context, round *Round, trend bool) (*Report, error) {
+	return s.loadReport(ctx, round, trend, true)
+}
+
+// ReportFigures is Report without the free texts: the same figures, released the same
+// way, with every list of strengths, opportunities and reflections empty. The database
+// never reads a verbatim for it, which makes it much faster for a large round.
+func (s *Service) ReportFigures(ctx context.Context, actor *assessment.Facilitator, id int64) (*Report, error) {
+	round, err := s.Assessment(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.loadReport(ctx, round, false, false)
+}
+
+func (s *Service) loadReport(ctx context.Context, round *Round, trend, texts bool) (*Report, error) {
 	groups, err := s.store.Release(ctx, round.ID, round.Threshold)
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.store.Tallies(ctx, round.ID)
+	tallies := s.store.Tallies
+	if !texts {
+		tallies = s.store.ScoreTallies
+	}
+	t, err := tallies(ctx, round.ID)
 	if err != nil {
 		return nil, err
 	}

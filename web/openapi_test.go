@@ -360,6 +360,8 @@ func TestOpenAPIMatchesLiveAnswers(t *testing.T) {
 	call("PUT", "/responses/{token}", "/responses/"+r.ResumeToken, upd, false, 200)
 
 	call("GET", "/assessments/{id}/report", "/assessments/"+id+"/report", nil, true, 200)
+	call("GET", "/assessments/{id}/report", "/assessments/"+id+"/report?texts=none", nil, true, 200)
+	call("GET", "/assessments/{id}/report", "/assessments/"+id+"/report?texts=some", nil, true, 422)
 	act := call("POST", "/assessments/{id}/actions", "/assessments/"+id+"/actions",
 		map[string]any{"text": "Invite a partner", "lead": "Manager", "pillar": "staff", "due": "2027-01-31"}, true, 201)
 	var ar struct{ ID int64 }
