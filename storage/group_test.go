@@ -233,3 +233,34 @@ func TestManyAnswersWrittenWhole(t *testing.T) {
 		check(hash)
 	})
 }
+
+// On PostgreSQL a new response is written by one statement (the response, its answers
+// and its reflections); a row of it the database refuses (a NUL in a reflection, which
+// PostgreSQL's text cannot hold) leaves nothing behind: no response, no answer, no
+// reflection. SQLite writes the same in a transaction whose rollback TestGroupCommit's
+// CreateThenFail checks.
+func TestCreateWholeIsOneStatement(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		if ns.store.Dialect() != storage.Postgres {
+			t.Skip("PostgreSQL only: SQLite stores the NUL, and its rollback is tested in TestGroupCommit")
+		}
+		s := ns.store
+		a := newAssessment(t, s, "whole")
+		r := sampleResponse(a.ID)
+		r.Reflections["L-R1"] = "half\x00way"
+		err := s.CreateResponse(t.Context(), r, assessment.HashToken(assessment.NewResumeToken()))
+		if err == nil {
+			t.Fatal("a reflection holding NUL was stored")
+		}
+		for _, table := range []string{"responses", "answers", "reflections"} {
+			if n := countRows(t, s, table, "1 = 1"); n != 0 {
+				t.Errorf("%d rows in %s after the refused response", n, table)
+			}
+		}
+		r.Reflections["L-R1"] = "whole"
+		hash := createResponse(t, s, r)
+		if got := mustResponse(t, s, hash); !maps.Equal(got.Answers, r.Answers) || !maps.Equal(got.Reflections, r.Reflections) {
+			t.Errorf("stored %v / %v, want %v / %v", got.Answers, got.Reflections, r.Answers, r.Reflections)
+		}
+	})
+}

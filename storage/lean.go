@@ -36,6 +36,9 @@ type leanStatements struct {
 	answers, reflections []*sql.Stmt
 	// deleteAnswers and deleteReflections remove a response's.
 	deleteAnswers, deleteReflections *sql.Stmt
+	// createWhole (PostgreSQL only) inserts a response with its answers and reflections
+	// in one statement: see createWhole.
+	createWhole *sql.Stmt
 }
 
 // prepareHotPath prepares the hot path's statements once the schema is this build's (in
@@ -84,6 +87,19 @@ func prepareLean(ctx context.Context, db *sql.DB, d Dialect) (*leanStatements, e
 		FROM assessments WHERE id = ? AND status = 'open' FOR SHARE RETURNING id`
 	}
 	l.insertResponse = prepare(insert)
+	if d == Postgres {
+		// The response, then its answers and reflections from two pairs of arrays, each
+		// row taking the response's id from the first insert. Data-modifying WITH
+		// queries all run, to completion, whether the final SELECT reads them or not;
+		// the foreign keys are checked at the end of the statement, when the response
+		// is there.
+		l.createWhole = prepare(`WITH r AS (` + insert + `),
+		a AS (INSERT INTO answers (response_id, item_id, value)
+			SELECT r.id, x.item, x.value FROM r, unnest(?::text[], ?::text[]) AS x(item, value)),
+		f AS (INSERT INTO reflections (response_id, prompt_id, text)
+			SELECT r.id, x.prompt, x.text FROM r, unnest(?::text[], ?::text[]) AS x(prompt, text))
+		SELECT id FROM r`)
+	}
 	l.countDrafts = prepare(`SELECT COUNT(*) FROM responses WHERE assessment_id = ? AND status = 'draft'`)
 	l.assessmentStatus = prepare(`SELECT status FROM assessments WHERE id = ?`)
 	l.deleteAnswers = prepare(`DELETE FROM answers WHERE response_id = ?`)
@@ -101,7 +117,7 @@ func prepareLean(ctx context.Context, db *sql.DB, d Dialect) (*leanStatements, e
 
 // close releases the statements.
 func (l *leanStatements) close() {
-	for _, st := range append([]*sql.Stmt{l.insertResponse, l.countDrafts, l.assessmentStatus, l.deleteAnswers, l.deleteReflections}, append(l.answers, l.reflections...)...) {
+	for _, st := range append([]*sql.Stmt{l.insertResponse, l.createWhole, l.countDrafts, l.assessmentStatus, l.deleteAnswers, l.deleteReflections}, append(l.answers, l.reflections...)...) {
 		if st != nil {
 			_ = st.Close()
 		}
@@ -183,7 +199,7 @@ func (s *Store) createResponse(tx *gorm.DB, row *responseRow, r *assessment.Resp
 	if s.dialect == Postgres {
 		err = insert.QueryRowContext(ctx, args...).Scan(&row.ID)
 		if err == sql.ErrNoRows {
-			return s.whyNotOpen(ctx, t, row.AssessmentID)
+			return whyNotOpen(ctx, t.StmtContext(ctx, l.assessmentStatus), row.AssessmentID)
 		}
 		if err != nil {
 			return err
@@ -196,7 +212,7 @@ func (s *Store) createResponse(tx *gorm.DB, row *responseRow, r *assessment.Resp
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return s.whyNotOpen(ctx, t, row.AssessmentID)
+			return whyNotOpen(ctx, t.StmtContext(ctx, l.assessmentStatus), row.AssessmentID)
 		}
 		if row.ID, err = res.LastInsertId(); err != nil {
 			return err
@@ -205,17 +221,48 @@ func (s *Store) createResponse(tx *gorm.DB, row *responseRow, r *assessment.Resp
 	return s.insertChildrenLean(ctx, t, row.ID, r)
 }
 
+// createWhole inserts row (its ID set from the insert) with r's answers and reflections
+// on PostgreSQL, in one prepared statement run on its own: one round trip to the server
+// and one commit, where a transaction of the same statements takes five (BEGIN, the
+// response, its answers, its reflections, COMMIT). It is atomic as any statement is, and
+// refuses a response to an assessment that is not open as insertResponse does.
+func (s *Store) createWhole(ctx context.Context, row *responseRow, r *assessment.Response) error {
+	items, values := make([]string, 0, len(r.Answers)), make([]string, 0, len(r.Answers))
+	for id, a := range r.Answers {
+		items, values = append(items, id), append(values, string(a))
+	}
+	prompts, texts := make([]string, 0, len(r.Reflections)), make([]string, 0, len(r.Reflections))
+	for id, text := range r.Reflections {
+		prompts, texts = append(prompts, id), append(texts, text)
+	}
+	err := s.lean.createWhole.QueryRowContext(ctx, row.Pillar, row.Language, row.Status, row.TokenHash,
+		row.StrengthText, row.StrengthTheme, row.OpportunityText, row.OpportunityTheme,
+		row.CreatedAt, row.UpdatedAt, row.SubmittedAt, row.WriterHash, row.AssessmentID,
+		items, values, prompts, texts).Scan(&row.ID)
+	if err != sql.ErrNoRows {
+		return err
+	}
+	return whyNotOpen(ctx, s.lean.assessmentStatus, row.AssessmentID)
+}
+
+// inTx tells whether the store works inside a transaction (InTx).
+func (s *Store) inTx() bool {
+	_, ok := s.db.Statement.ConnPool.(gorm.TxCommitter)
+	return ok
+}
+
 // whyNotOpen tells why a response could not be added to an assessment: it is gone
 // (assessment.ErrNotFound) or not open (assessment.ErrClosed).
-func (s *Store) whyNotOpen(ctx context.Context, t *sql.Tx, id int64) error {
-	var status string
-	err := t.StmtContext(ctx, s.lean.assessmentStatus).QueryRowContext(ctx, id).Scan(&status)
+// status is the prepared assessmentStatus, or its copy in the transaction at hand.
+func whyNotOpen(ctx context.Context, status *sql.Stmt, id int64) error {
+	var stored string
+	err := status.QueryRowContext(ctx, id).Scan(&stored)
 	switch {
 	case err == sql.ErrNoRows:
 		return assessment.ErrNotFound
 	case err != nil:
 		return err
-	case assessment.Status(status) == assessment.Open:
+	case assessment.Status(stored) == assessment.Open:
 		return fmt.Errorf("storage: assessment %d is open but the response was not inserted", id)
 	}
 	return assessment.ErrClosed

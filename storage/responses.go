@@ -79,7 +79,7 @@ func (s *Store) CreateResponse(ctx context.Context, r *assessment.Response, toke
 // maxDrafts drafts already (assessment.ErrTooManyDrafts), counted in the same
 // transaction; 0 means no cap.
 func (s *Store) CreateResponseCapped(ctx context.Context, r *assessment.Response, tokenHash string, maxDrafts int) error {
-	err := s.write(ctx, func(tx *gorm.DB) error {
+	newRow := func() responseRow {
 		row := toResponseRow(r)
 		row.TokenHash = tokenHash
 		now := s.db.NowFunc()
@@ -87,12 +87,28 @@ func (s *Store) CreateResponseCapped(ctx context.Context, r *assessment.Response
 		if r.Status == assessment.Submitted {
 			row.SubmittedAt = &now
 		}
-		if err := s.createResponse(tx, &row, r, maxDrafts); err != nil {
-			return err
-		}
+		return row
+	}
+	created := func(row *responseRow) {
 		r.ID, r.CreatedAt, r.UpdatedAt, r.SubmittedAt = row.ID, row.CreatedAt, row.UpdatedAt, row.SubmittedAt
-		return nil
-	})
+	}
+	var err error
+	if s.dialect == Postgres && s.lean != nil && !s.inTx() && (maxDrafts == 0 || r.Status != assessment.Draft) {
+		// One statement, no transaction around it (see createWhole).
+		row := newRow()
+		if err = s.createWhole(ctx, &row, r); err == nil {
+			created(&row)
+		}
+	} else {
+		err = s.write(ctx, func(tx *gorm.DB) error {
+			row := newRow()
+			if err := s.createResponse(tx, &row, r, maxDrafts); err != nil {
+				return err
+			}
+			created(&row)
+			return nil
+		})
+	}
 	return wrap(err, "create a response to assessment %d", r.AssessmentID)
 }
 

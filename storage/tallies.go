@@ -32,7 +32,7 @@ import (
 // eachRow checks the context between rows instead. The counting keeps that watch: its
 // work is all in its first step, which cancelling interrupts.
 func (s *Store) Tallies(ctx context.Context, assessmentID int64) (*assessment.Tallies, error) {
-	if _, inTx := s.read.Statement.ConnPool.(gorm.TxCommitter); !inTx {
+	if !s.inTx() {
 		if t, err := s.talliesBeside(ctx, assessmentID); t != nil || err != nil {
 			return t, err
 		}
