@@ -8,23 +8,29 @@ package web
 //
 //   - One ecat server (web.New, every middleware, TrustProxy as behind a local proxy) on
 //     a SQLite file, with an open assessment already holding exportResponses submitted
-//     responses across the three pillars.
+//     responses across the three pillars. Each run gets a new server on a fresh copy of
+//     that file, so every run starts from the same round.
 //   - Each iteration loads it for exportLoadRun with exportLoadConns clients on kept-alive
 //     connections sending complete submissions to that assessment, twice: once alone,
 //     and once while one more client downloads the assessment's workbook
 //     (GET /api/v1/assessments/{id}/report.xlsx with an API token) back to back. The
 //     order switches every iteration.
+//   - The collector is set as `ecat serve` sets it (GOGC=400 under a 192 MiB soft
+//     limit: see internal/gctune), for both loads.
 //   - Metrics are medians over the iterations: p99 without and with exports, "ratio"
 //     (with / without), submissions/s both ways, and the workbooks exported per run.
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -32,6 +38,7 @@ import (
 	"time"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/internal/gctune"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
 	"github.com/ecat-project/ecat/survey"
@@ -105,6 +112,7 @@ func exportBackToBack(ctx context.Context, url, token string, done *atomic.Int64
 }
 
 func BenchmarkSubmitDuringExport(b *testing.B) {
+	asServed(b)
 	catalog, err := pillars.Load()
 	if err != nil {
 		b.Fatal(err)
@@ -119,7 +127,6 @@ func BenchmarkSubmitDuringExport(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer checkClose(b, "store", store)
 	if _, _, err := store.Migrate(b.Context()); err != nil {
 		b.Fatal(err)
 	}
@@ -143,12 +150,37 @@ func BenchmarkSubmitDuringExport(b *testing.B) {
 		b.Fatal(err)
 	}
 	seedSubmitted(b, store, in, a, exportResponses)
+	if err := store.Close(); err != nil { // checkpoints the WAL into the file
+		b.Fatal(err)
+	}
 
+	// Every run starts from a copy of the seeded file, so the runs with and without
+	// exports load the same round of exportResponses responses however many the runs
+	// before them added (a growing round would make each workbook slower than the last).
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(New(Config{BaseURL: testBaseURL, TrustProxy: true}, survey.New(store, catalog, tmpl.Catalog(), log), tmpl, log))
-	defer srv.Close()
+	serve := func() (url string, stop func()) {
+		dir := b.TempDir()
+		copyPath := filepath.Join(dir, "run.db")
+		if err := copyFile(path, copyPath); err != nil {
+			b.Fatal(err)
+		}
+		st, err := storage.Open(b.Context(), copyPath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.CheckSchema(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+		srv := httptest.NewServer(New(Config{BaseURL: testBaseURL, TrustProxy: true}, survey.New(st, catalog, tmpl.Catalog(), log), tmpl, log))
+		return srv.URL, func() {
+			srv.Close()
+			checkClose(b, "store", st)
+			if err := os.RemoveAll(dir); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 	body := submitBenchBody(b, in, a.Code)
-	xlsx := fmt.Sprintf("%s/api/v1/assessments/%d/report.xlsx", srv.URL, a.ID)
 	var from atomic.Uint64
 
 	var quietP99, busyP99, ratios, quietRates, busyRates, exports []float64
@@ -157,14 +189,19 @@ func BenchmarkSubmitDuringExport(b *testing.B) {
 		var quiet, busy loadResult
 		var exported atomic.Int64
 		runQuiet := func() {
-			quiet = runSubmitLoad(b, srv.URL+"/api/v1/responses", body, exportLoadConns, exportLoadRun, &from)
+			url, stop := serve()
+			defer stop()
+			quiet = runSubmitLoad(b, url+"/api/v1/responses", body, exportLoadConns, exportLoadRun, &from)
 		}
 		runBusy := func() {
+			url, stop := serve()
+			defer stop()
+			xlsx := fmt.Sprintf("%s/api/v1/assessments/%d/report.xlsx", url, a.ID)
 			ctx, cancel := context.WithCancel(b.Context())
 			var wg sync.WaitGroup
 			var exportErr error
 			wg.Go(func() { exportErr = exportBackToBack(ctx, xlsx, token, &exported) })
-			busy = runSubmitLoad(b, srv.URL+"/api/v1/responses", body, exportLoadConns, exportLoadRun, &from)
+			busy = runSubmitLoad(b, url+"/api/v1/responses", body, exportLoadConns, exportLoadRun, &from)
 			cancel()
 			wg.Wait()
 			if exportErr != nil {
@@ -197,4 +234,34 @@ func BenchmarkSubmitDuringExport(b *testing.B) {
 	b.ReportMetric(median(quietRates), "alone-subs/s")
 	b.ReportMetric(median(busyRates), "exporting-subs/s")
 	b.ReportMetric(median(exports), "workbooks/run")
+}
+
+// copyFile copies the file at from to a new file at to.
+func copyFile(from, to string) (err error) {
+	src, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, src.Close()) }()
+	dst, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(dst, src)
+	return errors.Join(err, dst.Close())
+}
+
+// asServed sets the collector as `ecat serve` does (gctune.ForServer), for the rest of
+// the benchmark; the settings before are put back after it. The load benchmarks judge
+// the server as it runs, and their baselines run in the same process, under the same
+// settings.
+func asServed(b *testing.B) {
+	gogc := debug.SetGCPercent(100)
+	debug.SetGCPercent(gogc)
+	limit := debug.SetMemoryLimit(-1)
+	b.Cleanup(func() {
+		debug.SetGCPercent(gogc)
+		debug.SetMemoryLimit(limit)
+	})
+	gctune.ForServer()
 }

@@ -14,6 +14,8 @@ package web
 //     reflections), on a database of the same schema with the same settings: WAL,
 //     synchronous=FULL (an acknowledged submission is on disk), BEGIN IMMEDIATE, one
 //     connection. Each submission is its own transaction and fsync.
+//   - Both servers run in this process with the collector set as `ecat serve` sets it
+//     (internal/gctune).
 //   - Each iteration runs the baseline and ecat in turn (the order switching every
 //     iteration) for submitLoadRun each, with n client goroutines each on one kept-alive
 //     connection sending complete submissions back to back. The metrics are medians over
@@ -117,6 +119,7 @@ func runSubmitLoad(b *testing.B, url string, body []byte, conns int, d time.Dura
 }
 
 func BenchmarkSubmitLoad(b *testing.B) {
+	asServed(b)
 	catalog, err := pillars.Load()
 	if err != nil {
 		b.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/internal/gctune"
 	"github.com/ecat-project/ecat/locale"
 	"github.com/ecat-project/ecat/pillars"
 	"github.com/ecat-project/ecat/storage"
@@ -239,6 +240,9 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) 
 		return usagef("serve: --log-format must be text or json")
 	}
 	log := newLogger(cfg, os.Stderr)
+	gc := gctune.ForServer()
+	log.Info("garbage collector", "gogc", gc.GOGC, "gogc_from_env", gc.GOGCFromEnv,
+		"memory_limit_mib", gc.MemoryLimit>>20, "memory_limit_from_env", gc.MemoryLimitFromEnv)
 	svc, closeDB, err := openService(ctx, cfg, true, log)
 	if err != nil {
 		return err
