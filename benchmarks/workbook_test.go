@@ -17,7 +17,7 @@
 //     bytes. Timed from after Open to the last byte. This is what `ecat export` and the
 //     report.xlsx download do for a round without a previous one.
 //   - ecat-served: the same export with the collector set as `ecat serve` sets it
-//     (internal/gctune: GOGC=400 under a 192 MiB soft limit), for the peak RSS of the
+//     (internal/gctune: GOGC=400 under a 144 MiB soft limit), for the peak RSS of the
 //     download served by the server. The JSON children run with it too.
 //   - baseline: the raw tally GROUP BY (storage.TallySQL, the very statement Tallies
 //     counts this round's answers with, run with database/sql on a read-only connection

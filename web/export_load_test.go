@@ -15,7 +15,7 @@ package web
 //     and once while one more client downloads the assessment's workbook
 //     (GET /api/v1/assessments/{id}/report.xlsx with an API token) back to back. The
 //     order switches every iteration.
-//   - The collector is set as `ecat serve` sets it (GOGC=400 under a 192 MiB soft
+//   - The collector is set as `ecat serve` sets it (GOGC=400 under a 144 MiB soft
 //     limit: see internal/gctune), for both loads.
 //   - Metrics are medians over the iterations: p99 without and with exports, "ratio"
 //     (with / without), submissions/s both ways, and the workbooks exported per run.

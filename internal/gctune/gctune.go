@@ -20,7 +20,7 @@ const (
 	// ServerGOGC is the collector's target percentage for a server.
 	ServerGOGC = 400
 	// ServerMemoryLimit is the soft limit on the Go heap and runtime for a server.
-	ServerMemoryLimit = 192 << 20
+	ServerMemoryLimit = 144 << 20
 )
 
 // Settings is what ForServer left in force: the GC percentage and the soft memory limit
