@@ -830,8 +830,10 @@ func jsonProblem(err error) string {
 	return err.Error()
 }
 
+// responseCreated is the reply to a respondent's write. It carries no id: responses are
+// numbered in order across the server, and a respondent given that number would learn how
+// many responses the server holds (the resume token is what names a response to them).
 type responseCreated struct {
-	ID          int64  `json:"id"`
 	ResumeToken string `json:"resume_token,omitempty"`
 	ResumeURL   string `json:"resume_url,omitempty"`
 	Status      string `json:"status"`
@@ -858,7 +860,7 @@ func (s *Server) apiCreateResponse(c echo.Context) error {
 	if saved.FirstSubmission {
 		s.metrics.responseSubmitted()
 	}
-	return c.JSON(http.StatusCreated, responseCreated{ID: r.ID, ResumeToken: saved.Token, ResumeURL: s.resumeLink(c, saved.Token), Status: string(saved.Status)})
+	return c.JSON(http.StatusCreated, responseCreated{ResumeToken: saved.Token, ResumeURL: s.resumeLink(c, saved.Token), Status: string(saved.Status)})
 }
 
 // apiUpdateResponse replaces a response's content. A draft save ("submit": false)
@@ -889,11 +891,12 @@ func (s *Server) apiUpdateResponse(c echo.Context) error {
 	if saved.FirstSubmission {
 		s.metrics.responseSubmitted()
 	}
-	return c.JSON(http.StatusOK, responseCreated{ID: r.ID, Status: string(saved.Status)})
+	return c.JSON(http.StatusOK, responseCreated{Status: string(saved.Status)})
 }
 
+// responseJSON is a response as its token's holder reads it; without an id, as
+// responseCreated.
 type responseJSON struct {
-	ID          int64             `json:"id"`
 	Status      string            `json:"status"`
 	Pillar      string            `json:"pillar"`
 	Language    string            `json:"language"`
@@ -927,7 +930,7 @@ func (s *Server) apiGetResponse(c echo.Context) error {
 	}
 	r, a, in := res.Response, res.Round, res.Instrument
 	out := responseJSON{
-		ID: r.ID, Status: string(r.Status), Pillar: r.Pillar, Language: r.Language,
+		Status: string(r.Status), Pillar: r.Pillar, Language: r.Language,
 		Assessment:  assessmentBrief{Title: a.Title, Team: a.Team, Status: string(a.Status), InstrumentVersion: a.InstrumentVersion},
 		Answers:     make(map[string]string, len(r.Answers)),
 		Reflections: r.Reflections,
