@@ -251,6 +251,24 @@ func ResponseLanguage(r *assessment.Response, round *Round) locale.Lang {
 	return locale.Default
 }
 
+// RefuseWithoutCode answers a new response sent without a join code: a validation error
+// naming "code" as required, with every other bad field of the response (problems, found
+// while decoding, and the content judged against the current instrument, since no round
+// chose one; an absent language is left to the round, as SaveResponse does). A client
+// then fixes everything at once rather than one field per try. Nothing is stored.
+func (s *Service) RefuseWithoutCode(r *assessment.Response, submit bool, problems *assessment.ValidationError) error {
+	verr := problems
+	if verr == nil {
+		verr = &assessment.ValidationError{}
+	}
+	verr.Add("code", assessment.CodeRequired)
+	check := *r
+	if check.Language == "" {
+		check.Language = string(locale.Default)
+	}
+	return MergeValidation(verr, check.Validate(s.catalog.Current(), submit))
+}
+
 // MergeValidation adds the field errors of err (a *assessment.ValidationError or nil) to
 // verr and returns verr when it holds any; any other error is returned as it is.
 func MergeValidation(verr *assessment.ValidationError, err error) error {

@@ -848,6 +848,9 @@ func (s *Server) apiCreateResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if strings.TrimSpace(req.Code) == "" {
+		return s.svc.RefuseWithoutCode(r, req.Submit, problems)
+	}
 	a, err := s.roundForCode(c, req.Code)
 	if err != nil {
 		return err

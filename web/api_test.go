@@ -117,7 +117,8 @@ func TestAPIErrorCatalogue(t *testing.T) {
 		{name: "submit as string", method: "POST", path: create, contentType: appJSON, body: body(func(m map[string]any) { m["submit"] = "yes" }), wantStatus: 400, wantCode: "malformed"},
 		{name: "strength as string", method: "POST", path: create, contentType: appJSON, body: body(func(m map[string]any) { m["strength"] = "teamwork" }), wantStatus: 400, wantCode: "malformed"},
 		{name: "empty body", method: "POST", path: create, contentType: appJSON, body: []byte{}, wantStatus: 400, wantCode: "malformed"},
-		{name: "JSON null", method: "POST", path: create, contentType: appJSON, body: []byte(`null`), wantStatus: 404, wantCode: "assessment_not_found"},
+		{name: "JSON null", method: "POST", path: create, contentType: appJSON, body: []byte(`null`), wantStatus: 422, wantCode: "validation_failed",
+			wantFields: map[string]string{"code": "required", "pillar": "invalid"}},
 		{name: "oversized body", method: "POST", path: create, contentType: appJSON, body: body(setStrength(big)), wantStatus: 400, wantCode: "body_too_large"},
 		{name: "oversized body without length", method: "POST", path: create, contentType: appJSON, body: body(setStrength(big)), streamed: true, wantStatus: 400, wantCode: "body_too_large"},
 		{name: "oversized PUT", method: "PUT", path: tokenPath(f.draft), contentType: appJSON, body: putBody(setStrength(big)), wantStatus: 400, wantCode: "body_too_large"},
@@ -132,7 +133,17 @@ func TestAPIErrorCatalogue(t *testing.T) {
 		// 404: unknown code or token.
 		{name: "unknown code", method: "POST", path: create, contentType: appJSON, body: draftBody(t, f.unknownCode, nil), wantStatus: 404, wantCode: "assessment_not_found"},
 		{name: "malformed code", method: "POST", path: create, contentType: appJSON, body: draftBody(t, "not-a-code", nil), wantStatus: 404, wantCode: "assessment_not_found"},
-		{name: "missing code", method: "POST", path: create, contentType: appJSON, body: draftBody(t, "", nil), wantStatus: 404, wantCode: "assessment_not_found"},
+		{name: "missing code", method: "POST", path: create, contentType: appJSON, body: draftBody(t, "", nil), wantStatus: 422, wantCode: "validation_failed",
+			wantFields: map[string]string{"code": "required"}},
+		{name: "blank code", method: "POST", path: create, contentType: appJSON, body: draftBody(t, "  ", nil), wantStatus: 422, wantCode: "validation_failed",
+			wantFields: map[string]string{"code": "required"}},
+		{name: "missing code and bad fields, all named at once", method: "POST", path: create, contentType: appJSON,
+			body: body(func(m map[string]any) {
+				delete(m, "code")
+				m["answers"] = map[string]any{"S-01": "maybe", "S-99": "yes"}
+				m["language"] = "de"
+			}), wantStatus: 422, wantCode: "validation_failed",
+			wantFields: map[string]string{"code": "required", "answers.S-01": "invalid", "answers.S-99": "unknown", "language": "invalid"}},
 		{name: "GET unknown token", method: "GET", path: tokenPath(f.unknownToken), wantStatus: 404, wantCode: "response_not_found"},
 		{name: "GET encoded traversal token", method: "GET", path: tokenPath("..%2f..%2fetc%2fpasswd"), wantStatus: 404, wantCode: "response_not_found"},
 		{name: "GET dotted token", method: "GET", path: tokenPath(".."), wantStatus: 404, wantCode: "response_not_found"},
