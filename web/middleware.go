@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -34,14 +36,14 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "(no route)"
 		}
 		status := c.Response().Status
-		s.metrics.observeRequest(route, c.Request().Method, status, time.Since(start))
+		s.metrics.observeRequest(route, requestMethod(c), status, time.Since(start))
 		level := s.log.Info
 		if status >= 500 {
 			level = s.log.Error
 		}
 		level("request",
 			"request_id", requestID(c),
-			"method", methodLabel(c.Request().Method),
+			"method", methodLabel(requestMethod(c)),
 			"route", route,
 			"status", status,
 			"bytes", c.Response().Size,
@@ -196,3 +198,53 @@ func (s *Server) csrfToken(c echo.Context) string {
 	}
 	return s.formToken(value, s.sessionCookie(c))
 }
+
+// headKey marks, in the context, a HEAD request answered as GET.
+const headKey = "ecat.head"
+
+// headAsGet answers HEAD on every GET route (RFC 9110 §9.3.2): it runs before routing,
+// routes the request as GET, keeps the status and headers and drops the body. It also
+// names HEAD in every Allow header that names GET (the 405 answers and OPTIONS).
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		res := c.Response()
+		res.Before(func() {
+			h := res.Header()
+			if allow := h.Get("Allow"); allow != "" && slices.Contains(splitList(allow), http.MethodGet) && !slices.Contains(splitList(allow), http.MethodHead) {
+				h.Set("Allow", allow+", "+http.MethodHead)
+			}
+		})
+		r := c.Request()
+		if r.Method == http.MethodHead {
+			r.Method = http.MethodGet
+			c.Set(headKey, true)
+			res.Writer = bodyless{res.Writer}
+		}
+		return next(c)
+	}
+}
+
+// requestMethod is the request's method as the client sent it.
+func requestMethod(c echo.Context) string {
+	if head, _ := c.Get(headKey).(bool); head {
+		return http.MethodHead
+	}
+	return c.Request().Method
+}
+
+// splitList splits a comma-separated header value into its trimmed members.
+func splitList(v string) []string {
+	parts := strings.Split(v, ",")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	return parts
+}
+
+// bodyless is a ResponseWriter that keeps the headers and status and drops the body.
+type bodyless struct{ http.ResponseWriter }
+
+func (w bodyless) Write(p []byte) (int, error) { return len(p), nil }
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w bodyless) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -109,6 +109,7 @@ func New(cfg Config, svc *survey.Service, tmpl *templates.Engine, log *slog.Logg
 		e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false))
 	}
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(headAsGet)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: newRequestID}))
 	e.Use(s.logRequests)
 	e.Use(s.recoverPanics)
@@ -142,28 +143,30 @@ func (s *Server) routes() {
 		e.GET("/metrics", s.metricsHandler, noStore)
 	}
 
-	pages := e.Group("", s.csrf())
-	pages.GET("/", s.home)
-	pages.GET("/join", s.joinByCode)
-	pages.GET("/j/:code", s.joinPage)
-	pages.GET("/j/:code/form", s.newResponseForm)
-	pages.POST("/j/:code/form", s.createResponseForm)
+	// Middleware is given per route, never through echo's groups: a group with middleware
+	// adds catch-all routes under its prefix, which answer 404 to a known path asked with
+	// the wrong method (instead of 405 with Allow), and a group on "" would send every
+	// unknown URL through its middleware.
+	csrf := s.csrf()
+	e.GET("/", s.home, csrf)
+	e.GET("/join", s.joinByCode, csrf)
+	e.GET("/j/:code", s.joinPage, csrf)
+	e.GET("/j/:code/form", s.newResponseForm, csrf)
+	e.POST("/j/:code/form", s.createResponseForm, csrf)
 
 	// Everything under /r/ answers a secret link: never cached, errors and redirects too.
-	resume := e.Group("/r", noStore, s.csrf())
-	resume.GET("/:token", s.resumePage)
-	resume.POST("/:token", s.updateResponseForm)
-	resume.GET("/:token/thanks", s.thanksPage)
-	resume.POST("/:token/claim", s.claimResponse)
+	e.GET("/r/:token", s.resumePage, noStore, csrf)
+	e.POST("/r/:token", s.updateResponseForm, noStore, csrf)
+	e.GET("/r/:token/thanks", s.thanksPage, noStore, csrf)
+	e.POST("/r/:token/claim", s.claimResponse, noStore, csrf)
 
-	// The facilitator's workspace. Middleware is given per route rather than through a
-	// group on "", whose catch-all would send every unknown URL to the sign-in page.
-	open := []echo.MiddlewareFunc{noStore, s.csrf()}
+	// The facilitator's workspace.
+	open := []echo.MiddlewareFunc{noStore, csrf}
 	e.GET("/setup/:token", s.setupPage, open...)
 	e.POST("/setup/:token", s.setupSubmit, open...)
 	e.GET("/login", s.loginPage, open...)
 	e.POST("/login", s.loginSubmit, open...)
-	signedIn := []echo.MiddlewareFunc{noStore, s.csrf(), s.requireSession}
+	signedIn := []echo.MiddlewareFunc{noStore, csrf, s.requireSession}
 	e.POST("/logout", s.logout, signedIn...)
 	e.GET("/dashboard", s.dashboard, signedIn...)
 	e.GET("/assessments/new", s.newAssessmentPage, signedIn...)
@@ -190,25 +193,28 @@ func (s *Server) routes() {
 	e.POST("/account/tokens/:id/revoke", s.revokeToken, signedIn...)
 	e.GET("/account/activity", s.activityPage, signedIn...)
 
-	api := e.Group("/api/v1", noStore)
-	api.GET("/openapi.json", s.openAPI)
-	api.GET("/instrument", s.apiInstrument)
-	api.POST("/responses", s.apiCreateResponse)
-	api.GET("/responses/:token", s.apiGetResponse)
-	api.PUT("/responses/:token", s.apiUpdateResponse)
-	api.POST("/assessments", s.apiCreateAssessment, s.requireToken)
-	api.GET("/assessments", s.apiListAssessments, s.requireToken)
-	api.GET("/assessments/:id", s.apiGetAssessment, s.requireToken)
-	api.GET("/assessments/:id/report", s.apiReport, s.requireToken)
-	api.GET("/assessments/:id/report.xlsx", s.reportXLSX, s.requireToken)
-	api.POST("/assessments/:id/close", s.apiCloseAssessment, s.requireToken)
-	api.POST("/assessments/:id/reopen", s.apiReopenAssessment, s.requireToken)
-	api.DELETE("/assessments/:id", s.apiDeleteAssessment, s.requireToken)
-	api.GET("/assessments/:id/actions", s.apiListActions, s.requireToken)
-	api.POST("/assessments/:id/actions", s.apiCreateAction, s.requireToken)
-	api.PATCH("/actions/:id", s.apiUpdateAction, s.requireToken)
-	api.DELETE("/actions/:id", s.apiDeleteAction, s.requireToken)
-	api.POST("/assessments/:id/reassess", s.apiReassess, s.requireToken)
+	// The API: never cached; the facilitators' part behind an API token.
+	api := func(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.Add(method, "/api/v1"+path, h, append([]echo.MiddlewareFunc{noStore}, m...)...)
+	}
+	api(http.MethodGet, "/openapi.json", s.openAPI)
+	api(http.MethodGet, "/instrument", s.apiInstrument)
+	api(http.MethodPost, "/responses", s.apiCreateResponse)
+	api(http.MethodGet, "/responses/:token", s.apiGetResponse)
+	api(http.MethodPut, "/responses/:token", s.apiUpdateResponse)
+	api(http.MethodPost, "/assessments", s.apiCreateAssessment, s.requireToken)
+	api(http.MethodGet, "/assessments", s.apiListAssessments, s.requireToken)
+	api(http.MethodGet, "/assessments/:id", s.apiGetAssessment, s.requireToken)
+	api(http.MethodGet, "/assessments/:id/report", s.apiReport, s.requireToken)
+	api(http.MethodGet, "/assessments/:id/report.xlsx", s.reportXLSX, s.requireToken)
+	api(http.MethodPost, "/assessments/:id/close", s.apiCloseAssessment, s.requireToken)
+	api(http.MethodPost, "/assessments/:id/reopen", s.apiReopenAssessment, s.requireToken)
+	api(http.MethodDelete, "/assessments/:id", s.apiDeleteAssessment, s.requireToken)
+	api(http.MethodGet, "/assessments/:id/actions", s.apiListActions, s.requireToken)
+	api(http.MethodPost, "/assessments/:id/actions", s.apiCreateAction, s.requireToken)
+	api(http.MethodPatch, "/actions/:id", s.apiUpdateAction, s.requireToken)
+	api(http.MethodDelete, "/actions/:id", s.apiDeleteAction, s.requireToken)
+	api(http.MethodPost, "/assessments/:id/reassess", s.apiReassess, s.requireToken)
 }
 
 // ServeHTTP lets tests drive the server without a socket.
