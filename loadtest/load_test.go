@@ -135,8 +135,11 @@ func sigtermScenario(t *testing.T, db database) {
 	drafts, submitted := acknowledged(run.results)
 	t.Logf("%s: %d requests answered 2xx (%d drafts, %d submissions acknowledged), %d failed or refused; %d were in flight at SIGTERM, %d of them finished 2xx",
 		db.name, ok, drafts, submitted, refused, inFlight, inFlightOK)
-	if refused == 0 {
-		t.Errorf("every request succeeded: SIGTERM did not land in the middle of the load")
+	// SIGTERM must land in the middle of the load: with requests in flight, which a
+	// graceful shutdown lets finish. (That none is refused is no failure: a server that
+	// answers fast enough has taken every respondent's last request before it stops.)
+	if inFlight == 0 {
+		t.Errorf("no request was in flight at SIGTERM: it did not land in the middle of the load")
 	}
 
 	// Restart on the same database: everything acknowledged is there.
