@@ -264,3 +264,53 @@ func TestCreateWholeIsOneStatement(t *testing.T) {
 		}
 	})
 }
+
+// A write remembered under an idempotency key is found for its lifetime only; past it,
+// the same key may be used again (the old record is replaced in the new write's
+// transaction), and the daily purge forgets it.
+func TestIdempotentWriteLifetime(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		ctx := t.Context()
+		a := newAssessment(t, s, "lifetime")
+		write := func() *storage.IdempotentWrite {
+			return &storage.IdempotentWrite{Scope: "responses:1", KeyHash: "k", RequestHash: "r", Status: "submitted", Sealed: "sealed"}
+		}
+		w := write()
+		if err := s.CreateResponseOnce(ctx, sampleResponse(a.ID), assessment.HashToken(assessment.NewResumeToken()), 0, w); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.IdempotentWriteOf(ctx, w.Scope, w.KeyHash, w.CreatedAt.Add(-time.Minute)); err != nil || got.Sealed != "sealed" {
+			t.Fatalf("IdempotentWriteOf = %+v, %v", got, err)
+		}
+		if err := s.CreateResponseOnce(ctx, sampleResponse(a.ID), assessment.HashToken(assessment.NewResumeToken()), 0, write()); !errors.Is(err, storage.ErrIdempotencyTaken) {
+			t.Fatalf("the key again while alive: %v, want ErrIdempotencyTaken", err)
+		}
+		if n := countRows(t, s, "responses", "assessment_id = ?", a.ID); n != 1 {
+			t.Fatalf("%d responses after a refused second write, want 1", n)
+		}
+
+		// A day and a minute later.
+		old := w.CreatedAt.Add(-storage.IdempotencyLifetime - time.Minute)
+		if err := storage.RawDB(s).WithContext(ctx).Exec(`UPDATE idempotency_keys SET created_at = ?`, old).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.IdempotentWriteOf(ctx, w.Scope, w.KeyHash, time.Now().Add(-storage.IdempotencyLifetime)); !errors.Is(err, assessment.ErrNotFound) {
+			t.Fatalf("an expired write is still found: %v", err)
+		}
+		again := write()
+		again.Sealed = "new"
+		if err := s.CreateResponseOnce(ctx, sampleResponse(a.ID), assessment.HashToken(assessment.NewResumeToken()), 0, again); err != nil {
+			t.Fatalf("the key after its lifetime: %v", err)
+		}
+		if got, err := s.IdempotentWriteOf(ctx, w.Scope, w.KeyHash, time.Now().Add(-time.Hour)); err != nil || got.Sealed != "new" {
+			t.Fatalf("after reuse: %+v, %v", got, err)
+		}
+		if n, err := s.DeleteIdempotentWritesBefore(ctx, time.Now().Add(time.Minute)); err != nil || n != 1 {
+			t.Fatalf("purge = %d, %v; want 1", n, err)
+		}
+		if n := countRows(t, s, "idempotency_keys", "1 = 1"); n != 0 {
+			t.Errorf("%d records after the purge", n)
+		}
+	})
+}

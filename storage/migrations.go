@@ -26,7 +26,27 @@ func migrations() []migration {
 		migrateActions,
 		migrateReleasesAndWriters,
 		migrateReportIndexes,
+		migrateIdempotencyKeys,
 	}
+}
+
+// migrateIdempotencyKeys keeps, for a day, what a write sent with an Idempotency-Key
+// answered, so that the same request sent again (a retry after a timeout) is answered
+// the same instead of being stored twice (see IdempotentWrite). The key itself is not
+// stored: only its hash, and the answer sealed under it.
+func migrateIdempotencyKeys(tx *gorm.DB, d Dialect) error {
+	return execAll(tx, d,
+		`CREATE TABLE idempotency_keys (
+			scope TEXT NOT NULL,
+			key_hash TEXT NOT NULL,
+			request_hash TEXT NOT NULL,
+			status TEXT NOT NULL,
+			sealed TEXT NOT NULL,
+			created_at {time} NOT NULL,
+			PRIMARY KEY (scope, key_hash)
+		)`,
+		`CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)`,
+	)
 }
 
 // migrateReportIndexes replaces the index on responses (assessment, status, pillar) with

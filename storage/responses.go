@@ -79,6 +79,15 @@ func (s *Store) CreateResponse(ctx context.Context, r *assessment.Response, toke
 // maxDrafts drafts already (assessment.ErrTooManyDrafts), counted in the same
 // transaction; 0 means no cap.
 func (s *Store) CreateResponseCapped(ctx context.Context, r *assessment.Response, tokenHash string, maxDrafts int) error {
+	return s.CreateResponseOnce(ctx, r, tokenHash, maxDrafts, nil)
+}
+
+// CreateResponseOnce is CreateResponseCapped remembering, when once is not nil, what the
+// write answered under its idempotency key, in the same transaction (once.CreatedAt is
+// set): the response and the record are stored together or not at all. When the key is
+// already taken (the same request sent twice at once, the other copy first) nothing is
+// stored and the error is ErrIdempotencyTaken.
+func (s *Store) CreateResponseOnce(ctx context.Context, r *assessment.Response, tokenHash string, maxDrafts int, once *IdempotentWrite) error {
 	newRow := func() responseRow {
 		row := toResponseRow(r)
 		row.TokenHash = tokenHash
@@ -93,7 +102,7 @@ func (s *Store) CreateResponseCapped(ctx context.Context, r *assessment.Response
 		r.ID, r.CreatedAt, r.UpdatedAt, r.SubmittedAt = row.ID, row.CreatedAt, row.UpdatedAt, row.SubmittedAt
 	}
 	var err error
-	if s.dialect == Postgres && s.lean != nil && !s.inTx() && (maxDrafts == 0 || r.Status != assessment.Draft) {
+	if s.dialect == Postgres && s.lean != nil && !s.inTx() && once == nil && (maxDrafts == 0 || r.Status != assessment.Draft) {
 		// One statement, no transaction around it (see createWhole).
 		row := newRow()
 		if err = s.createWhole(ctx, &row, r); err == nil {
@@ -104,6 +113,12 @@ func (s *Store) CreateResponseCapped(ctx context.Context, r *assessment.Response
 			row := newRow()
 			if err := s.createResponse(tx, &row, r, maxDrafts); err != nil {
 				return err
+			}
+			if once != nil {
+				once.CreatedAt = row.CreatedAt
+				if err := s.rememberWrite(tx, once); err != nil {
+					return err
+				}
 			}
 			created(&row)
 			return nil

@@ -88,6 +88,8 @@ type ResponseSave struct {
 	// Writer is the saving browser's writer key (a secret in its cookie); "" for the API.
 	// Token is the resume token a change came with. See WrittenBy.
 	Writer, Token string
+	// Once, for a new response, makes the write idempotent (see Once); nil for none.
+	Once *Once
 }
 
 // Limits on starting responses. A team behind one hospital address must all get in (50
@@ -114,6 +116,9 @@ type Saved struct {
 	Status assessment.ResponseStatus
 	// FirstSubmission is set when this save submitted the response for the first time.
 	FirstSubmission bool
+	// Replayed is set when nothing was stored: the same request came with the same
+	// idempotency key before, and this is its first answer again (see Once).
+	Replayed bool
 }
 
 // SaveResponse stores a new response or a change to one. The round must be open
@@ -128,6 +133,13 @@ type Saved struct {
 // requests race.
 func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, error) {
 	round, r := in.Round, in.Response
+	if in.Stored == nil && in.Once != nil {
+		// A copy of a request already stored is answered as it was the first time (even
+		// if the assessment has closed since), and counts against no limit.
+		if saved, err := s.Replayed(ctx, round, in.Once); saved != nil || err != nil {
+			return saved, err
+		}
+	}
 	if !round.IsOpen() {
 		return nil, assessment.ErrClosed
 	}
@@ -158,9 +170,23 @@ func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, er
 		}
 		token := assessment.NewResumeToken()
 		r.Writer = writerHash(in.Writer, token)
-		if err := s.store.CreateResponseCapped(ctx, r, assessment.HashToken(token), MaxDrafts); err != nil {
+		var once *storage.IdempotentWrite
+		if in.Once != nil {
+			var err error
+			if once, err = in.Once.record(round, token, r.Status); err != nil {
+				return nil, err
+			}
+		}
+		if err := s.store.CreateResponseOnce(ctx, r, assessment.HashToken(token), MaxDrafts, once); err != nil {
 			if key != "" {
 				s.creations.Release(key) // nothing was started
+			}
+			if errors.Is(err, storage.ErrIdempotencyTaken) {
+				// Another copy of this request was stored first, and is committed by
+				// now: answer as it was answered.
+				if saved, rerr := s.Replayed(ctx, round, in.Once); saved != nil || rerr != nil {
+					return saved, rerr
+				}
 			}
 			return nil, err
 		}
@@ -285,6 +311,11 @@ func MergeValidation(verr *assessment.ValidationError, err error) error {
 
 // PurgeDrafts deletes the drafts nobody has saved for DraftLifetime: abandoned answers
 // are not kept, and the cap on drafts cannot be filled for good. It tells how many went.
+//
+// The answers remembered for idempotency keys (see Once) past their lifetime go too.
 func (s *Service) PurgeDrafts(ctx context.Context) (int64, error) {
+	if _, err := s.store.DeleteIdempotentWritesBefore(ctx, s.now().Add(-storage.IdempotencyLifetime)); err != nil {
+		return 0, err
+	}
 	return s.store.DeleteDraftsUntouchedSince(ctx, s.now().Add(-DraftLifetime))
 }

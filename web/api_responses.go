@@ -848,6 +848,10 @@ func (s *Server) apiCreateResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	once, err := idempotencyKey(c, body)
+	if err != nil {
+		return err
+	}
 	if strings.TrimSpace(req.Code) == "" {
 		return s.svc.RefuseWithoutCode(r, req.Submit, problems)
 	}
@@ -856,14 +860,38 @@ func (s *Server) apiCreateResponse(c echo.Context) error {
 		return err
 	}
 	saved, err := s.svc.SaveResponse(c.Request().Context(), survey.ResponseSave{Round: a, Response: r, Submit: req.Submit, Problems: problems,
-		Client: clientNetwork(c.RealIP())})
+		Client: clientNetwork(c.RealIP()), Once: once})
 	if err != nil {
 		return err
 	}
 	if saved.FirstSubmission {
 		s.metrics.responseSubmitted()
 	}
+	if saved.Replayed {
+		c.Response().Header().Set(headerReplayed, "true")
+	}
 	return c.JSON(http.StatusCreated, responseCreated{ResumeToken: saved.Token, ResumeURL: s.resumeLink(c, saved.Token), Status: string(saved.Status)})
+}
+
+// The headers of idempotent writes: the client's key, and the mark on an answer given
+// again for a request already stored.
+const (
+	headerIdempotencyKey = "Idempotency-Key"
+	headerReplayed       = "Idempotent-Replayed"
+)
+
+// idempotencyKey reads the request's Idempotency-Key, if any, into a survey.Once that
+// binds it to this method, path and body. A header that cannot be a key is a 400.
+func idempotencyKey(c echo.Context, body []byte) (*survey.Once, error) {
+	values := c.Request().Header.Values(headerIdempotencyKey)
+	if len(values) == 0 {
+		return nil, nil
+	}
+	if len(values) > 1 || !survey.ValidKey(values[0]) {
+		return nil, errKeyInvalid
+	}
+	r := c.Request()
+	return &survey.Once{Key: values[0], Request: r.Method + " " + r.URL.Path + "\n" + string(body)}, nil
 }
 
 // apiUpdateResponse replaces a response's content. A draft save ("submit": false)

@@ -49,6 +49,10 @@ var (
 	errReleased         = &httpError{Status: http.StatusConflict, Code: "already_in_report", Key: "already_in_report"}
 	errTooManyResponses = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Key: "too_many_responses"}
 	errTooManyDrafts    = &httpError{Status: http.StatusConflict, Code: "too_many_drafts", Key: "too_many_drafts"}
+	// errKeyReused: an Idempotency-Key came again with another request (survey.Once).
+	errKeyReused = &httpError{Status: http.StatusUnprocessableEntity, Code: "idempotency_key_reused", Key: "key_reused"}
+	// errKeyInvalid: an Idempotency-Key header that cannot be one.
+	errKeyInvalid = &httpError{Status: http.StatusBadRequest, Code: "idempotency_key_invalid", Key: "key_invalid"}
 	// errAlreadySubmitted: a draft save reached a response submitted in the meantime.
 	errAlreadySubmitted = &httpError{Status: http.StatusConflict, Code: "already_submitted", Key: "already_submitted"}
 )
@@ -90,6 +94,8 @@ func classify(err error) *httpError {
 		return errTooManyResponses
 	case errors.Is(err, assessment.ErrTooManyDrafts):
 		return errTooManyDrafts
+	case errors.Is(err, survey.ErrKeyReused):
+		return errKeyReused
 	case survey.IsUnavailable(err):
 		// The database is gone, full, read-only or restarting: nothing the person did;
 		// trying again later is right (503 with Retry-After, not 500).

@@ -1,0 +1,83 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/ecat-project/ecat/assessment"
+)
+
+// IdempotencyLifetime is how long a write sent with an Idempotency-Key is remembered.
+const IdempotencyLifetime = 24 * time.Hour
+
+// IdempotentWrite is what a write sent with an Idempotency-Key answered, kept so that
+// the same request sent again gets the same answer and stores nothing new. The key is
+// not kept: KeyHash finds the record, and Sealed (the answer's secret part, encrypted
+// under the key by the caller) can only be opened by whoever holds the key.
+type IdempotentWrite struct {
+	Scope       string // whose keys: one assessment's respondents, say
+	KeyHash     string
+	RequestHash string // the request the key was first used with
+	Status      string // the status the write left the resource in
+	Sealed      string
+	CreatedAt   time.Time
+}
+
+type idempotencyRow struct {
+	Scope       string `gorm:"primaryKey"`
+	KeyHash     string `gorm:"primaryKey"`
+	RequestHash string
+	Status      string
+	Sealed      string
+	CreatedAt   time.Time
+}
+
+func (idempotencyRow) TableName() string { return "idempotency_keys" }
+
+// ErrIdempotencyTaken: another write with the same key was stored first (two copies of
+// one request raced); look its answer up and give that one.
+var ErrIdempotencyTaken = errors.New("storage: this idempotency key was used by another write first")
+
+// IdempotentWriteOf returns the write remembered under scope and keyHash since since,
+// or assessment.ErrNotFound.
+func (s *Store) IdempotentWriteOf(ctx context.Context, scope, keyHash string, since time.Time) (*IdempotentWrite, error) {
+	var row idempotencyRow
+	err := s.read.WithContext(ctx).Where("scope = ? AND key_hash = ? AND created_at >= ?", scope, keyHash, since).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, assessment.ErrNotFound
+	}
+	if err != nil {
+		return nil, wrap(err, "read an idempotency key")
+	}
+	w := IdempotentWrite(row)
+	return &w, nil
+}
+
+// rememberWrite stores w in tx, in the transaction of the write it answers, after
+// removing a record of the same key older than the lifetime (expired). A record of the
+// same key still alive makes it fail with ErrIdempotencyTaken, which rolls the write
+// back.
+func (s *Store) rememberWrite(tx *gorm.DB, w *IdempotentWrite) error {
+	if err := tx.Exec(`DELETE FROM idempotency_keys WHERE scope = ? AND key_hash = ? AND created_at < ?`,
+		w.Scope, w.KeyHash, w.CreatedAt.Add(-IdempotencyLifetime)).Error; err != nil {
+		return err
+	}
+	row := idempotencyRow(*w)
+	if err := tx.Create(&row).Error; err != nil {
+		if isUniqueViolation(err) {
+			return ErrIdempotencyTaken
+		}
+		return err
+	}
+	return nil
+}
+
+// DeleteIdempotentWritesBefore forgets the writes remembered before t, and tells how
+// many went.
+func (s *Store) DeleteIdempotentWritesBefore(ctx context.Context, t time.Time) (int64, error) {
+	res := s.db.WithContext(ctx).Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, t)
+	return res.RowsAffected, wrap(res.Error, "delete expired idempotency keys")
+}
