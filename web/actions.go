@@ -159,6 +159,7 @@ func (s *Server) apiCreateAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	created(c, "/api/v1/actions/"+strconv.FormatInt(act.ID, 10))
 	return c.JSON(http.StatusCreated, toActionJSON(act))
 }
 
@@ -194,6 +195,7 @@ func (s *Server) apiReassess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	created(c, "/api/v1/assessments/"+strconv.FormatInt(next.ID, 10))
 	return s.replyAssessment(c, http.StatusCreated, next)
 }
 

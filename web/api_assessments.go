@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -88,6 +89,7 @@ func (s *Server) apiCreateAssessment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	created(c, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10))
 	return s.replyAssessment(c, http.StatusCreated, a)
 }
 

@@ -870,7 +870,14 @@ func (s *Server) apiCreateResponse(c echo.Context) error {
 	if saved.Replayed {
 		c.Response().Header().Set(headerReplayed, "true")
 	}
+	created(c, "/api/v1/responses/"+saved.Token)
 	return c.JSON(http.StatusCreated, responseCreated{ResumeToken: saved.Token, ResumeURL: s.resumeLink(c, saved.Token), Status: string(saved.Status)})
+}
+
+// created sets the Location of what a 201 created: its path under the API (RFC 9110
+// §10.2.2; relative, so it holds behind any proxy).
+func created(c echo.Context, path string) {
+	c.Response().Header().Set(echo.HeaderLocation, path)
 }
 
 // The headers of idempotent writes: the client's key, and the mark on an answer given
