@@ -60,6 +60,7 @@ const (
 	AuditActionCreated  = "action_create"
 	AuditActionUpdated  = "action_update"
 	AuditActionDeleted  = "action_delete"
+	AuditPasswordSet    = "password_set"
 )
 
 // Password length bounds, in characters. Long passphrases are welcome; the upper bound
@@ -86,6 +87,14 @@ func NewFacilitator(email, name, password string) (*Facilitator, error) {
 }
 
 // checkPassword records a field error unless password is of an acceptable length.
+// CheckPassword checks a new password by the rules of NewFacilitator: a
+// *ValidationError on "password", or nil.
+func CheckPassword(password string) error {
+	verr := &ValidationError{}
+	checkPassword(verr, "password", password)
+	return verr.OrNil()
+}
+
 func checkPassword(verr *ValidationError, field, password string) {
 	switch n := utf8.RuneCountInString(password); {
 	case !utf8.ValidString(password):

@@ -317,3 +317,20 @@ func (s *Store) ServerSecret(ctx context.Context, name, fresh string) (string, e
 	}
 	return row.Value, nil
 }
+
+// SetPassword replaces a facilitator's password hash and ends every session of theirs,
+// in one transaction (assessment.ErrNotFound when there is no such account): whoever
+// was signed in with the old password is signed out.
+func (s *Store) SetPassword(ctx context.Context, facilitatorID int64, passwordHash string) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE facilitators SET password_hash = ? WHERE id = ?`, passwordHash, facilitatorID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return assessment.ErrNotFound
+		}
+		return tx.Exec(`DELETE FROM sessions WHERE facilitator_id = ?`, facilitatorID).Error
+	})
+	return wrap(err, "set the password of facilitator %d", facilitatorID)
+}

@@ -14,11 +14,13 @@ import (
 
 func cmdFacilitator(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return usagef("facilitator: say add or token")
+		return usagef("facilitator: say add, password or token")
 	}
 	switch args[0] {
 	case "add":
 		return cmdFacilitatorAdd(ctx, cfg, args[1:], stdin, stdout)
+	case "password":
+		return cmdFacilitatorPassword(ctx, cfg, args[1:], stdin, stdout)
 	case "token":
 		return cmdFacilitatorToken(ctx, cfg, args[1:], stdout)
 	}
@@ -59,6 +61,46 @@ func cmdFacilitatorAdd(ctx context.Context, cfg Config, args []string, stdin io.
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "Facilitator %d created: %s <%s>\n", f.ID, f.Name, f.Email)
+	return err
+}
+
+// cmdFacilitatorPassword sets a new password for an account, read as the first line of
+// standard input like add's, and ends the account's sessions: the way back in for a
+// facilitator who forgot theirs, or out for someone who should no longer be signed in.
+func cmdFacilitatorPassword(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) (err error) {
+	fs := newFlagSet("facilitator password")
+	cfg.bind(fs, false, false)
+	email := fs.String("email", "", "the facilitator's e-mail")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return usagef("facilitator password: give --email")
+	}
+	if _, err := fmt.Fprintln(stdout, "New password (at least 12 characters), then Enter:"); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if err := assessment.CheckPassword(password); err != nil {
+		return usagef("facilitator password: %s", describeValidation(err))
+	}
+	svc, closeDB, err := openService(ctx, cfg, true, nil)
+	if err != nil {
+		return err
+	}
+	defer closeWith(&err, closeDB)
+	f, err := svc.SetPassword(ctx, *email, password)
+	switch {
+	case errors.Is(err, assessment.ErrNotFound):
+		return fmt.Errorf("no facilitator has e-mail %s", assessment.NormalizeEmail(*email))
+	case err != nil:
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "Password changed for %s <%s>; every session of the account has ended.\n", f.Name, f.Email)
 	return err
 }
 

@@ -438,3 +438,67 @@ func TestServeSetupLink(t *testing.T) {
 		t.Errorf("%d accounts (%v), want 1", n, err)
 	}
 }
+
+// TestFacilitatorPassword sets a new password from standard input: the old one stops
+// signing in, the new one does, the account's sessions end, and the change is in its
+// activity. Bad input changes nothing.
+func TestFacilitatorPassword(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	if out, err := runStdin(t, testPassword+"\n", "facilitator", "add", "--email", "ada@example.org", "--name", "Ada", "--db", db); err != nil {
+		t.Fatalf("add: %v (%s)", err, out)
+	}
+	store := openTestStore(t, db)
+	ctx := context.Background()
+	f, err := store.FacilitatorByEmail(ctx, "ada@example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CreateSession(ctx, "a-session", f.ID, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name, stdin string
+		args        []string
+	}{
+		{"short password", "short\n", []string{"--email", "ada@example.org"}},
+		{"no e-mail", "a brand new passphrase\n", nil},
+		{"password as a flag", "", []string{"--email", "ada@example.org", "--password", "a brand new passphrase"}},
+	} {
+		if _, err := runStdin(t, tc.stdin, append([]string{"facilitator", "password", "--db", db}, tc.args...)...); !isUsage(err) {
+			t.Errorf("%s: err = %v, want a usage error", tc.name, err)
+		}
+	}
+	if _, err := runStdin(t, "a brand new passphrase\n", "facilitator", "password", "--email", "nobody@example.org", "--db", db); err == nil || isUsage(err) {
+		t.Errorf("unknown e-mail: err = %v, want an error naming it", err)
+	}
+	if _, err := store.SessionFacilitator(ctx, "a-session"); err != nil {
+		t.Fatalf("the refused changes ended the session: %v", err)
+	}
+
+	out, err := runStdin(t, "a brand new passphrase\n", "facilitator", "password", "--email", " ADA@example.org ", "--db", db)
+	if err != nil || !strings.Contains(out, "Password changed for Ada <ada@example.org>") || strings.Contains(out, "brand new") {
+		t.Fatalf("password: %v (%q)", err, out)
+	}
+	if _, err := store.SessionFacilitator(ctx, "a-session"); !errors.Is(err, assessment.ErrNotFound) {
+		t.Errorf("the session outlived the password change: %v", err)
+	}
+	srv := webServer(t, store)
+	if got := signIn(t, srv, "ada@example.org", testPassword); got == http.StatusSeeOther {
+		t.Error("the old password still signs in")
+	}
+	if got := signIn(t, srv, "ada@example.org", "a brand new passphrase"); got != http.StatusSeeOther {
+		t.Errorf("the new password signs in: %d, want 303", got)
+	}
+	events, err := store.AuditEvents(ctx, f.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range events {
+		found = found || e.Action == assessment.AuditPasswordSet
+	}
+	if !found {
+		t.Errorf("no %s in the activity: %+v", assessment.AuditPasswordSet, events)
+	}
+}

@@ -46,6 +46,8 @@ Usage:
                   Bring the database schema up to date.
   ecat facilitator add --email E --name N [--db ecat.db]
                   Create a facilitator account; the password is read from standard input.
+  ecat facilitator password --email E [--db ecat.db]
+                  Set a new password (read from standard input) and end the account's sessions.
   ecat facilitator token --email E [--label L] [--db ecat.db]
                   Create an API token; it is printed as the last line of output.
   ecat assessment create --title T --team X [--owner EMAIL] [--threshold 3]
