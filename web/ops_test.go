@@ -111,3 +111,38 @@ func TestStaticAssetsFingerprintedAndCompressed(t *testing.T) {
 		t.Error("home page not compressed")
 	}
 }
+
+// Every page names its icon, and /favicon.ico (which browsers ask for whatever the
+// page says) answers with the same icon instead of a 404.
+func TestFavicon(t *testing.T) {
+	e := newTestEnv(t)
+	page := e.serve(httptest.NewRequest(http.MethodGet, "/", nil)).Body.String()
+	m := regexp.MustCompile(`<link rel="icon" href="(/static/icon\.[0-9a-f]{8}\.svg)" type="image/svg\+xml">`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the home page links no fingerprinted icon")
+	}
+	linked := e.serve(httptest.NewRequest(http.MethodGet, m[1], nil))
+	ico := e.serve(httptest.NewRequest(http.MethodGet, "/favicon.ico", nil))
+	for name, rec := range map[string]*httptest.ResponseRecorder{m[1]: linked, "/favicon.ico": ico} {
+		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(rec.Body.String(), "<svg ") {
+			t.Errorf("%s: %d %q %.20q", name, rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+		}
+	}
+	if ico.Body.String() != linked.Body.String() || ico.Header().Get("Cache-Control") != "public, max-age=86400" {
+		t.Errorf("/favicon.ico is not the linked icon, or not kept a day (%q)", ico.Header().Get("Cache-Control"))
+	}
+}
+
+// The home page, in either language, leads a facilitator to the sign-in page.
+func TestHomeLinksToSignIn(t *testing.T) {
+	e := newTestEnv(t)
+	for lang, label := range map[string]string{"en": "Facilitator sign-in", "fr": "Connexion des animateurs"} {
+		page := e.serve(httptest.NewRequest(http.MethodGet, "/?lang="+lang, nil)).Body.String()
+		if !strings.Contains(page, `<a href="/login?lang=`+lang+`">`+label+`</a>`) {
+			t.Errorf("%s home page has no sign-in link", lang)
+		}
+	}
+	if rec := e.serve(httptest.NewRequest(http.MethodGet, "/login?lang=fr", nil)); rec.Code != http.StatusOK {
+		t.Errorf("the link leads to %d", rec.Code)
+	}
+}

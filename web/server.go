@@ -136,6 +136,7 @@ func New(cfg Config, svc *survey.Service, tmpl *templates.Engine, log *slog.Logg
 func (s *Server) routes() {
 	e := s.echo
 	e.GET("/static/:name", s.staticAsset)
+	e.GET("/favicon.ico", s.favicon)
 
 	e.GET("/healthz", s.healthz, noStore)
 	e.GET("/readyz", s.readyz, noStore)
@@ -268,6 +269,15 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 // baseURL is the public address for links: the configured one, else the address
 // listened on. Never the request's Host header, which the client chooses.
 func (s *Server) baseURL(echo.Context) string { return s.cfg.BaseURL }
+
+// favicon answers browsers that ask for /favicon.ico whatever the page says: the same
+// icon the pages link to (an SVG, which browsers take under this name too), kept a day.
+func (s *Server) favicon(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+	c.Response().Header().Set(echo.HeaderContentType, "image/svg+xml")
+	http.ServeFileFS(c.Response(), c.Request(), templates.Static(), "icon.svg")
+	return nil
+}
 
 // staticAsset serves the embedded CSS and JS. Pages link to fingerprinted names, which
 // browsers may keep for a year; a plain name (an old bookmark) is cached briefly.
