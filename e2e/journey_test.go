@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -669,6 +670,30 @@ func TestAutosave(t *testing.T) {
 	}
 	if got := domText(t, ctx, "#autosave-status"); got != "" {
 		t.Errorf("autosave status after reload = %q, want empty", got)
+	}
+
+	// Switching to French in the middle keeps everything, typed but not yet saved
+	// included, and stays on the same draft.
+	refl := "#refl-" + p.Reflections[0].ID
+	typeInto(t, ctx, refl, "Typed just before switching")
+	if resp := clickAndLoad(t, ctx, `button.lang[form="response-form"]`); resp.Status != 200 {
+		t.Fatalf("switch language: status %d", resp.Status)
+	}
+	if lang := attrs(t, ctx, "html")["lang"]; lang != "fr" {
+		t.Fatalf("after the switch the page is in %q, want fr", lang)
+	}
+	if !jsChecked(t, ctx, first) || !jsChecked(t, ctx, second) {
+		t.Errorf("after the switch: #%s checked %v, #%s checked %v; want both", first, jsChecked(t, ctx, first), second, jsChecked(t, ctx, second))
+	}
+	if got := eval[string](t, ctx, `document.querySelector(`+strconv.Quote(refl)+`).value`); got != "Typed just before switching" {
+		t.Errorf("the reflection after the switch = %q", got)
+	}
+	if got := attrs(t, ctx, "#response-form")["action"]; got != "/r/"+token {
+		t.Errorf("form action after the switch = %q, want the same draft /r/%s", got, token)
+	}
+	checkAxe(t, ctx, "form after a language switch")
+	if c := e.counts(t, e.a); c["staff"] != (assessment.PillarCounts{Drafts: 1}) || len(c) != 1 {
+		t.Errorf("after the switch: counts %+v, want the one staff draft", c)
 	}
 }
 

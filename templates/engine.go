@@ -44,6 +44,11 @@ type Page struct {
 	CSRF string
 	// SwitchURL is this page in the other language, when it can be offered.
 	SwitchURL string
+	// SwitchForm, on a page with a form being filled in, names that form: the switch
+	// is then a button that sends it (action "switch_language"), so the page comes back
+	// in the other language with everything typed so far, instead of a link to an empty
+	// form.
+	SwitchForm string
 	// Script loads the form enhancement (progress and autosave).
 	Script bool
 	// RequestID ties an error page to the server's log line.

@@ -17,6 +17,8 @@ const (
 	actionSave     = "save"
 	actionSubmit   = "submit"
 	actionAutosave = "autosave" // sent by form.js; answered in JSON
+	// actionSwitch asks for the form in the other language, with what was typed.
+	actionSwitch = "switch_language"
 )
 
 // parseForm reads a url-encoded form body once. Other content types get 415, a body over
@@ -80,7 +82,7 @@ func responseFromForm(form url.Values) (*assessment.Response, string, *assessmen
 		}
 	}
 	switch action {
-	case actionSave, actionSubmit, actionAutosave:
+	case actionSave, actionSubmit, actionAutosave, actionSwitch:
 	default:
 		action = actionSave
 	}

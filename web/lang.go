@@ -42,9 +42,14 @@ func (s *Server) lang(c echo.Context, responseLang, assessmentLang string) strin
 // rememberLang keeps an explicit language choice for the next pages.
 func (s *Server) rememberLang(c echo.Context) {
 	if l, ok := locale.Parse(c.QueryParam("lang")); ok {
-		c.SetCookie(&http.Cookie{Name: s.cookieName(langCookie), Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600,
-			SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: s.https()})
+		c.SetCookie(s.langCookie(string(l)))
 	}
+}
+
+// langCookie keeps the language a person chose for their next pages.
+func (s *Server) langCookie(lang string) *http.Cookie {
+	return &http.Cookie{Name: s.cookieName(langCookie), Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		SameSite: http.SameSiteLaxMode, HttpOnly: true, Secure: s.https()}
 }
 
 // acceptLanguage returns the supported language the browser prefers most.

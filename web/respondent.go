@@ -125,7 +125,7 @@ func (s *Server) renderForm(c echo.Context, status int, lang string, a *survey.R
 	v := s.buildForm(lang, a.Assessment, a.Instrument, p, r, verr)
 	v.Action, v.Notice, v.ResumeURL = action, notice, resumeURL
 	return s.render(c, status, "form", &templates.Page{
-		Lang: lang, Title: v.Pillar.Title + " · " + a.Title, SwitchURL: switchURL(c, lang), Script: true, Body: v,
+		Lang: lang, Title: v.Pillar.Title + " · " + a.Title, SwitchURL: switchURL(c, lang), SwitchForm: "response-form", Script: true, Body: v,
 	})
 }
 
@@ -172,6 +172,20 @@ func (s *Server) saveResponseForm(c echo.Context, a *survey.Round, stored *asses
 	formAction := "/j/" + a.Code + "/form"
 	if stored != nil {
 		formAction = "/r/" + token
+	}
+	if action == actionSwitch {
+		// The same form in the other language, with everything typed so far; nothing
+		// is stored (the person saves or submits as before, from the new page).
+		other := string(locale.English)
+		if lang == string(locale.English) {
+			other = string(locale.French)
+		}
+		r.Language = other
+		if stored != nil {
+			r.Status = stored.Status
+		}
+		c.SetCookie(s.langCookie(other))
+		return s.renderForm(c, http.StatusOK, other, a, p, r, nil, formAction, "", "")
 	}
 	saved, err := s.svc.SaveResponse(c.Request().Context(), survey.ResponseSave{
 		Round: a, Stored: stored, Response: r, Submit: action == actionSubmit, Problems: problems,
