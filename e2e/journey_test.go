@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -908,5 +909,41 @@ func TestClaimPage(t *testing.T) {
 		if js {
 			checkAxe(t, ctx, name+" form")
 		}
+	}
+}
+
+// TestPaperChecklistInBrowser: the paper checklist of each pillar is axe-clean on a
+// phone and on a desktop, prints on A4 and Letter without the site's header and footer
+// and in type of at least 11 pt, each table row kept whole, in a few pages.
+func TestPaperChecklistInBrowser(t *testing.T) {
+	requireChrome(t)
+	e := startECAT(t)
+	for _, size := range []struct{ w, h int }{{phoneWidth, phoneHeight}, {1280, 800}} {
+		ctx := newBrowser(t, size.w, size.h, true)
+		for _, lang := range []string{"en", "fr"} {
+			for _, p := range e.in.Pillars {
+				navigate(t, ctx, e.URL+"/j/"+e.a.Code+"/print?pillar="+p.Key+"&lang="+lang)
+				checkAxe(t, ctx, "paper checklist "+p.Key+" "+lang)
+				if size.w != 1280 {
+					continue
+				}
+				for _, paper := range papers {
+					if n := pdfPages(t, ctx, paper.width, paper.height); n < 1 || n > 5 {
+						t.Errorf("%s %s on %s: %d pages, want 1 to 5", p.Key, lang, paper.name, n)
+					}
+				}
+			}
+		}
+	}
+	ctx := newBrowser(t, 1280, 800, true)
+	navigate(t, ctx, e.URL+"/j/"+e.a.Code+"/print?pillar=staff&lang=en")
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	if shown := eval[bool](t, ctx, `getComputedStyle(document.querySelector("header.site")).display !== "none"`); shown {
+		t.Error("the site header prints")
+	}
+	if pt := eval[float64](t, ctx, `parseFloat(getComputedStyle(document.querySelector(".paper-items tbody th")).fontSize) * 0.75`); pt < 11 {
+		t.Errorf("statements print at %.1f pt, want at least 11", pt)
 	}
 }

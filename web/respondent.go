@@ -95,6 +95,7 @@ func (s *Server) renderJoin(c echo.Context, status int, lang string, a *survey.R
 		Body: joinView{
 			Title: a.Title, Team: a.Team, Threshold: a.Threshold, LowThreshold: a.LowThreshold(), Lang: lang,
 			Action:  "/j/" + a.Code + "/form",
+			Print:   "/j/" + a.Code + "/print",
 			Pillars: s.pillarViews(locale.Lang(lang), in, checked),
 			Error:   errMsg,
 		},
@@ -118,6 +119,34 @@ func (s *Server) newResponseForm(c echo.Context) error {
 	}
 	empty := &assessment.Response{Pillar: p.Key, Language: lang, Status: assessment.Draft}
 	return s.renderForm(c, http.StatusOK, lang, a, p, empty, nil, "/j/"+a.Code+"/form", "", "")
+}
+
+// printPage shows one pillar's blank checklist laid out for paper (A4 and Letter): every
+// statement with a box per answer, room for the reflections, the strength and the
+// opportunity, and a reminder not to write one's name. For team members without a device
+// or who prefer paper; the facilitator enters what comes back.
+func (s *Server) printPage(c echo.Context) error {
+	a, err := s.roundByCode(c)
+	if err != nil {
+		return err
+	}
+	if !a.IsOpen() {
+		return errClosed
+	}
+	s.rememberLang(c)
+	lang := s.lang(c, "", a.Language)
+	p := a.Instrument.Pillar(c.QueryParam("pillar"))
+	if p == nil {
+		return s.renderJoin(c, http.StatusUnprocessableEntity, lang, a, "", s.tmpl.Message(lang, "join.pillar_required"))
+	}
+	blank := &assessment.Response{Pillar: p.Key, Language: lang, Status: assessment.Draft}
+	v := printView{formView: s.buildForm(lang, a.Assessment, a.Instrument, p, blank, nil)}
+	for _, ans := range assessment.Answers {
+		v.Answers = append(v.Answers, s.tmpl.Message(lang, "answer."+string(ans)))
+	}
+	return s.render(c, http.StatusOK, "print", &templates.Page{
+		Lang: lang, Title: s.tmpl.Message(lang, "print.title") + " · " + v.Pillar.Title + " · " + a.Title, SwitchURL: switchURL(c, lang), Body: v,
+	})
 }
 
 func (s *Server) renderForm(c echo.Context, status int, lang string, a *survey.Round, p *pillars.Pillar, r *assessment.Response, verr *assessment.ValidationError, action, notice, resumeURL string) error {

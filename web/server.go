@@ -153,6 +153,7 @@ func (s *Server) routes() {
 	e.GET("/join", s.joinByCode, csrf)
 	e.GET("/j/:code", s.joinPage, csrf)
 	e.GET("/j/:code/form", s.newResponseForm, csrf)
+	e.GET("/j/:code/print", s.printPage, csrf)
 	e.POST("/j/:code/form", s.createResponseForm, csrf)
 
 	// Everything under /r/ answers a secret link: never cached, errors and redirects too.

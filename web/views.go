@@ -21,9 +21,11 @@ type joinView struct {
 	// LowThreshold is set when groups below the safe size are shown: the page says so.
 	LowThreshold bool
 	Action       string
-	Lang         string
-	Pillars      []pillarView
-	Error        string
+	// Print is the path of the paper checklist; ?pillar= and &lang= follow.
+	Print   string
+	Lang    string
+	Pillars []pillarView
+	Error   string
 }
 
 type homeView struct {
@@ -90,6 +92,13 @@ type formView struct {
 	LowThreshold int
 	// Released is set once the response is in the team report: it no longer changes.
 	Released bool
+}
+
+// printView is the blank checklist on paper: the form's parts, and the answers' labels
+// (a box each).
+type printView struct {
+	formView
+	Answers []string
 }
 
 type thanksView struct {
