@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -65,5 +66,19 @@ func TestPaperChecklist(t *testing.T) {
 	}
 	if rec := e.newBrowser().get("/j/0000000000000000/print?pillar=staff"); rec.Code != http.StatusNotFound {
 		t.Errorf("unknown code: %d, want 404", rec.Code)
+	}
+}
+
+// The facilitator's assessment page links each pillar's paper checklist while the round
+// is open.
+func TestAssessmentPageLinksPaperChecklists(t *testing.T) {
+	e := newTestEnv(t)
+	f := e.newFacilitator("paper@example.org", "Pat")
+	a := e.ownedAssessment(f, "Paper round")
+	page := e.signedIn(f).get("/assessments/" + strconv.FormatInt(a.ID, 10)).Body.String()
+	for _, p := range e.catalog.Current().Pillars {
+		if !strings.Contains(page, `href="/j/`+a.Code+`/print?pillar=`+p.Key+`&amp;lang=en"`) {
+			t.Errorf("no paper checklist link for %s", p.Key)
+		}
 	}
 }
