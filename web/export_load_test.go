@@ -30,7 +30,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -256,12 +255,6 @@ func copyFile(from, to string) (err error) {
 // the server as it runs, and their baselines run in the same process, under the same
 // settings.
 func asServed(b *testing.B) {
-	gogc := debug.SetGCPercent(100)
-	debug.SetGCPercent(gogc)
-	limit := debug.SetMemoryLimit(-1)
-	b.Cleanup(func() {
-		debug.SetGCPercent(gogc)
-		debug.SetMemoryLimit(limit)
-	})
+	b.Cleanup(gctune.Saved())
 	gctune.ForServer()
 }

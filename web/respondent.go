@@ -102,23 +102,34 @@ func (s *Server) renderJoin(c echo.Context, status int, lang string, a *survey.R
 	})
 }
 
-// newResponseForm shows the empty checklist of the chosen pillar.
-func (s *Server) newResponseForm(c echo.Context) error {
-	a, err := s.roundByCode(c)
+// blankChecklist resolves what the empty checklist of a pillar needs: the open round
+// of the join code, the page's language and the chosen pillar, with a blank response of
+// it. Without a pillar it answers itself, with the join page asking for one (page
+// false).
+func (s *Server) blankChecklist(c echo.Context) (a *survey.Round, lang string, p *pillars.Pillar, blank *assessment.Response, page bool, err error) {
+	a, err = s.roundByCode(c)
 	if err != nil {
-		return err
+		return nil, "", nil, nil, false, err
 	}
 	if !a.IsOpen() {
-		return errClosed
+		return nil, "", nil, nil, false, errClosed
 	}
 	s.rememberLang(c)
-	lang := s.lang(c, "", a.Language)
-	p := a.Instrument.Pillar(c.QueryParam("pillar"))
+	lang = s.lang(c, "", a.Language)
+	p = a.Instrument.Pillar(c.QueryParam("pillar"))
 	if p == nil {
-		return s.renderJoin(c, http.StatusUnprocessableEntity, lang, a, "", s.tmpl.Message(lang, "join.pillar_required"))
+		return nil, "", nil, nil, false, s.renderJoin(c, http.StatusUnprocessableEntity, lang, a, "", s.tmpl.Message(lang, "join.pillar_required"))
 	}
-	empty := &assessment.Response{Pillar: p.Key, Language: lang, Status: assessment.Draft}
-	return s.renderForm(c, http.StatusOK, lang, a, p, empty, nil, "/j/"+a.Code+"/form", "", "")
+	return a, lang, p, &assessment.Response{Pillar: p.Key, Language: lang, Status: assessment.Draft}, true, nil
+}
+
+// newResponseForm shows the empty checklist of the chosen pillar.
+func (s *Server) newResponseForm(c echo.Context) error {
+	a, lang, p, blank, page, err := s.blankChecklist(c)
+	if !page {
+		return err
+	}
+	return s.renderForm(c, http.StatusOK, lang, a, p, blank, nil, "/j/"+a.Code+"/form", "", "")
 }
 
 // printPage shows one pillar's blank checklist laid out for paper (A4 and Letter): every
@@ -126,20 +137,10 @@ func (s *Server) newResponseForm(c echo.Context) error {
 // opportunity, and a reminder not to write one's name. For team members without a device
 // or who prefer paper; the facilitator enters what comes back.
 func (s *Server) printPage(c echo.Context) error {
-	a, err := s.roundByCode(c)
-	if err != nil {
+	a, lang, p, blank, page, err := s.blankChecklist(c)
+	if !page {
 		return err
 	}
-	if !a.IsOpen() {
-		return errClosed
-	}
-	s.rememberLang(c)
-	lang := s.lang(c, "", a.Language)
-	p := a.Instrument.Pillar(c.QueryParam("pillar"))
-	if p == nil {
-		return s.renderJoin(c, http.StatusUnprocessableEntity, lang, a, "", s.tmpl.Message(lang, "join.pillar_required"))
-	}
-	blank := &assessment.Response{Pillar: p.Key, Language: lang, Status: assessment.Draft}
 	v := printView{formView: s.buildForm(lang, a.Assessment, a.Instrument, p, blank, nil)}
 	for _, ans := range assessment.Answers {
 		v.Answers = append(v.Answers, s.tmpl.Message(lang, "answer."+string(ans)))

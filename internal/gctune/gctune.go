@@ -52,3 +52,15 @@ func ForServer() Settings {
 	s.MemoryLimit = debug.SetMemoryLimit(-1) // a negative limit reads it
 	return s
 }
+
+// Saved returns a function that puts back the collector's settings in force now (for
+// tests and benchmarks that change them).
+func Saved() (restore func()) {
+	gogc := debug.SetGCPercent(100)
+	debug.SetGCPercent(gogc)
+	limit := debug.SetMemoryLimit(-1)
+	return func() {
+		debug.SetGCPercent(gogc)
+		debug.SetMemoryLimit(limit)
+	}
+}

@@ -8,15 +8,7 @@ import (
 )
 
 // keep restores the collector's settings when the test ends.
-func keep(t *testing.T) {
-	gogc := debug.SetGCPercent(100)
-	debug.SetGCPercent(gogc)
-	limit := debug.SetMemoryLimit(-1)
-	t.Cleanup(func() {
-		debug.SetGCPercent(gogc)
-		debug.SetMemoryLimit(limit)
-	})
-}
+func keep(t *testing.T) { t.Cleanup(Saved()) }
 
 func TestForServerSetsTheServerDefaults(t *testing.T) {
 	keep(t)
