@@ -21,8 +21,10 @@ import (
 // action of someone else's assessment answers 404 like one that does not exist.
 
 var (
-	errStillOpen           = &httpError{Status: http.StatusConflict, Code: "assessment_open", Key: "still_open"}
-	errAlreadyReassessed   = &httpError{Status: http.StatusConflict, Code: "already_reassessed", Key: "already_reassessed"}
+	errStillOpen         = &httpError{Status: http.StatusConflict, Code: "assessment_open", Key: "still_open"}
+	errAlreadyReassessed = &httpError{Status: http.StatusConflict, Code: "already_reassessed", Key: "already_reassessed"}
+	// errNoActions: a discussion is marked held only once the team agreed an action.
+	errNoActions           = &httpError{Status: http.StatusConflict, Code: "no_actions", Key: "no_actions"}
 	actionFields           = []string{"text", "pillar", "theme", "lead", "support", "due", "status"}
 	errActionBodyNotObject = malformed("the body must be a JSON object of strings")
 )
@@ -325,6 +327,21 @@ func (s *Server) reassessForm(c echo.Context) error {
 
 // markDiscussed records that the team discussion was held. It asks for at least one
 // action first: the page comes back with the message next to the action form.
+// apiMarkDiscussed answers POST /api/v1/assessments/{id}/discussed: the team's
+// discussion is recorded as held, by the rule of the page's button (at least one action
+// agreed: 409 no_actions otherwise). Marking it again keeps the first time. It answers
+// the assessment.
+func (s *Server) apiMarkDiscussed(c echo.Context) error {
+	a, err := s.svc.MarkDiscussed(c.Request().Context(), me(c), pathID(c, "id"))
+	if errors.Is(err, assessment.ErrNoActions) {
+		return errNoActions
+	}
+	if err != nil {
+		return err
+	}
+	return s.replyAssessment(c, http.StatusOK, a)
+}
+
 func (s *Server) markDiscussed(c echo.Context) error {
 	a, err := s.ownAssessment(c)
 	if err != nil {

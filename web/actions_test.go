@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecat-project/ecat/assessment"
 )
@@ -432,5 +433,41 @@ func TestActionFormKeepsAnEarlierTheme(t *testing.T) {
 	body := b.get("/assessments/" + strconv.FormatInt(a.ID, 10) + "/actions/" + strconv.FormatInt(act.ID, 10) + "/edit").Body.String()
 	if !strings.Contains(body, `<option value="retired_theme" selected>`) {
 		t.Fatalf("the edit form drops the earlier theme:\n%s", body)
+	}
+}
+
+// POST /api/v1/assessments/{id}/discussed follows the page's rule: 409 no_actions (and
+// nothing changed) before the team agreed an action, then the round is discussed, and
+// marking it again keeps the first time.
+func TestAPIMarkDiscussed(t *testing.T) {
+	e := newTestEnv(t)
+	f := e.newFacilitator("talk@example.org", "Tal")
+	token, _ := e.newAPIToken(f, "")
+	a := e.ownedAssessment(f, "Discussed round")
+	path := "/api/v1/assessments/" + strconv.FormatInt(a.ID, 10)
+	before := e.dbDump()
+	rec := e.bearer(http.MethodPost, path+"/discussed", token, nil)
+	if rec.Code != http.StatusConflict || decodeAPIError(t, rec).Error.Code != "no_actions" {
+		t.Fatalf("without actions: %d %s", rec.Code, rec.Body)
+	}
+	if e.dbDump() != before {
+		t.Error("a refused mark changed what is stored")
+	}
+	if rec := e.bearer(http.MethodPost, path+"/actions", token, map[string]any{"text": "Invite a partner", "lead": "Manager"}); rec.Code != http.StatusCreated {
+		t.Fatalf("action: %d", rec.Code)
+	}
+	var first, again struct {
+		DiscussedAt *time.Time `json:"discussed_at"`
+	}
+	rec = e.bearer(http.MethodPost, path+"/discussed", token, nil)
+	decodeJSON(t, rec.Body.Bytes(), &first)
+	if rec.Code != http.StatusOK || first.DiscussedAt == nil {
+		t.Fatalf("mark: %d %s", rec.Code, rec.Body)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	rec = e.bearer(http.MethodPost, path+"/discussed", token, nil)
+	decodeJSON(t, rec.Body.Bytes(), &again)
+	if rec.Code != http.StatusOK || again.DiscussedAt == nil || !again.DiscussedAt.Equal(*first.DiscussedAt) {
+		t.Errorf("marking again: %d, discussed_at %v, want the first %v", rec.Code, again.DiscussedAt, first.DiscussedAt)
 	}
 }

@@ -166,8 +166,14 @@ func authzTable() map[string]authzCase {
 		}},
 		"POST /assessments/:id/reassess":        {closedFirst: true, owner: 303, ownerDid: reassessed},
 		"POST /api/v1/assessments/:id/reassess": {closedFirst: true, owner: 201, ownerDid: reassessed},
-		"GET /api/v1/assessments/:id/actions":   {owner: 200},
-		"POST /api/v1/assessments/:id/actions":  {body: actionBody, owner: 201, ownerDid: actionCount(2)},
+		"POST /api/v1/assessments/:id/discussed": {owner: 200, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+			t.Helper()
+			if got := e.storedAssessment(a.ID); got.DiscussedAt == nil {
+				t.Error("the owner's mark through the API left the round not discussed")
+			}
+		}},
+		"GET /api/v1/assessments/:id/actions":  {owner: 200},
+		"POST /api/v1/assessments/:id/actions": {body: actionBody, owner: 201, ownerDid: actionCount(2)},
 		"PATCH /api/v1/actions/:id": {body: map[string]any{"status": "done"}, owner: 200, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
 			t.Helper()
 			if list := e.storedActions(a.ID); len(list) != 1 || list[0].Status != assessment.ActionDone {

@@ -217,6 +217,7 @@ func (s *Server) routes() {
 	api(http.MethodPatch, "/actions/:id", s.apiUpdateAction, s.requireToken)
 	api(http.MethodDelete, "/actions/:id", s.apiDeleteAction, s.requireToken)
 	api(http.MethodPost, "/assessments/:id/reassess", s.apiReassess, s.requireToken)
+	api(http.MethodPost, "/assessments/:id/discussed", s.apiMarkDiscussed, s.requireToken)
 }
 
 // ServeHTTP lets tests drive the server without a socket.
