@@ -57,6 +57,24 @@ func ParseCode(s string) (Lang, bool) {
 }
 
 // Other is the language a switch link offers from l.
+// One reports whether a count of n takes the language's singular: 1 in English, 0 and 1
+// in French.
+func (l Lang) One(n int) bool {
+	if l == French {
+		return n == 0 || n == 1
+	}
+	return n == 1
+}
+
+// CountedKey is the key of the message that says a count of n: key + ".one" where the
+// catalogue has that singular form and n takes it in l, else key (the plural).
+func (c *Catalog) CountedKey(l Lang, key string, n int) string {
+	if _, ok := c.messages[l][key+".one"]; ok && l.One(n) {
+		return key + ".one"
+	}
+	return key
+}
+
 func (l Lang) Other() Lang {
 	if l == French {
 		return English

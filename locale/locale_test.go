@@ -121,3 +121,34 @@ func TestPrinter(t *testing.T) {
 		t.Errorf("List = %q", got)
 	}
 }
+
+// A count takes the singular where the language says so (English: 1; French: 0 and 1),
+// and only for messages that have a singular form.
+func TestCountedKey(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang Lang
+		n    int
+		want string
+	}{
+		{English, 0, "errors.count"}, {English, 1, "errors.count.one"}, {English, 2, "errors.count"},
+		{French, 0, "errors.count.one"}, {French, 1, "errors.count.one"}, {French, 2, "errors.count"},
+	} {
+		if got := c.CountedKey(tc.lang, "errors.count", tc.n); got != tc.want {
+			t.Errorf("CountedKey(%s, errors.count, %d) = %q, want %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+	if got := c.CountedKey(English, "form.progress", 1); got != "form.progress" {
+		t.Errorf("a message without a singular form gave %q", got)
+	}
+	for _, l := range Languages() {
+		for key, msg := range c.Messages(l) {
+			if strings.Contains(msg, "(s)") {
+				t.Errorf("%s %s still says (s): %q", l, key, msg)
+			}
+		}
+	}
+}

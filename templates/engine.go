@@ -61,8 +61,17 @@ type Page struct {
 	messages map[string]string
 }
 
-// T returns the message for key in the page's language, formatted with args.
+// T returns the message for key in the page's language, formatted with args. With one
+// integer argument, a message with a singular form (key + ".one") takes it when the
+// count does (see locale.Lang.One).
 func (p *Page) T(key string, args ...any) string {
+	if len(args) == 1 {
+		if n, ok := args[0].(int); ok && locale.Lang(p.Lang).One(n) {
+			if _, ok := p.messages[key+".one"]; ok {
+				key += ".one"
+			}
+		}
+	}
 	msg, ok := p.messages[key]
 	if !ok {
 		msg = key
@@ -131,6 +140,13 @@ func (e *Engine) Catalog() *locale.Catalog { return e.catalog }
 // Messages returns the messages of a language (nil when unknown), for tests.
 func (e *Engine) Messages(lang string) map[string]string {
 	return e.catalog.Messages(locale.Lang(lang))
+}
+
+// Counted returns the message that says a count of n in a language (its singular form
+// where it has one and n takes it), with n in it.
+func (e *Engine) Counted(lang, key string, n int) string {
+	l := locale.Lang(lang)
+	return fmt.Sprintf(e.catalog.Message(l, e.catalog.CountedKey(l, key, n)), n)
 }
 
 // Message returns one message in a language, falling back to English, then to the key.

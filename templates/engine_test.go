@@ -110,11 +110,16 @@ func samples() map[string]any {
 		viewed[k] = v
 	}
 	viewed["Released"] = true
+	printed := map[string]any{"Answers": []string{"Yes", "No", "Somewhat", "Unknown"}}
+	for k, v := range form {
+		printed[k] = v
+	}
 	return map[string]any{
 		"home": map[string]any{"Code": "ABC", "Error": "bad code"},
 		"join": map[string]any{"Title": "T", "Team": "X", "Threshold": 1, "LowThreshold": true, "Action": "/j/C/form", "Lang": "en", "Error": "choose",
 			"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff", "Description": "D", "Role": "R", "Checked": true}}},
 		"form":   form,
+		"print":  printed,
 		"view":   viewed,
 		"claim":  map[string]any{"Action": "/r/tok/claim", "JoinURL": "/j/CODE?lang=en", "Open": true},
 		"thanks": map[string]any{"Threshold": 2, "LowThreshold": true, "Open": true, "ResumeURL": "http://x/r/tok"},
@@ -186,7 +191,7 @@ func TestRenderEveryPage(t *testing.T) {
 					}
 				}
 				// A key printed instead of its message means a missing translation.
-				if m := regexp.MustCompile(`>\s*((?:home|join|form|view|thanks|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit|report|band|discussion|handout)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
+				if m := regexp.MustCompile(`>\s*((?:home|join|form|print|view|thanks|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit|report|band|discussion|handout)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
 					t.Errorf("untranslated key %q in page", m[1])
 				}
 				if strings.Contains(html, "typed <text>") {
@@ -308,5 +313,30 @@ func TestStaticAssetsSmall(t *testing.T) {
 	}
 	if total > 40_000 {
 		t.Errorf("static assets are %d bytes in all (%v); keep them under 40 KB", total, sizes)
+	}
+}
+
+// A page says "1 item" and "2 items", "1 élément" and "0 élément": the singular form of
+// a counted message where the count takes it, in either language.
+func TestCountedMessages(t *testing.T) {
+	e := newEngine(t)
+	for _, tc := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"en", 1, "Please check 1 item below."}, {"en", 2, "Please check 2 items below."}, {"en", 0, "Please check 0 items below."},
+		{"fr", 1, "Veuillez vérifier 1 élément ci-dessous."}, {"fr", 0, "Veuillez vérifier 0 élément ci-dessous."}, {"fr", 3, "Veuillez vérifier 3 éléments ci-dessous."},
+	} {
+		p := &Page{Lang: tc.lang, messages: e.Messages(tc.lang)}
+		if got := p.T("errors.count", tc.n); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s, %d: %q, want it to start %q", tc.lang, tc.n, got, tc.want)
+		}
+	}
+	if got := e.Counted("en", "login.too_many", 1); !strings.Contains(got, "wait 1 minute before") {
+		t.Errorf("Counted(en, login.too_many, 1) = %q", got)
+	}
+	if got := e.Counted("fr", "login.too_many", 15); !strings.Contains(got, "attendez 15 minutes avant") {
+		t.Errorf("Counted(fr, login.too_many, 15) = %q", got)
 	}
 }

@@ -2,10 +2,8 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -157,7 +155,7 @@ func (s *Server) loginSubmit(c echo.Context) error {
 func (s *Server) loginTooMany(c echo.Context, lang string, view signinView, wait time.Duration) error {
 	minutes := int(math.Ceil(wait.Minutes()))
 	c.Response().Header().Set("Retry-After", retryAfter(wait))
-	view.Error = strings.Replace(s.tmpl.Message(lang, "login.too_many"), "%d", fmt.Sprint(minutes), 1)
+	view.Error = s.tmpl.Counted(lang, "login.too_many", minutes)
 	return s.facilitatorPage(c, http.StatusTooManyRequests, "login", "title.login", view)
 }
 
