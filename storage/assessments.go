@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -196,15 +197,54 @@ func addCount(counts map[string]assessment.PillarCounts, pillar, status string, 
 // not one per round). With owner nil it lists every assessment (the command line), else
 // that facilitator's.
 func (s *Store) ListAssessments(ctx context.Context, owner *int64) ([]assessment.Listed, error) {
-	where, args := "", []any{}
+	return s.ListAssessmentsWhere(ctx, owner, ListFilter{})
+}
+
+// ListFilter narrows and pages a list of assessments. Zero fields filter nothing.
+type ListFilter struct {
+	Status assessment.Status // open or closed
+	Team   string            // exactly this team
+	Round  int               // this round number
+	// Before lists only assessments with a smaller id (the cursor of the page before);
+	// Limit lists at most that many (0: all).
+	Before int64
+	Limit  int
+}
+
+// ListAssessmentsWhere is ListAssessments narrowed by f: newest first, at most f.Limit.
+func (s *Store) ListAssessmentsWhere(ctx context.Context, owner *int64, f ListFilter) ([]assessment.Listed, error) {
+	var conds []string
+	var args []any
 	if owner != nil {
-		where, args = "WHERE a.facilitator_id = ?", append(args, *owner)
+		conds, args = append(conds, "facilitator_id = ?"), append(args, *owner)
+	}
+	if f.Status != "" {
+		conds, args = append(conds, "status = ?"), append(args, string(f.Status))
+	}
+	if f.Team != "" {
+		conds, args = append(conds, "team = ?"), append(args, f.Team)
+	}
+	if f.Round > 0 {
+		conds, args = append(conds, "round = ?"), append(args, f.Round)
+	}
+	if f.Before > 0 {
+		conds, args = append(conds, "id < ?"), append(args, f.Before)
+	}
+	chosen := "SELECT * FROM assessments"
+	if len(conds) > 0 {
+		chosen += " WHERE " + strings.Join(conds, " AND ")
+	}
+	chosen += " ORDER BY id DESC"
+	if f.Limit > 0 {
+		chosen += " LIMIT ?"
+		args = append(args, f.Limit)
 	}
 	rows, err := s.read.WithContext(ctx).Raw(`SELECT a.id, a.title, a.team, a.language, a.threshold, a.status,
 			a.code, a.instrument_version, a.round, a.previous_id, a.facilitator_id, a.created_at,
 			a.closed_at, a.discussed_at, r.pillar, r.status AS response_status, COUNT(r.id) AS n
-		FROM assessments a LEFT JOIN responses r ON r.assessment_id = a.id `+where+`
-		GROUP BY a.id, r.pillar, r.status
+		FROM (`+chosen+`) a LEFT JOIN responses r ON r.assessment_id = a.id
+		GROUP BY a.id, a.title, a.team, a.language, a.threshold, a.status, a.code, a.instrument_version, a.round,
+			a.previous_id, a.facilitator_id, a.created_at, a.closed_at, a.discussed_at, r.pillar, r.status
 		ORDER BY a.id DESC`, args...).Rows()
 	var out []assessment.Listed
 	err = eachRow(ctx, rows, err, func() error {

@@ -122,6 +122,14 @@ func (s *Service) Assessments(ctx context.Context, actor *assessment.Facilitator
 	return s.store.ListAssessments(ctx, &actor.ID)
 }
 
+// AssessmentsWhere is Assessments narrowed and paged by f.
+func (s *Service) AssessmentsWhere(ctx context.Context, actor *assessment.Facilitator, f storage.ListFilter) ([]assessment.Listed, error) {
+	if actor == nil {
+		return nil, nil
+	}
+	return s.store.ListAssessmentsWhere(ctx, &actor.ID, f)
+}
+
 // AssessmentsAt lists every assessment for the command line, as Assessments does.
 func (s *Service) AssessmentsAt(ctx context.Context) ([]assessment.Listed, error) {
 	return s.store.ListAssessments(ctx, nil)

@@ -3,12 +3,14 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/locale"
+	"github.com/ecat-project/ecat/storage"
 	"github.com/ecat-project/ecat/survey"
 )
 
@@ -93,16 +95,101 @@ func (s *Server) apiCreateAssessment(c echo.Context) error {
 	return s.replyAssessment(c, http.StatusCreated, a)
 }
 
+// Pages of the assessment list: ?limit= (1 to maxPage) asks for one; a page that has
+// more after it names the next in a Link header (rel="next") with its cursor.
+const (
+	defaultPage = 50
+	maxPage     = 200
+)
+
+// apiListAssessments answers GET /api/v1/assessments: the facilitator's assessments,
+// newest first, narrowed by ?status=, ?team= and ?round=. Without ?limit= or ?cursor=
+// the list is whole, as v1 clients expect; with either it comes in pages.
 func (s *Server) apiListAssessments(c echo.Context) error {
-	list, err := s.svc.Assessments(c.Request().Context(), me(c))
+	f, paged, err := listFilter(c)
 	if err != nil {
 		return err
+	}
+	if paged {
+		f.Limit++ // one more than asked: is there a next page?
+	}
+	list, err := s.svc.AssessmentsWhere(c.Request().Context(), me(c), f)
+	if err != nil {
+		return err
+	}
+	if paged {
+		f.Limit--
+		if len(list) > f.Limit {
+			list = list[:f.Limit]
+			next := c.Request().URL.Query()
+			next.Set("limit", strconv.Itoa(f.Limit))
+			next.Set("cursor", strconv.FormatInt(list[len(list)-1].ID, 10))
+			c.Response().Header().Set("Link", `<`+c.Request().URL.Path+"?"+next.Encode()+`>; rel="next"`)
+		}
 	}
 	out := make([]assessmentJSON, 0, len(list))
 	for i := range list {
 		out = append(out, s.assessmentJSON(c, &list[i].Assessment, list[i].Counts))
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// listFilter reads the list's query: filters, and whether a page is asked for. Every
+// bad parameter is named at once (422).
+func listFilter(c echo.Context) (f storage.ListFilter, paged bool, err error) {
+	q := c.QueryParams()
+	verr := &assessment.ValidationError{}
+	one := func(name string) (string, bool) {
+		vs, ok := q[name]
+		if !ok {
+			return "", false
+		}
+		if len(vs) != 1 {
+			verr.Add(name, assessment.CodeDuplicate)
+			return "", false
+		}
+		return vs[0], true
+	}
+	if v, ok := one("status"); ok {
+		switch assessment.Status(v) {
+		case assessment.Open, assessment.Closed:
+			f.Status = assessment.Status(v)
+		default:
+			verr.Add("status", assessment.CodeInvalid)
+		}
+	}
+	if v, ok := one("team"); ok {
+		if f.Team = strings.TrimSpace(v); f.Team == "" {
+			verr.Add("team", assessment.CodeInvalid)
+		}
+	}
+	if v, ok := one("round"); ok {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 {
+			verr.Add("round", assessment.CodeInvalid)
+		} else {
+			f.Round = n
+		}
+	}
+	if v, ok := one("limit"); ok {
+		paged = true
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > maxPage {
+			verr.AddLimit("limit", assessment.CodeInvalid, maxPage)
+		} else {
+			f.Limit = n
+		}
+	}
+	if v, ok := one("cursor"); ok {
+		paged = true
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 1 {
+			verr.Add("cursor", assessment.CodeInvalid)
+		} else {
+			f.Before = n
+		}
+	}
+	if paged && f.Limit == 0 {
+		f.Limit = defaultPage
+	}
+	return f, paged, verr.OrNil()
 }
 
 func (s *Server) apiGetAssessment(c echo.Context) error {
