@@ -314,3 +314,43 @@ func TestIdempotentWriteLifetime(t *testing.T) {
 		}
 	})
 }
+
+// A key reserved before a write that is not one of this package's statements: a second
+// reservation is ErrIdempotencyTaken; completing it keeps the answer; releasing a
+// reservation (the write failed) frees the key, and never forgets a completed one.
+func TestIdempotencyReservation(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s, ctx := ns.store, t.Context()
+		w := func() *storage.IdempotentWrite {
+			return &storage.IdempotentWrite{Scope: "facilitator:1", KeyHash: "h", RequestHash: "r"}
+		}
+		if err := s.ReserveIdempotencyKey(ctx, w()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReserveIdempotencyKey(ctx, w()); !errors.Is(err, storage.ErrIdempotencyTaken) {
+			t.Fatalf("a second reservation: %v, want ErrIdempotencyTaken", err)
+		}
+		got, err := s.IdempotentWriteOf(ctx, "facilitator:1", "h", time.Now().Add(-time.Hour))
+		if err != nil || got.Status != storage.IdempotencyPending {
+			t.Fatalf("reserved: %+v, %v", got, err)
+		}
+		if err := s.ReleaseIdempotencyKey(ctx, "facilitator:1", "h"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.IdempotentWriteOf(ctx, "facilitator:1", "h", time.Now().Add(-time.Hour)); !errors.Is(err, assessment.ErrNotFound) {
+			t.Fatalf("released key still found: %v", err)
+		}
+		if err := s.ReserveIdempotencyKey(ctx, w()); err != nil {
+			t.Fatalf("reserving a released key: %v", err)
+		}
+		if err := s.CompleteIdempotencyKey(ctx, "facilitator:1", "h", "201", "sealed"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReleaseIdempotencyKey(ctx, "facilitator:1", "h"); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.IdempotentWriteOf(ctx, "facilitator:1", "h", time.Now().Add(-time.Hour)); err != nil || got.Status != "201" || got.Sealed != "sealed" {
+			t.Fatalf("completed: %+v, %v", got, err)
+		}
+	})
+}

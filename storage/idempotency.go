@@ -81,3 +81,37 @@ func (s *Store) DeleteIdempotentWritesBefore(ctx context.Context, t time.Time) (
 	res := s.db.WithContext(ctx).Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, t)
 	return res.RowsAffected, wrap(res.Error, "delete expired idempotency keys")
 }
+
+// IdempotencyPending is the Status of a key reserved by a write still running (see
+// ReserveIdempotencyKey).
+const IdempotencyPending = "pending"
+
+// ReserveIdempotencyKey records w (Status IdempotencyPending) before the write it
+// guards runs, replacing an expired record of the same key: of two copies of a request
+// sent at once, only one reserves the key and writes; the other gets
+// ErrIdempotencyTaken. For writes that are not one statement of this package (creating
+// an assessment, an action, a round); a response's record goes in its own transaction
+// (CreateResponseOnce).
+func (s *Store) ReserveIdempotencyKey(ctx context.Context, w *IdempotentWrite) error {
+	w.Status, w.CreatedAt = IdempotencyPending, s.db.NowFunc()
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return s.rememberWrite(tx, w) })
+	if errors.Is(err, ErrIdempotencyTaken) {
+		return err
+	}
+	return wrap(err, "reserve an idempotency key")
+}
+
+// CompleteIdempotencyKey records the answer of the write a reserved key guarded.
+func (s *Store) CompleteIdempotencyKey(ctx context.Context, scope, keyHash, status, sealed string) error {
+	err := s.db.WithContext(ctx).Exec(`UPDATE idempotency_keys SET status = ?, sealed = ? WHERE scope = ? AND key_hash = ? AND status = ?`,
+		status, sealed, scope, keyHash, IdempotencyPending).Error
+	return wrap(err, "record an idempotent answer")
+}
+
+// ReleaseIdempotencyKey forgets a reserved key whose write failed: the request may be
+// sent again.
+func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope, keyHash string) error {
+	err := s.db.WithContext(ctx).Exec(`DELETE FROM idempotency_keys WHERE scope = ? AND key_hash = ? AND status = ?`,
+		scope, keyHash, IdempotencyPending).Error
+	return wrap(err, "release an idempotency key")
+}

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"strconv"
 
@@ -137,4 +138,87 @@ func (o *Once) record(round *Round, token string, status assessment.ResponseStat
 		return nil, err
 	}
 	return &storage.IdempotentWrite{Scope: scope, KeyHash: lookup, RequestHash: o.requestHash(), Status: string(status), Sealed: sealed}, nil
+}
+
+// Reply is the answer of a facilitator's write, kept for replays: its HTTP status, the
+// Location of what it created, and its body.
+type Reply struct {
+	Status   int    `json:"status"`
+	Location string `json:"location"`
+	Body     []byte `json:"body"`
+}
+
+// ErrKeyInProgress: a write with this idempotency key is still running (a copy of the
+// request sent before its answer came); send it again in a moment.
+var ErrKeyInProgress = errors.New("survey: a write with this idempotency key is still running")
+
+// Idempotent runs a facilitator's write (creating an assessment, an action, the next
+// round) at most once per key of theirs (see Once): the first request reserves the key,
+// runs write and keeps its reply; the same request again gets that reply (replayed set)
+// and runs nothing; the key with another request is ErrKeyReused, and one whose first
+// write is still running ErrKeyInProgress. A write that fails keeps nothing: the request
+// may be sent again.
+func (s *Service) Idempotent(ctx context.Context, actor *assessment.Facilitator, once *Once, write func() (*Reply, error)) (reply *Reply, replayed bool, err error) {
+	if actor == nil {
+		return nil, false, assessment.ErrNotFound
+	}
+	scope := "facilitator:" + strconv.FormatInt(actor.ID, 10)
+	lookup, key := once.derive(scope)
+	replay := func() (*Reply, error) {
+		w, err := s.store.IdempotentWriteOf(ctx, scope, lookup, s.now().Add(-storage.IdempotencyLifetime))
+		switch {
+		case errors.Is(err, assessment.ErrNotFound):
+			return nil, nil
+		case err != nil:
+			return nil, err
+		case w.RequestHash != once.requestHash():
+			return nil, ErrKeyReused
+		case w.Status == storage.IdempotencyPending:
+			return nil, ErrKeyInProgress
+		}
+		plain, err := unseal(key, w.Sealed)
+		if err != nil {
+			return nil, err
+		}
+		var r Reply
+		if err := json.Unmarshal([]byte(plain), &r); err != nil {
+			return nil, err
+		}
+		return &r, nil
+	}
+	if r, err := replay(); r != nil || err != nil {
+		return r, r != nil, err
+	}
+	w := &storage.IdempotentWrite{Scope: scope, KeyHash: lookup, RequestHash: once.requestHash()}
+	if err := s.store.ReserveIdempotencyKey(ctx, w); err != nil {
+		if errors.Is(err, storage.ErrIdempotencyTaken) {
+			// Another copy reserved it meanwhile: its answer, or "in progress".
+			if r, err := replay(); r != nil || err != nil {
+				return r, r != nil, err
+			}
+			return nil, false, ErrKeyInProgress
+		}
+		return nil, false, err
+	}
+	reply, err = write()
+	if err != nil {
+		if rerr := s.store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), scope, lookup); rerr != nil {
+			s.log.Error("could not release an idempotency key", "error", rerr.Error())
+		}
+		return nil, false, err
+	}
+	plain, err := json.Marshal(reply)
+	if err != nil {
+		return nil, false, err
+	}
+	sealed, err := seal(key, string(plain))
+	if err == nil {
+		err = s.store.CompleteIdempotencyKey(context.WithoutCancel(ctx), scope, lookup, strconv.Itoa(reply.Status), sealed)
+	}
+	if err != nil {
+		// The write is done and answered; only its replay is lost (a copy sent later
+		// would find the key still reserved, and be told it is in progress).
+		s.log.Error("could not keep an idempotent answer", "error", err.Error())
+	}
+	return reply, false, nil
 }

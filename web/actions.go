@@ -157,12 +157,13 @@ func (s *Server) apiCreateAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	act, err := s.svc.RecordAction(c.Request().Context(), me(c), a.ID, in, problems)
-	if err != nil {
-		return err
-	}
-	created(c, "/api/v1/actions/"+strconv.FormatInt(act.ID, 10))
-	return c.JSON(http.StatusCreated, toActionJSON(act))
+	return s.sendOnce(c, body, func() (*survey.Reply, error) {
+		act, err := s.svc.RecordAction(c.Request().Context(), me(c), a.ID, in, problems)
+		if err != nil {
+			return nil, err
+		}
+		return jsonReply(http.StatusCreated, "/api/v1/actions/"+strconv.FormatInt(act.ID, 10), toActionJSON(act))
+	})
 }
 
 func (s *Server) apiUpdateAction(c echo.Context) error {
@@ -193,12 +194,13 @@ func (s *Server) apiDeleteAction(c echo.Context) error {
 }
 
 func (s *Server) apiReassess(c echo.Context) error {
-	next, err := s.svc.Reassess(c.Request().Context(), me(c), pathID(c, "id"))
-	if err != nil {
-		return err
-	}
-	created(c, "/api/v1/assessments/"+strconv.FormatInt(next.ID, 10))
-	return s.replyAssessment(c, http.StatusCreated, next)
+	return s.sendOnce(c, nil, func() (*survey.Reply, error) {
+		next, err := s.svc.Reassess(c.Request().Context(), me(c), pathID(c, "id"))
+		if err != nil {
+			return nil, err
+		}
+		return s.createdAssessment(c, next)
+	})
 }
 
 // Pages

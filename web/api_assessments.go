@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -54,6 +55,52 @@ func (s *Server) replyAssessment(c echo.Context, status int, a *assessment.Asses
 	return c.JSON(status, s.assessmentJSON(c, a, counts))
 }
 
+// createdAssessment is the 201 reply of a new assessment or round, for sendOnce.
+func (s *Server) createdAssessment(c echo.Context, a *assessment.Assessment) (*survey.Reply, error) {
+	counts, err := s.svc.Completion(c.Request().Context(), &survey.Round{Assessment: a})
+	if err != nil {
+		return nil, err
+	}
+	return jsonReply(http.StatusCreated, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10), s.assessmentJSON(c, a, counts))
+}
+
+// jsonReply makes a reply of v as JSON, as echo's c.JSON writes it.
+func jsonReply(status int, location string, v any) (*survey.Reply, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return &survey.Reply{Status: status, Location: location, Body: append(body, '\n')}, nil
+}
+
+// sendOnce runs a facilitator's creating write and sends its reply; with an
+// Idempotency-Key, through survey.Idempotent, so the same request sent again gets the
+// same reply (marked Idempotent-Replayed) and creates nothing more.
+func (s *Server) sendOnce(c echo.Context, body []byte, write func() (*survey.Reply, error)) error {
+	once, err := idempotencyKey(c, body)
+	if err != nil {
+		return err
+	}
+	var reply *survey.Reply
+	replayed := false
+	if once == nil {
+		reply, err = write()
+	} else {
+		reply, replayed, err = s.svc.Idempotent(c.Request().Context(), me(c), once, write)
+	}
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	if reply.Location != "" {
+		h.Set(echo.HeaderLocation, reply.Location)
+	}
+	if replayed {
+		h.Set(headerReplayed, "true")
+	}
+	return c.Blob(reply.Status, echo.MIMEApplicationJSON, reply.Body)
+}
+
 type createAssessmentRequest struct {
 	Title               string `json:"title"`
 	Team                string `json:"team"`
@@ -84,15 +131,16 @@ func (s *Server) apiCreateAssessment(c echo.Context) error {
 	}
 	problems := &assessment.ValidationError{}
 	duplicateMembers(body, createAssessmentMembers, problems)
-	a, err := s.svc.CreateAssessment(c.Request().Context(), me(c), survey.NewAssessment{
-		Title: req.Title, Team: req.Team, Language: req.Language, Threshold: threshold,
-		ConfirmLowThreshold: req.ConfirmLowThreshold, Problems: problems,
+	return s.sendOnce(c, body, func() (*survey.Reply, error) {
+		a, err := s.svc.CreateAssessment(c.Request().Context(), me(c), survey.NewAssessment{
+			Title: req.Title, Team: req.Team, Language: req.Language, Threshold: threshold,
+			ConfirmLowThreshold: req.ConfirmLowThreshold, Problems: problems,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return s.createdAssessment(c, a)
 	})
-	if err != nil {
-		return err
-	}
-	created(c, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10))
-	return s.replyAssessment(c, http.StatusCreated, a)
 }
 
 // Pages of the assessment list: ?limit= (1 to maxPage) asks for one; a page that has

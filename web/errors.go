@@ -51,6 +51,8 @@ var (
 	errTooManyDrafts    = &httpError{Status: http.StatusConflict, Code: "too_many_drafts", Key: "too_many_drafts"}
 	// errKeyReused: an Idempotency-Key came again with another request (survey.Once).
 	errKeyReused = &httpError{Status: http.StatusUnprocessableEntity, Code: "idempotency_key_reused", Key: "key_reused"}
+	// errKeyInProgress: the first request with this Idempotency-Key is still running.
+	errKeyInProgress = &httpError{Status: http.StatusConflict, Code: "idempotency_key_in_progress", Key: "key_in_progress"}
 	// errKeyInvalid: an Idempotency-Key header that cannot be one.
 	errKeyInvalid = &httpError{Status: http.StatusBadRequest, Code: "idempotency_key_invalid", Key: "key_invalid"}
 	// errAlreadySubmitted: a draft save reached a response submitted in the meantime.
@@ -96,6 +98,8 @@ func classify(err error) *httpError {
 		return errTooManyDrafts
 	case errors.Is(err, survey.ErrKeyReused):
 		return errKeyReused
+	case errors.Is(err, survey.ErrKeyInProgress):
+		return errKeyInProgress
 	case survey.IsUnavailable(err):
 		// The database is gone, full, read-only or restarting: nothing the person did;
 		// trying again later is right (503 with Retry-After, not 500).
