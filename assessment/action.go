@@ -25,6 +25,9 @@ type Action struct {
 	Status             string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	// Version counts the action's changes from 1: its ETag, which a change can require
+	// to be still current (If-Match).
+	Version int64
 }
 
 // Action statuses, in the order they are offered.

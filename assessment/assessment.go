@@ -26,6 +26,9 @@ var (
 	ErrAlreadyReassessed = errors.New("assessment already has a next round")
 	// ErrNoActions: a round is marked discussed only once it has an action.
 	ErrNoActions = errors.New("no action recorded")
+	// ErrStale: a change was made against a version of the record that is no longer
+	// the stored one (an If-Match that no longer matches); nothing was changed.
+	ErrStale = errors.New("changed since it was read")
 	// ErrAlreadySubmitted: a draft save reached a response that is submitted by now. A
 	// draft save never changes a submitted response (it would take it out of the count);
 	// changing one takes a complete save that submits it again.

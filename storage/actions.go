@@ -25,6 +25,7 @@ type actionRow struct {
 	Status             string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	Version            int64
 }
 
 func (actionRow) TableName() string { return "actions" }
@@ -33,7 +34,7 @@ func (r *actionRow) toDomain() assessment.Action {
 	a := assessment.Action{
 		ID: r.ID, AssessmentID: r.AssessmentID, CarriedFromID: r.CarriedFromID,
 		Text: r.Text, Pillar: r.Pillar, Theme: r.Theme, Lead: r.Lead, Support: r.Support,
-		Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Status: r.Status, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
 	}
 	if r.OriginAssessmentID != nil {
 		a.OriginAssessmentID = *r.OriginAssessmentID
@@ -51,6 +52,7 @@ func actionToRow(a *assessment.Action) actionRow {
 		ID: a.ID, AssessmentID: a.AssessmentID, CarriedFromID: a.CarriedFromID,
 		Text: a.Text, Pillar: a.Pillar, Theme: a.Theme, Lead: a.Lead, Support: a.Support,
 		Due: a.DueString(), Status: a.Status, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		Version: max(a.Version, 1),
 	}
 	if a.OriginAssessmentID != 0 {
 		origin := a.OriginAssessmentID
@@ -75,7 +77,7 @@ func (s *Store) CreateAction(ctx context.Context, a *assessment.Action) error {
 	if err != nil {
 		return wrap(err, "create an action of assessment %d", a.AssessmentID)
 	}
-	a.ID, a.CreatedAt, a.UpdatedAt = row.ID, row.CreatedAt, row.UpdatedAt
+	a.ID, a.CreatedAt, a.UpdatedAt, a.Version = row.ID, row.CreatedAt, row.UpdatedAt, row.Version
 	return nil
 }
 
@@ -117,15 +119,37 @@ func (s *Store) Actions(ctx context.Context, assessmentID int64) ([]assessment.A
 // Actions of a round that has a next round are kept as they were
 // (assessment.ErrAlreadyReassessed), and so are they by CreateAction and DeleteAction.
 func (s *Store) UpdateAction(ctx context.Context, a *assessment.Action) error {
+	return s.UpdateActionIf(ctx, a, 0)
+}
+
+// UpdateActionIf is UpdateAction when the stored action is still at version ifVersion
+// (0: whatever its version), decided in the UPDATE statement itself: of two changes made
+// against one version, one is stored and the other gets assessment.ErrStale. Every
+// change moves the version on; a.Version is set to the new one.
+func (s *Store) UpdateActionIf(ctx context.Context, a *assessment.Action, ifVersion int64) error {
 	now := s.db.NowFunc()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := planOpen(tx, a.ID); err != nil {
 			return err
 		}
-		return tx.Model(&actionRow{}).Where("id = ?", a.ID).Updates(map[string]any{
+		q := tx.Model(&actionRow{}).Where("id = ?", a.ID)
+		if ifVersion > 0 {
+			q = q.Where("version = ?", ifVersion)
+		}
+		res := q.Updates(map[string]any{
 			"text": a.Text, "pillar": a.Pillar, "theme": a.Theme, "lead": a.Lead, "support": a.Support,
-			"due": a.DueString(), "status": a.Status, "updated_at": now,
-		}).Error
+			"due": a.DueString(), "status": a.Status, "updated_at": now, "version": gorm.Expr("version + 1"),
+		})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			if ifVersion > 0 {
+				return assessment.ErrStale
+			}
+			return assessment.ErrNotFound
+		}
+		return tx.Model(&actionRow{}).Select("version").Where("id = ?", a.ID).Scan(&a.Version).Error
 	})
 	if err != nil {
 		return wrap(err, "update action %d", a.ID)
@@ -220,7 +244,7 @@ func (s *Store) Reassess(ctx context.Context, prevID int64, next *assessment.Ass
 				origin := prevID
 				carried.OriginAssessmentID = &origin
 			}
-			carried.CreatedAt, carried.UpdatedAt = time.Time{}, time.Time{}
+			carried.CreatedAt, carried.UpdatedAt, carried.Version = time.Time{}, time.Time{}, 1
 			if err := tx.Create(&carried).Error; err != nil {
 				return fmt.Errorf("carry action %d: %w", from, err)
 			}

@@ -354,3 +354,51 @@ func TestIdempotencyReservation(t *testing.T) {
 		}
 	})
 }
+
+// Two facilitators (or a script and a tab) change one action at once, each against the
+// version they read: one change is stored, the other gets ErrStale, whatever the timing;
+// the version moves on once.
+func TestActionIfVersionRace(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s, ctx := ns.store, t.Context()
+		a := newAssessment(t, s, "race")
+		for round := range 20 {
+			act := &assessment.Action{AssessmentID: a.ID, Text: "Invite", Lead: "Lee", Status: assessment.ActionPlanned}
+			if err := s.CreateAction(ctx, act); err != nil {
+				t.Fatal(err)
+			}
+			errs := make([]error, 2)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range 2 {
+				wg.Go(func() {
+					mine := *act
+					mine.Lead = fmt.Sprintf("writer %d", i)
+					<-start
+					errs[i] = s.UpdateActionIf(ctx, &mine, act.Version)
+				})
+			}
+			close(start)
+			wg.Wait()
+			stale, stored := 0, 0
+			for _, err := range errs {
+				switch {
+				case errors.Is(err, assessment.ErrStale):
+					stale++
+				case err == nil:
+					stored++
+				default:
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			list, err := s.Actions(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := list[len(list)-1]
+			if stored != 1 || stale != 1 || got.Version != 2 {
+				t.Fatalf("round %d: %d stored, %d stale, version %d; want 1, 1, 2", round, stored, stale, got.Version)
+			}
+		}
+	})
+}

@@ -27,7 +27,14 @@ func migrations() []migration {
 		migrateReleasesAndWriters,
 		migrateReportIndexes,
 		migrateIdempotencyKeys,
+		migrateActionVersions,
 	}
+}
+
+// migrateActionVersions numbers each action's changes, for If-Match: a change can be
+// made only against the version it was read at (see UpdateActionIf).
+func migrateActionVersions(tx *gorm.DB, d Dialect) error {
+	return execAll(tx, d, `ALTER TABLE actions ADD COLUMN version BIGINT NOT NULL DEFAULT 1`)
 }
 
 // migrateIdempotencyKeys keeps, for a day, what a write sent with an Idempotency-Key

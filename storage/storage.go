@@ -230,7 +230,7 @@ func wrap(err error, format string, args ...any) error {
 
 func isDomainError(err error) bool {
 	for _, domain := range []error{assessment.ErrNotFound, assessment.ErrClosed, assessment.ErrStillOpen,
-		assessment.ErrAlreadyReassessed, assessment.ErrNoActions, assessment.ErrAlreadySubmitted, assessment.ErrPillarFixed, assessment.ErrReleased, assessment.ErrTooManyDrafts, assessment.ErrDuplicate} {
+		assessment.ErrAlreadyReassessed, assessment.ErrNoActions, assessment.ErrAlreadySubmitted, assessment.ErrPillarFixed, assessment.ErrReleased, assessment.ErrTooManyDrafts, assessment.ErrDuplicate, assessment.ErrStale} {
 		if err == domain {
 			return true
 		}

@@ -66,6 +66,14 @@ func (s *Service) RecordAction(ctx context.Context, actor *assessment.Facilitato
 
 // UpdateAction changes actor's action id: the fields in is given, the others kept.
 func (s *Service) UpdateAction(ctx context.Context, actor *assessment.Facilitator, id int64, in assessment.ActionInput, problems *assessment.ValidationError) (*OwnedAction, error) {
+	return s.UpdateActionIf(ctx, actor, id, in, problems, 0)
+}
+
+// UpdateActionIf is UpdateAction only while the action is still at version ifVersion
+// (0: any), as a client's If-Match asks: assessment.ErrStale when it changed since, and
+// nothing is changed. Checked in the storage statement, so two changes made against one
+// version never both land.
+func (s *Service) UpdateActionIf(ctx context.Context, actor *assessment.Facilitator, id int64, in assessment.ActionInput, problems *assessment.ValidationError, ifVersion int64) (*OwnedAction, error) {
 	var out *OwnedAction
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
 		oa, err := s.ownedAction(ctx, tx, actor, id)
@@ -75,7 +83,7 @@ func (s *Service) UpdateAction(ctx context.Context, actor *assessment.Facilitato
 		if err := checkAction(oa.Action, in, oa.Round, problems); err != nil {
 			return err
 		}
-		if err := tx.UpdateAction(ctx, oa.Action); err != nil {
+		if err := tx.UpdateActionIf(ctx, oa.Action, ifVersion); err != nil {
 			return err
 		}
 		out = oa

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -58,6 +59,8 @@ type actionJSON struct {
 	Status             string    `json:"status"`
 	CreatedAt          time.Time `json:"created_at"`
 	UpdatedAt          time.Time `json:"updated_at"`
+	// Version is the action's version: its ETag is "v" and it, in quotes.
+	Version int64 `json:"version"`
 }
 
 func nonEmpty(s string) *string {
@@ -72,6 +75,7 @@ func toActionJSON(a *assessment.Action) actionJSON {
 		ID: a.ID, AssessmentID: a.AssessmentID, CarriedFromID: a.CarriedFromID, Text: a.Text,
 		Pillar: nonEmpty(a.Pillar), Theme: nonEmpty(a.Theme), Lead: a.Lead, Support: a.Support,
 		Due: nonEmpty(a.DueString()), Status: a.Status, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		Version: a.Version,
 	}
 	if a.OriginAssessmentID != 0 {
 		origin := a.OriginAssessmentID
@@ -179,11 +183,37 @@ func (s *Server) apiUpdateAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	oa, err = s.svc.UpdateAction(c.Request().Context(), me(c), oa.Action.ID, in, problems)
+	ifVersion, err := ifMatchVersion(c)
 	if err != nil {
 		return err
 	}
+	oa, err = s.svc.UpdateActionIf(c.Request().Context(), me(c), oa.Action.ID, in, problems, ifVersion)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("ETag", actionETag(oa.Action))
 	return c.JSON(http.StatusOK, toActionJSON(oa.Action))
+}
+
+// actionETag is an action's entity tag: its version, which every change moves on.
+func actionETag(a *assessment.Action) string { return `"v` + strconv.FormatInt(a.Version, 10) + `"` }
+
+// ifMatchVersion reads If-Match: the version a change requires (0 without the header,
+// or with "*"). A tag that is no version of ours (a weak one, another form, several)
+// can match nothing: the change is refused (412) before anything is done.
+func ifMatchVersion(c echo.Context) (int64, error) {
+	v := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if v == "" || v == "*" {
+		return 0, nil
+	}
+	if !strings.HasPrefix(v, `"v`) || !strings.HasSuffix(v, `"`) {
+		return 0, assessment.ErrStale
+	}
+	n, err := strconv.ParseInt(v[2:len(v)-1], 10, 64)
+	if err != nil || n < 1 {
+		return 0, assessment.ErrStale
+	}
+	return n, nil
 }
 
 func (s *Server) apiDeleteAction(c echo.Context) error {

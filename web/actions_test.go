@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -469,5 +470,58 @@ func TestAPIMarkDiscussed(t *testing.T) {
 	decodeJSON(t, rec.Body.Bytes(), &again)
 	if rec.Code != http.StatusOK || again.DiscussedAt == nil || !again.DiscussedAt.Equal(*first.DiscussedAt) {
 		t.Errorf("marking again: %d, discussed_at %v, want the first %v", rec.Code, again.DiscussedAt, first.DiscussedAt)
+	}
+}
+
+// PATCH /api/v1/actions/{id} with If-Match changes the action only while it is at that
+// version: the reply's ETag is the next version; a stale, weak or foreign tag is 412
+// precondition_failed and changes nothing; "*" or no header change it whatever its
+// version.
+func TestAPIActionIfMatch(t *testing.T) {
+	e := newTestEnv(t)
+	f := e.newFacilitator("etag@example.org", "Eta")
+	token, _ := e.newAPIToken(f, "")
+	a := e.ownedAssessment(f, "Tagged round")
+	rec := e.bearer(http.MethodPost, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10)+"/actions", token, map[string]any{"text": "Invite a partner", "lead": "Manager"})
+	var act struct {
+		ID      int64
+		Version int64
+	}
+	decodeJSON(t, rec.Body.Bytes(), &act)
+	if act.Version != 1 {
+		t.Fatalf("a new action at version %d, want 1", act.Version)
+	}
+	path := "/api/v1/actions/" + strconv.FormatInt(act.ID, 10)
+	patch := func(ifMatch string, body map[string]any) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPatch, testBaseURL+path, bytes.NewReader(mustJSON(t, body)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		if ifMatch != "" {
+			req.Header.Set("If-Match", ifMatch)
+		}
+		return e.serve(req)
+	}
+	rec = patch(`"v1"`, map[string]any{"status": "in_progress"})
+	if rec.Code != http.StatusOK || rec.Header().Get("ETag") != `"v2"` {
+		t.Fatalf("current tag: %d ETag %q %s", rec.Code, rec.Header().Get("ETag"), rec.Body)
+	}
+	for _, stale := range []string{`"v1"`, `W/"v2"`, `"2"`, `"v0"`, `"v2", "v3"`} {
+		before := e.dbDump()
+		rec := patch(stale, map[string]any{"status": "done"})
+		if rec.Code != http.StatusPreconditionFailed || decodeAPIError(t, rec).Error.Code != "precondition_failed" {
+			t.Errorf("If-Match %s: %d %s", stale, rec.Code, rec.Body)
+		}
+		if e.dbDump() != before {
+			t.Errorf("If-Match %s changed the action", stale)
+		}
+	}
+	if rec := patch("*", map[string]any{"lead": "Director"}); rec.Code != http.StatusOK || rec.Header().Get("ETag") != `"v3"` {
+		t.Errorf("If-Match *: %d %q", rec.Code, rec.Header().Get("ETag"))
+	}
+	if rec := patch("", map[string]any{"lead": "Nurse"}); rec.Code != http.StatusOK || rec.Header().Get("ETag") != `"v4"` {
+		t.Errorf("no If-Match: %d %q", rec.Code, rec.Header().Get("ETag"))
+	}
+	if list := e.storedActions(a.ID); list[0].Status != "in_progress" || list[0].Lead != "Nurse" {
+		t.Errorf("stored %+v", list[0])
 	}
 }

@@ -51,6 +51,8 @@ var (
 	errTooManyDrafts    = &httpError{Status: http.StatusConflict, Code: "too_many_drafts", Key: "too_many_drafts"}
 	// errKeyReused: an Idempotency-Key came again with another request (survey.Once).
 	errKeyReused = &httpError{Status: http.StatusUnprocessableEntity, Code: "idempotency_key_reused", Key: "key_reused"}
+	// errStale: If-Match names a version that is no longer the stored one.
+	errStale = &httpError{Status: http.StatusPreconditionFailed, Code: "precondition_failed", Key: "stale"}
 	// errKeyInProgress: the first request with this Idempotency-Key is still running.
 	errKeyInProgress = &httpError{Status: http.StatusConflict, Code: "idempotency_key_in_progress", Key: "key_in_progress"}
 	// errKeyInvalid: an Idempotency-Key header that cannot be one.
@@ -96,6 +98,8 @@ func classify(err error) *httpError {
 		return errTooManyResponses
 	case errors.Is(err, assessment.ErrTooManyDrafts):
 		return errTooManyDrafts
+	case errors.Is(err, assessment.ErrStale):
+		return errStale
 	case errors.Is(err, survey.ErrKeyReused):
 		return errKeyReused
 	case errors.Is(err, survey.ErrKeyInProgress):
