@@ -55,6 +55,9 @@ type Page struct {
 	RequestID string
 	// User is the signed-in facilitator's name; it turns on the facilitator menu.
 	User string
+	// Staff marks a facilitator's page (signed in or not: sign-in, setup): its footer
+	// speaks of team members' answers, not the reader's.
+	Staff bool
 	// Body is the page's own data.
 	Body any
 

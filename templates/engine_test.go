@@ -55,7 +55,7 @@ func samples() map[string]any {
 	}
 	summary := map[string]any{
 		"A":    map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 1, "Status": "open", "Threshold": 3},
-		"Code": "AAAA-BBBB-CCCC-DDDD", "JoinURL": "http://x/j/AAAA", "CreatedAt": "2026-01-01", "StatusText": "Open",
+		"Code": "AAAA-BBBB-CCCC-DDDD", "JoinURL": "http://x/j/AAAA", "HomeURL": "http://x/", "CreatedAt": "2026-01-01", "StatusText": "Open",
 		"Submitted": 4, "Drafts": 1,
 		"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff", "Submitted": 4, "Drafts": 1, "Shown": true}},
 	}

@@ -51,6 +51,7 @@ type assessmentSummary struct {
 	A          *assessment.Assessment
 	Code       string // formatted for reading
 	JoinURL    string
+	HomeURL    string // where a join code can be typed in
 	Pillars    []pillarCount
 	Submitted  int
 	Drafts     int
@@ -65,7 +66,7 @@ func (s *Server) summarize(c echo.Context, lang string, a *assessment.Assessment
 		return assessmentSummary{}, fmt.Errorf("%w: assessment %d uses %q", survey.ErrUnknownInstrument, a.ID, a.InstrumentVersion)
 	}
 	sum := assessmentSummary{
-		A: a, Code: assessment.FormatJoinCode(a.Code), JoinURL: s.baseURL(c) + "/j/" + a.Code,
+		A: a, Code: assessment.FormatJoinCode(a.Code), JoinURL: s.baseURL(c) + "/j/" + a.Code, HomeURL: s.baseURL(c) + "/",
 		CreatedAt:  a.CreatedAt.Format("2006-01-02"),
 		StatusText: s.tmpl.Message(lang, "status."+string(a.Status)),
 	}
