@@ -947,3 +947,32 @@ func TestPaperChecklistInBrowser(t *testing.T) {
 		t.Errorf("statements print at %.1f pt, want at least 11", pt)
 	}
 }
+
+// TestFocusNotUnderTheProgressBar (WCAG 2.2, 2.4.11): on the form, whatever brings a
+// field into view — following a link of the error summary, or moving focus to it — leaves
+// it below the sticky progress bar, not hidden under it.
+func TestFocusNotUnderTheProgressBar(t *testing.T) {
+	requireChrome(t)
+	e := startECAT(t)
+	ctx := newBrowser(t, phoneWidth, phoneHeight, true)
+	navigate(t, ctx, e.URL+"/j/"+e.a.Code+"/form?pillar=staff&lang=en")
+	// Submit empty: the page comes back with an error for every statement.
+	clickAndLoad(t, ctx, `button[name="action"][value="submit"]`)
+	if n := eval[int](t, ctx, `document.querySelectorAll(".error-summary a").length`); n < 5 {
+		t.Fatalf("%d error links, want one per missing answer", n)
+	}
+	clear := `(function(sel){const bar=document.getElementById("progress").getBoundingClientRect();const r=document.querySelector(sel).getBoundingClientRect();return r.top>=bar.bottom-1})`
+	links := eval[[]string](t, ctx, `Array.from(document.querySelectorAll(".error-summary a")).map(a=>a.getAttribute("href"))`)
+	for _, href := range []string{links[len(links)/2], links[len(links)-1]} {
+		click(t, ctx, `.error-summary a[href="`+href+`"]`)
+		if !waitJS(t, ctx, clear+`("`+href+`")`, 3*time.Second) {
+			t.Errorf("after following %s the field is under the progress bar", href)
+		}
+	}
+	// Focus moved to a field further down (as Tab does) brings it below the bar too.
+	eval[bool](t, ctx, `window.scrollTo(0, 0), true`)
+	eval[bool](t, ctx, `document.querySelector("#refl-`+e.staff(t).Reflections[0].ID+`").focus(), true`)
+	if !eval[bool](t, ctx, clear+`("#refl-`+e.staff(t).Reflections[0].ID+`")`) {
+		t.Error("a focused text area is under the progress bar")
+	}
+}
