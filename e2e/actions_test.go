@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecat-project/ecat/assessment"
 )
@@ -43,6 +44,15 @@ func TestActionPlanInBrowser(t *testing.T) {
 			}
 			if got := eval[string](t, ctx, `document.querySelector("#action-text").value`); !strings.Contains(got, "monthly huddle") {
 				t.Errorf("the action text was lost: %q", got)
+			}
+			if vp.js { // read with a script; without one the browser does the same
+				// The page comes back with its error in view and focused, not at the top
+				// with the error far below.
+				inView := `(function(){const s=document.querySelector(".action-form").previousElementSibling;const r=s.getBoundingClientRect();return document.activeElement===s&&r.top>=0&&r.top<innerHeight})()`
+				if !waitJS(t, ctx, inView, 3*time.Second) {
+					t.Errorf("the action's error summary is not focused in view (top %v, window %v)",
+						eval[float64](t, ctx, `document.querySelector(".action-form").previousElementSibling.getBoundingClientRect().top`), vp.height)
+				}
 			}
 			axe := func(name string) {
 				if vp.js { // axe-core is a script: it runs where scripts do
