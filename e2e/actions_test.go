@@ -95,6 +95,17 @@ func TestActionPlanInBrowser(t *testing.T) {
 			}
 			axe("round 2")
 			noHorizontalScroll(t, ctx, "round 2", vp.width)
+
+			// Deleting asks first: the first click only opens the confirmation.
+			click(t, ctx, "ol.action-list li details.confirm-delete summary")
+			if n := eval[int](t, ctx, `document.querySelectorAll("ol.action-list li").length`); n != 1 {
+				t.Fatalf("one click deleted the action (%d left)", n)
+			}
+			axe("round 2, confirming a deletion")
+			expectStatus(t, "delete", clickAndLoad(t, ctx, "ol.action-list li details.confirm-delete button").Status, http.StatusOK)
+			if n := eval[int](t, ctx, `document.querySelectorAll("ol.action-list li").length`); n != 0 {
+				t.Errorf("%d actions after the confirmed deletion", n)
+			}
 		})
 	}
 }
