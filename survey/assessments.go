@@ -122,12 +122,24 @@ func (s *Service) Assessments(ctx context.Context, actor *assessment.Facilitator
 	return s.store.ListAssessments(ctx, &actor.ID)
 }
 
-// AssessmentsWhere is Assessments narrowed and paged by f.
-func (s *Service) AssessmentsWhere(ctx context.Context, actor *assessment.Facilitator, f storage.ListFilter) ([]assessment.Listed, error) {
+// ListFilter narrows and pages a facilitator's list of assessments. Zero fields filter
+// nothing.
+type ListFilter struct {
+	Status assessment.Status // open or closed
+	Team   string            // exactly this team
+	Round  int               // this round number
+	// Before lists only assessments older than the one with this id (the cursor of the
+	// page before); Limit lists at most that many (0: all).
+	Before int64
+	Limit  int
+}
+
+// AssessmentsWhere is Assessments narrowed and paged by f, newest first.
+func (s *Service) AssessmentsWhere(ctx context.Context, actor *assessment.Facilitator, f ListFilter) ([]assessment.Listed, error) {
 	if actor == nil {
 		return nil, nil
 	}
-	return s.store.ListAssessmentsWhere(ctx, &actor.ID, f)
+	return s.store.ListAssessmentsWhere(ctx, &actor.ID, storage.ListFilter(f))
 }
 
 // AssessmentsAt lists every assessment for the command line, as Assessments does.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/locale"
-	"github.com/ecat-project/ecat/storage"
 	"github.com/ecat-project/ecat/survey"
 )
 
@@ -184,7 +183,7 @@ func (s *Server) apiListAssessments(c echo.Context) error {
 
 // listFilter reads the list's query: filters, and whether a page is asked for. Every
 // bad parameter is named at once (422).
-func listFilter(c echo.Context) (f storage.ListFilter, paged bool, err error) {
+func listFilter(c echo.Context) (f survey.ListFilter, paged bool, err error) {
 	q := c.QueryParams()
 	verr := &assessment.ValidationError{}
 	one := func(name string) (string, bool) {
