@@ -352,6 +352,32 @@ func TestIdempotencyReservation(t *testing.T) {
 		if got, err := s.IdempotentWriteOf(ctx, "facilitator:1", "h", time.Now().Add(-time.Hour)); err != nil || got.Status != "201" || got.Sealed != "sealed" {
 			t.Fatalf("completed: %+v, %v", got, err)
 		}
+
+		// A reservation left pending past IdempotencyAbandoned (the server stopped half
+		// way) is taken over by the next copy; a younger one is not.
+		other := func() *storage.IdempotentWrite {
+			return &storage.IdempotentWrite{Scope: "facilitator:1", KeyHash: "dead", RequestHash: "r"}
+		}
+		if err := s.ReserveIdempotencyKey(ctx, other()); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReserveIdempotencyKey(ctx, other()); !errors.Is(err, storage.ErrIdempotencyTaken) {
+			t.Fatalf("a fresh reservation taken over: %v", err)
+		}
+		old := time.Now().Add(-storage.IdempotencyAbandoned - time.Minute)
+		if err := storage.RawDB(s).WithContext(ctx).Exec(`UPDATE idempotency_keys SET created_at = ? WHERE key_hash = 'dead'`, old).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReserveIdempotencyKey(ctx, other()); err != nil {
+			t.Fatalf("an abandoned reservation was not taken over: %v", err)
+		}
+		// A completed answer is never taken over, however old within the lifetime.
+		if err := storage.RawDB(s).WithContext(ctx).Exec(`UPDATE idempotency_keys SET created_at = ? WHERE key_hash = 'h'`, old).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ReserveIdempotencyKey(ctx, w()); !errors.Is(err, storage.ErrIdempotencyTaken) {
+			t.Fatalf("a completed answer was taken over: %v", err)
+		}
 	})
 }
 

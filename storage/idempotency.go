@@ -61,8 +61,8 @@ func (s *Store) IdempotentWriteOf(ctx context.Context, scope, keyHash string, si
 // same key still alive makes it fail with ErrIdempotencyTaken, which rolls the write
 // back.
 func (s *Store) rememberWrite(tx *gorm.DB, w *IdempotentWrite) error {
-	if err := tx.Exec(`DELETE FROM idempotency_keys WHERE scope = ? AND key_hash = ? AND created_at < ?`,
-		w.Scope, w.KeyHash, w.CreatedAt.Add(-IdempotencyLifetime)).Error; err != nil {
+	if err := tx.Exec(`DELETE FROM idempotency_keys WHERE scope = ? AND key_hash = ? AND (created_at < ? OR (status = ? AND created_at < ?))`,
+		w.Scope, w.KeyHash, w.CreatedAt.Add(-IdempotencyLifetime), IdempotencyPending, w.CreatedAt.Add(-IdempotencyAbandoned)).Error; err != nil {
 		return err
 	}
 	row := idempotencyRow(*w)
@@ -85,6 +85,11 @@ func (s *Store) DeleteIdempotentWritesBefore(ctx context.Context, t time.Time) (
 // IdempotencyPending is the Status of a key reserved by a write still running (see
 // ReserveIdempotencyKey).
 const IdempotencyPending = "pending"
+
+// IdempotencyAbandoned is how long a reserved key may stay pending: past it, its write
+// is taken for dead (the server stopped half way) and a copy of the request may take the
+// key over, rather than be told for a day that the first is still running.
+const IdempotencyAbandoned = 2 * time.Minute
 
 // ReserveIdempotencyKey records w (Status IdempotencyPending) before the write it
 // guards runs, replacing an expired record of the same key: of two copies of a request

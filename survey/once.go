@@ -173,8 +173,10 @@ func (s *Service) Idempotent(ctx context.Context, actor *assessment.Facilitator,
 			return nil, err
 		case w.RequestHash != once.requestHash():
 			return nil, ErrKeyReused
-		case w.Status == storage.IdempotencyPending:
+		case w.Status == storage.IdempotencyPending && w.CreatedAt.After(s.now().Add(-storage.IdempotencyAbandoned)):
 			return nil, ErrKeyInProgress
+		case w.Status == storage.IdempotencyPending:
+			return nil, nil // abandoned: reserving it again takes it over
 		}
 		plain, err := unseal(key, w.Sealed)
 		if err != nil {
@@ -200,11 +202,22 @@ func (s *Service) Idempotent(ctx context.Context, actor *assessment.Facilitator,
 		}
 		return nil, false, err
 	}
-	reply, err = write()
-	if err != nil {
+	release := func() {
 		if rerr := s.store.ReleaseIdempotencyKey(context.WithoutCancel(ctx), scope, lookup); rerr != nil {
 			s.log.Error("could not release an idempotency key", "error", rerr.Error())
 		}
+	}
+	reply, err = func() (*Reply, error) {
+		defer func() {
+			if p := recover(); p != nil {
+				release() // the request failed: it may be sent again
+				panic(p)
+			}
+		}()
+		return write()
+	}()
+	if err != nil {
+		release()
 		return nil, false, err
 	}
 	plain, err := json.Marshal(reply)
