@@ -110,23 +110,34 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 // with Replayed set. It returns nil, nil when the key is new, and ErrKeyReused when it
 // came first with another request.
 func (s *Service) Replayed(ctx context.Context, round *Round, once *Once) (*Saved, error) {
-	scope := onceScope(round)
-	lookup, key := once.derive(scope)
-	w, err := s.store.IdempotentWriteOf(ctx, scope, lookup, s.now().Add(-storage.IdempotencyLifetime))
-	if errors.Is(err, assessment.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if w.RequestHash != once.requestHash() {
-		return nil, ErrKeyReused
-	}
-	token, err := unseal(key, w.Sealed)
-	if err != nil {
+	w, token, err := s.recall(ctx, onceScope(round), once)
+	if w == nil || err != nil {
 		return nil, err
 	}
 	return &Saved{Token: token, Status: assessment.ResponseStatus(w.Status), Replayed: true}, nil
+}
+
+// recall finds the write remembered under once's key in scope within its lifetime, and
+// opens its sealed answer: nil when there is none, ErrKeyReused when the key came first
+// with another request. A reservation still pending is returned unopened.
+func (s *Service) recall(ctx context.Context, scope string, once *Once) (*storage.IdempotentWrite, string, error) {
+	lookup, key := once.derive(scope)
+	w, err := s.store.IdempotentWriteOf(ctx, scope, lookup, s.now().Add(-storage.IdempotencyLifetime))
+	switch {
+	case errors.Is(err, assessment.ErrNotFound):
+		return nil, "", nil
+	case err != nil:
+		return nil, "", err
+	case w.RequestHash != once.requestHash():
+		return nil, "", ErrKeyReused
+	case w.Status == storage.IdempotencyPending:
+		return w, "", nil
+	}
+	plain, err := unseal(key, w.Sealed)
+	if err != nil {
+		return nil, "", err
+	}
+	return w, plain, nil
 }
 
 // onceRecord is the record to store with a new response's write.
@@ -165,22 +176,14 @@ func (s *Service) Idempotent(ctx context.Context, actor *assessment.Facilitator,
 	scope := "facilitator:" + strconv.FormatInt(actor.ID, 10)
 	lookup, key := once.derive(scope)
 	replay := func() (*Reply, error) {
-		w, err := s.store.IdempotentWriteOf(ctx, scope, lookup, s.now().Add(-storage.IdempotencyLifetime))
+		w, plain, err := s.recall(ctx, scope, once)
 		switch {
-		case errors.Is(err, assessment.ErrNotFound):
-			return nil, nil
-		case err != nil:
+		case w == nil || err != nil:
 			return nil, err
-		case w.RequestHash != once.requestHash():
-			return nil, ErrKeyReused
 		case w.Status == storage.IdempotencyPending && w.CreatedAt.After(s.now().Add(-storage.IdempotencyAbandoned)):
 			return nil, ErrKeyInProgress
 		case w.Status == storage.IdempotencyPending:
 			return nil, nil // abandoned: reserving it again takes it over
-		}
-		plain, err := unseal(key, w.Sealed)
-		if err != nil {
-			return nil, err
 		}
 		var r Reply
 		if err := json.Unmarshal([]byte(plain), &r); err != nil {

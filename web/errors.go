@@ -113,7 +113,7 @@ func classify(err error) *httpError {
 		case http.StatusNotFound:
 			return errNotFound
 		case http.StatusMethodNotAllowed:
-			return errMethod
+			return errMethod // handleError names HEAD in its Allow
 		case http.StatusRequestEntityTooLarge:
 			return errBodyTooLarge
 		case http.StatusUnsupportedMediaType:
@@ -135,6 +135,9 @@ func isAPI(c echo.Context) bool {
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
+	}
+	if errors.Is(err, echo.ErrMethodNotAllowed) {
+		allowHead(c.Response().Header()) // echo set Allow from the routes
 	}
 	lang := s.lang(c, "", "")
 	var verr *assessment.ValidationError

@@ -204,23 +204,29 @@ const headKey = "ecat.head"
 
 // headAsGet answers HEAD on every GET route (RFC 9110 §9.3.2): it runs before routing,
 // routes the request as GET, keeps the status and headers and drops the body. It also
-// names HEAD in every Allow header that names GET (the 405 answers and OPTIONS).
+// names HEAD in OPTIONS' Allow header when that names GET (the 405 answers get it from
+// handleError), touching no other request.
 func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		res := c.Response()
-		res.Before(func() {
-			h := res.Header()
-			if allow := h.Get("Allow"); allow != "" && slices.Contains(splitList(allow), http.MethodGet) && !slices.Contains(splitList(allow), http.MethodHead) {
-				h.Set("Allow", allow+", "+http.MethodHead)
-			}
-		})
 		r := c.Request()
+		if r.Method == http.MethodOptions {
+			res.Before(func() { allowHead(res.Header()) })
+		}
 		if r.Method == http.MethodHead {
 			r.Method = http.MethodGet
 			c.Set(headKey, true)
 			res.Writer = bodyless{res.Writer}
 		}
 		return next(c)
+	}
+}
+
+// allowHead adds HEAD to an Allow header that names GET: HEAD is answered wherever GET
+// is (headAsGet), though no route names it.
+func allowHead(h http.Header) {
+	if allow := splitList(h.Get("Allow")); slices.Contains(allow, http.MethodGet) && !slices.Contains(allow, http.MethodHead) {
+		h.Set("Allow", h.Get("Allow")+", "+http.MethodHead)
 	}
 }
 

@@ -206,10 +206,7 @@ func (s *Server) saveResponseForm(c echo.Context, a *survey.Round, stored *asses
 	if action == actionSwitch {
 		// The same form in the other language, with everything typed so far; nothing
 		// is stored (the person saves or submits as before, from the new page).
-		other := string(locale.English)
-		if lang == string(locale.English) {
-			other = string(locale.French)
-		}
+		other := string(locale.Lang(lang).Other())
 		r.Language = other
 		if stored != nil {
 			r.Status = stored.Status
