@@ -85,6 +85,10 @@ type Assessment struct {
 	// DiscussedAt is when the facilitator marked the team discussion held, with at
 	// least one action recorded; nil until then.
 	DiscussedAt *time.Time
+	// Version counts the changes of the assessment's own state (status, discussion,
+	// next round), 1 when created; it is the assessment's ETag, and a client's If-Match
+	// names it (see ErrStale). Responses coming in do not change it.
+	Version int64
 }
 
 // NextRound returns the team's next round of a, open, with a new join code, the same

@@ -70,6 +70,9 @@ type Response struct {
 	// browser's writer key and the response's current resume token, "" when it was
 	// written without a browser (the API). Only its hash is kept.
 	Writer string
+	// Version counts the changes of the response (1 when created); it is the response's
+	// ETag, and a client's If-Match names it (see ErrStale).
+	Version int64
 }
 
 // Progress returns how many of the pillar's items are answered, and how many there are.

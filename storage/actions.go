@@ -104,8 +104,32 @@ func (s *Store) Action(ctx context.Context, id int64) (*assessment.Action, error
 
 // Actions lists a round's actions in the order they were recorded.
 func (s *Store) Actions(ctx context.Context, assessmentID int64) ([]assessment.Action, error) {
+	return s.ActionsWhere(ctx, assessmentID, ActionFilter{})
+}
+
+// ActionFilter narrows and pages a round's action list.
+type ActionFilter struct {
+	Status string // only actions with this status; "" for all
+	// After lists only actions recorded after the one with this id (the cursor of the
+	// page before); Limit lists at most that many (0: all).
+	After int64
+	Limit int
+}
+
+// ActionsWhere is Actions narrowed and paged by f, in the order they were recorded.
+func (s *Store) ActionsWhere(ctx context.Context, assessmentID int64, f ActionFilter) ([]assessment.Action, error) {
 	var rows []actionRow
-	if err := s.read.WithContext(ctx).Where("assessment_id = ?", assessmentID).Order("id").Find(&rows).Error; err != nil {
+	q := s.read.WithContext(ctx).Where("assessment_id = ?", assessmentID)
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.After > 0 {
+		q = q.Where("id > ?", f.After)
+	}
+	if f.Limit > 0 {
+		q = q.Limit(f.Limit)
+	}
+	if err := q.Order("id").Find(&rows).Error; err != nil {
 		return nil, wrap(err, "list the actions of assessment %d", assessmentID)
 	}
 	out := make([]assessment.Action, len(rows))
@@ -161,11 +185,35 @@ func (s *Store) UpdateActionIf(ctx context.Context, a *assessment.Action, ifVers
 // DeleteAction removes an action (assessment.ErrAlreadyReassessed once its round has a
 // next round).
 func (s *Store) DeleteAction(ctx context.Context, id int64) error {
+	return s.DeleteActionIf(ctx, id, 0)
+}
+
+// DeleteActionIf is DeleteAction while the action is still at version ifVersion (0:
+// whatever its version), decided in the DELETE statement: assessment.ErrStale when it
+// changed since, and it stays.
+func (s *Store) DeleteActionIf(ctx context.Context, id, ifVersion int64) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := planOpen(tx, id); err != nil {
 			return err
 		}
-		return tx.Delete(&actionRow{}, "id = ?", id).Error
+		q := tx.Where("id = ?", id)
+		if ifVersion > 0 {
+			q = q.Where("version = ?", ifVersion)
+		}
+		res := q.Delete(&actionRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 && ifVersion > 0 {
+			var n int64
+			if err := tx.Model(&actionRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return assessment.ErrStale
+			}
+		}
+		return nil
 	})
 	return wrap(err, "delete action %d", id)
 }
@@ -228,7 +276,7 @@ func (s *Store) Reassess(ctx context.Context, prevID int64, next *assessment.Ass
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}
-		next.ID, next.CreatedAt = row.ID, row.CreatedAt
+		next.ID, next.CreatedAt, next.Version = row.ID, row.CreatedAt, 1
 		var open []actionRow
 		if err := tx.Where("assessment_id = ? AND status IN ?", prevID,
 			[]string{assessment.ActionPlanned, assessment.ActionInProgress}).Order("id").Find(&open).Error; err != nil {

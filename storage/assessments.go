@@ -26,6 +26,8 @@ type assessmentRow struct {
 	CreatedAt         time.Time
 	ClosedAt          *time.Time
 	DiscussedAt       *time.Time
+	// Version counts the changes of the assessment (1 when created).
+	Version int64 `gorm:"default:1"`
 }
 
 func (assessmentRow) TableName() string { return "assessments" }
@@ -46,6 +48,7 @@ func (r *assessmentRow) toDomain() *assessment.Assessment {
 		CreatedAt:         r.CreatedAt,
 		ClosedAt:          r.ClosedAt,
 		DiscussedAt:       r.DiscussedAt,
+		Version:           r.Version,
 	}
 }
 
@@ -66,8 +69,37 @@ func (s *Store) CreateAssessment(ctx context.Context, a *assessment.Assessment) 
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		return wrap(err, "create assessment %q", a.Title)
 	}
-	a.ID, a.CreatedAt = row.ID, row.CreatedAt
+	a.ID, a.CreatedAt, a.Version = row.ID, row.CreatedAt, 1
 	return nil
+}
+
+// TouchAssessment moves assessment id's version on, for a change of its state made in
+// the same transaction (InTx). With ifVersion > 0 it does so only while the assessment is
+// still at that version, decided in the UPDATE statement itself (a client's If-Match): of
+// two changes made against one version, one goes through and the other gets
+// assessment.ErrStale, and nothing of it is stored. assessment.ErrNotFound when there is
+// no such assessment.
+func (s *Store) TouchAssessment(ctx context.Context, id, ifVersion int64) error {
+	q := s.db.WithContext(ctx).Model(&assessmentRow{}).Where("id = ?", id)
+	if ifVersion > 0 {
+		q = q.Where("version = ?", ifVersion)
+	}
+	res := q.UpdateColumn("version", gorm.Expr("version + 1"))
+	if res.Error != nil {
+		return wrap(res.Error, "change assessment %d", id)
+	}
+	s.codes.invalidate()
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&assessmentRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return wrap(err, "change assessment %d", id)
+	}
+	if n == 0 {
+		return assessment.ErrNotFound
+	}
+	return assessment.ErrStale
 }
 
 // Assessment returns the assessment with id, or assessment.ErrNotFound.

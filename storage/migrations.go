@@ -28,7 +28,18 @@ func migrations() []migration {
 		migrateReportIndexes,
 		migrateIdempotencyKeys,
 		migrateActionVersions,
+		migrateVersions,
 	}
+}
+
+// migrateVersions numbers the changes of responses and assessments too, for ETag and
+// If-Match: a change can be made only against the version it was read at (see
+// UpdateResponseAs and TouchAssessment).
+func migrateVersions(tx *gorm.DB, d Dialect) error {
+	return execAll(tx, d,
+		`ALTER TABLE responses ADD COLUMN version BIGINT NOT NULL DEFAULT 1`,
+		`ALTER TABLE assessments ADD COLUMN version BIGINT NOT NULL DEFAULT 1`,
+	)
 }
 
 // migrateActionVersions numbers each action's changes, for If-Match: a change can be

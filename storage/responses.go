@@ -27,6 +27,8 @@ type responseRow struct {
 	SubmittedAt      *time.Time
 	ReleasedAt       *time.Time
 	WriterHash       string
+	// Version counts the changes of the response's content (1 when created).
+	Version int64 `gorm:"default:1"`
 }
 
 func (responseRow) TableName() string { return "responses" }
@@ -99,7 +101,7 @@ func (s *Store) CreateResponseOnce(ctx context.Context, r *assessment.Response, 
 		return row
 	}
 	created := func(row *responseRow) {
-		r.ID, r.CreatedAt, r.UpdatedAt, r.SubmittedAt = row.ID, row.CreatedAt, row.UpdatedAt, row.SubmittedAt
+		r.ID, r.CreatedAt, r.UpdatedAt, r.SubmittedAt, r.Version = row.ID, row.CreatedAt, row.UpdatedAt, row.SubmittedAt, 1
 	}
 	var err error
 	if s.dialect == Postgres && s.lean != nil && !s.inTx() && once == nil && (maxDrafts == 0 || r.Status != assessment.Draft) {
@@ -131,7 +133,7 @@ func (s *Store) CreateResponseOnce(ctx context.Context, r *assessment.Response, 
 // reflections, strength, opportunity) in one transaction, and stores it with r.Status;
 // see UpdateResponseAs.
 func (s *Store) UpdateResponse(ctx context.Context, r *assessment.Response) error {
-	return s.UpdateResponseAs(ctx, r, nil)
+	return s.UpdateResponseAs(ctx, r, nil, 0)
 }
 
 // Rotation replaces a response's resume token: OldTokenHash, the one the request came
@@ -151,11 +153,14 @@ type Rotation struct {
 //     response changes nothing and returns assessment.ErrAlreadySubmitted.
 //   - A submitted response keeps its pillar (assessment.ErrPillarFixed).
 //   - A response in its team report already no longer changes (assessment.ErrReleased).
+//   - With ifVersion > 0, only a response still at that version changes (a client's
+//     If-Match): of two changes made against one version, one is stored and the other
+//     gets assessment.ErrStale.
 //
-// A submission keeps the first submission time. It returns assessment.ErrClosed when the
+// Every change moves the version on; r.Version is set to the new one. A submission keeps the first submission time. It returns assessment.ErrClosed when the
 // assessment is closed and assessment.ErrNotFound when the response (or, with rot, its
 // token) is gone.
-func (s *Store) UpdateResponseAs(ctx context.Context, r *assessment.Response, rot *Rotation) error {
+func (s *Store) UpdateResponseAs(ctx context.Context, r *assessment.Response, rot *Rotation, ifVersion int64) error {
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		if err := s.lockOpenAssessment(tx, r.AssessmentID); err != nil {
 			return err
@@ -171,6 +176,7 @@ func (s *Store) UpdateResponseAs(ctx context.Context, r *assessment.Response, ro
 			"opportunity_text":  row.OpportunityText,
 			"opportunity_theme": row.OpportunityTheme,
 			"updated_at":        now,
+			"version":           gorm.Expr("version + 1"),
 		}
 		if r.Writer != "" {
 			set["writer_hash"] = r.Writer
@@ -179,6 +185,9 @@ func (s *Store) UpdateResponseAs(ctx context.Context, r *assessment.Response, ro
 		if rot != nil {
 			set["token_hash"] = rot.NewTokenHash
 			q = q.Where("token_hash = ?", rot.OldTokenHash)
+		}
+		if ifVersion > 0 {
+			q = q.Where("version = ?", ifVersion)
 		}
 		switch r.Status {
 		case assessment.Submitted:
@@ -194,7 +203,7 @@ func (s *Store) UpdateResponseAs(ctx context.Context, r *assessment.Response, ro
 			return res.Error
 		}
 		var current responseRow
-		if err := tx.Select("status", "pillar", "token_hash", "created_at", "submitted_at", "released_at").
+		if err := tx.Select("status", "pillar", "token_hash", "created_at", "submitted_at", "released_at", "version").
 			Take(&current, "id = ? AND assessment_id = ?", r.ID, r.AssessmentID).Error; err != nil {
 			return notFound(err)
 		}
@@ -202,6 +211,8 @@ func (s *Store) UpdateResponseAs(ctx context.Context, r *assessment.Response, ro
 			switch {
 			case rot != nil && current.TokenHash != rot.OldTokenHash:
 				return assessment.ErrNotFound // the link changed meanwhile
+			case ifVersion > 0 && current.Version != ifVersion:
+				return assessment.ErrStale
 			case current.Status != string(assessment.Submitted):
 				return assessment.ErrNotFound
 			case r.Status == assessment.Draft:
@@ -214,7 +225,7 @@ func (s *Store) UpdateResponseAs(ctx context.Context, r *assessment.Response, ro
 		if err := s.replaceChildren(tx, r.ID, r); err != nil {
 			return err
 		}
-		r.CreatedAt, r.UpdatedAt, r.SubmittedAt = current.CreatedAt, now, current.SubmittedAt
+		r.CreatedAt, r.UpdatedAt, r.SubmittedAt, r.Version = current.CreatedAt, now, current.SubmittedAt, current.Version
 		return nil
 	})
 	return wrap(err, "update response %d", r.ID)
@@ -315,6 +326,7 @@ func (s *Store) ResponseByToken(ctx context.Context, tokenHash string) (*assessm
 		SubmittedAt:  row.SubmittedAt,
 		ReleasedAt:   row.ReleasedAt,
 		Writer:       row.WriterHash,
+		Version:      row.Version,
 	}
 	for _, a := range answers {
 		r.Answers[a.ItemID] = assessment.Answer(a.Value)

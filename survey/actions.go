@@ -23,6 +23,24 @@ func (s *Service) Actions(ctx context.Context, actor *assessment.Facilitator, id
 	return s.store.Actions(ctx, a.ID)
 }
 
+// ActionFilter narrows and pages a round's action list (see ActionsWhere).
+type ActionFilter struct {
+	Status string // only actions with this status; "" for all
+	// After lists only actions recorded after the one with this id (the cursor of the
+	// page before); Limit lists at most that many (0: all).
+	After int64
+	Limit int
+}
+
+// ActionsWhere is Actions narrowed and paged by f, in the order they were recorded.
+func (s *Service) ActionsWhere(ctx context.Context, actor *assessment.Facilitator, id int64, f ActionFilter) ([]assessment.Action, error) {
+	a, err := s.owned(ctx, s.store, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ActionsWhere(ctx, a.ID, storage.ActionFilter(f))
+}
+
 // OwnedAction is an action with the round it belongs to.
 type OwnedAction struct {
 	Action *assessment.Action
@@ -92,15 +110,16 @@ func (s *Service) UpdateActionIf(ctx context.Context, actor *assessment.Facilita
 	return out, err
 }
 
-// DeleteAction removes actor's action id.
-func (s *Service) DeleteAction(ctx context.Context, actor *assessment.Facilitator, id int64) (*OwnedAction, error) {
+// DeleteAction removes actor's action id, if it is still at version ifVersion (a
+// client's If-Match; 0: whatever its version), else assessment.ErrStale.
+func (s *Service) DeleteAction(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) (*OwnedAction, error) {
 	var out *OwnedAction
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
 		oa, err := s.ownedAction(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
-		if err := tx.DeleteAction(ctx, oa.Action.ID); err != nil {
+		if err := tx.DeleteActionIf(ctx, oa.Action.ID, ifVersion); err != nil {
 			return err
 		}
 		out = oa
@@ -144,10 +163,10 @@ func checkAction(act *assessment.Action, in assessment.ActionInput, round *Round
 // MarkDiscussed records that the team discussion of actor's assessment id was held. It
 // needs at least one action recorded for the round (assessment.ErrNoActions); marking
 // again keeps the first time.
-func (s *Service) MarkDiscussed(ctx context.Context, actor *assessment.Facilitator, id int64) (*assessment.Assessment, error) {
+func (s *Service) MarkDiscussed(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) (*assessment.Assessment, error) {
 	var out *assessment.Assessment
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
-		a, err := s.owned(ctx, tx, actor, id)
+		a, err := s.ownedAt(ctx, tx, actor, id, ifVersion)
 		if err != nil {
 			return err
 		}

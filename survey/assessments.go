@@ -152,32 +152,64 @@ func (s *Service) Completion(ctx context.Context, round *Round) (map[string]asse
 	return s.store.ResponseCounts(ctx, round.ID)
 }
 
+// Every change of an assessment's state (closing, reopening, the discussion held, the
+// next round, deleting) takes ifVersion, the version of the assessment the client read
+// (its If-Match; 0 for whatever version): the change is made only if the assessment is
+// still at that version, else assessment.ErrStale and nothing changes. Every change moves
+// the version on (storage.TouchAssessment, in the change's own transaction).
+
 // Close closes actor's assessment id: it takes no more responses or changes, and its
 // report is final until it is reopened.
-func (s *Service) Close(ctx context.Context, actor *assessment.Facilitator, id int64) (*assessment.Assessment, error) {
-	return s.setStatus(ctx, actor, id, assessment.Closed, assessment.AuditClose)
+func (s *Service) Close(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) (*assessment.Assessment, error) {
+	return s.setStatus(ctx, actor, id, ifVersion, assessment.Closed, assessment.AuditClose)
 }
 
 // Reopen opens actor's closed assessment id again. A round that has a next round stays
 // closed (assessment.ErrAlreadyReassessed): its plan continues in the next round.
-func (s *Service) Reopen(ctx context.Context, actor *assessment.Facilitator, id int64) (*assessment.Assessment, error) {
-	return s.setStatus(ctx, actor, id, assessment.Open, assessment.AuditReopen)
+func (s *Service) Reopen(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) (*assessment.Assessment, error) {
+	return s.setStatus(ctx, actor, id, ifVersion, assessment.Open, assessment.AuditReopen)
 }
 
 // CloseAt closes assessment id for the command line.
 func (s *Service) CloseAt(ctx context.Context, id int64) (*assessment.Assessment, error) {
-	return s.store.SetAssessmentStatus(ctx, id, assessment.Closed)
+	return s.statusAt(ctx, id, assessment.Closed)
 }
 
 // ReopenAt reopens assessment id for the command line.
 func (s *Service) ReopenAt(ctx context.Context, id int64) (*assessment.Assessment, error) {
-	return s.store.SetAssessmentStatus(ctx, id, assessment.Open)
+	return s.statusAt(ctx, id, assessment.Open)
 }
 
-func (s *Service) setStatus(ctx context.Context, actor *assessment.Facilitator, id int64, status assessment.Status, action string) (*assessment.Assessment, error) {
+func (s *Service) statusAt(ctx context.Context, id int64, status assessment.Status) (*assessment.Assessment, error) {
 	var out *assessment.Assessment
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
-		if _, err := s.owned(ctx, tx, actor, id); err != nil {
+		if err := tx.TouchAssessment(ctx, id, 0); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.SetAssessmentStatus(ctx, id, status)
+		return err
+	})
+	return out, err
+}
+
+// ownedAt is owned for a change of the assessment's state: it also moves the
+// assessment's version on, when it is still ifVersion (see TouchAssessment).
+func (s *Service) ownedAt(ctx context.Context, tx *storage.Store, actor *assessment.Facilitator, id, ifVersion int64) (*assessment.Assessment, error) {
+	a, err := s.owned(ctx, tx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.TouchAssessment(ctx, a.ID, ifVersion); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (s *Service) setStatus(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64, status assessment.Status, action string) (*assessment.Assessment, error) {
+	var out *assessment.Assessment
+	err := s.store.InTx(ctx, func(tx *storage.Store) error {
+		if _, err := s.ownedAt(ctx, tx, actor, id, ifVersion); err != nil {
 			return err
 		}
 		a, err := tx.SetAssessmentStatus(ctx, id, status)
@@ -192,9 +224,9 @@ func (s *Service) setStatus(ctx context.Context, actor *assessment.Facilitator, 
 
 // Delete removes actor's assessment id with every response and action of it. The
 // activity trail keeps a line naming it.
-func (s *Service) Delete(ctx context.Context, actor *assessment.Facilitator, id int64) error {
+func (s *Service) Delete(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) error {
 	return s.store.InTx(ctx, func(tx *storage.Store) error {
-		a, err := s.owned(ctx, tx, actor, id)
+		a, err := s.ownedAt(ctx, tx, actor, id, ifVersion)
 		if err != nil {
 			return err
 		}
@@ -209,10 +241,10 @@ func (s *Service) Delete(ctx context.Context, actor *assessment.Facilitator, id 
 // same settings, the current instrument, and the actions still planned or in progress
 // carried over. The round must be closed (assessment.ErrStillOpen) and not reassessed
 // already (assessment.ErrAlreadyReassessed), both checked in the storage transaction.
-func (s *Service) Reassess(ctx context.Context, actor *assessment.Facilitator, id int64) (*assessment.Assessment, error) {
+func (s *Service) Reassess(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) (*assessment.Assessment, error) {
 	var next *assessment.Assessment
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
-		a, err := s.owned(ctx, tx, actor, id)
+		a, err := s.ownedAt(ctx, tx, actor, id, ifVersion)
 		if err != nil {
 			return err
 		}

@@ -38,16 +38,18 @@ func TestOneFacilitatorNeverReachesAnothers(t *testing.T) {
 				return err
 			},
 			"Close": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
-				_, err := e.svc.Close(ctx, f, id)
+				_, err := e.svc.Close(ctx, f, id, 0)
 				return err
 			},
 			"Reopen": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
-				_, err := e.svc.Reopen(ctx, f, id)
+				_, err := e.svc.Reopen(ctx, f, id, 0)
 				return err
 			},
-			"Delete": func(ctx context.Context, f *assessment.Facilitator, id int64) error { return e.svc.Delete(ctx, f, id) },
+			"Delete": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
+				return e.svc.Delete(ctx, f, id, 0)
+			},
 			"Reassess": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
-				_, err := e.svc.Reassess(ctx, f, id)
+				_, err := e.svc.Reassess(ctx, f, id, 0)
 				return err
 			},
 			"Report": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
@@ -67,7 +69,7 @@ func TestOneFacilitatorNeverReachesAnothers(t *testing.T) {
 				return err
 			},
 			"MarkDiscussed": func(ctx context.Context, f *assessment.Facilitator, id int64) error {
-				_, err := e.svc.MarkDiscussed(ctx, f, id)
+				_, err := e.svc.MarkDiscussed(ctx, f, id, 0)
 				return err
 			},
 			"Action": func(ctx context.Context, f *assessment.Facilitator, _ int64) error {
@@ -79,7 +81,7 @@ func TestOneFacilitatorNeverReachesAnothers(t *testing.T) {
 				return err
 			},
 			"DeleteAction": func(ctx context.Context, f *assessment.Facilitator, _ int64) error {
-				_, err := e.svc.DeleteAction(ctx, f, act.ID)
+				_, err := e.svc.DeleteAction(ctx, f, act.ID, 0)
 				return err
 			},
 		} {
@@ -131,10 +133,10 @@ func TestChangesAndTheirTrailCommitTogether(t *testing.T) {
 			return events[0].Action, len(events)
 		}
 		_, n := last()
-		if _, err := e.svc.MarkDiscussed(t.Context(), f, round.ID); !errors.Is(err, assessment.ErrNoActions) {
+		if _, err := e.svc.MarkDiscussed(t.Context(), f, round.ID, 0); !errors.Is(err, assessment.ErrNoActions) {
 			t.Fatalf("discussed without actions: %v", err)
 		}
-		if _, err := e.svc.Reassess(t.Context(), f, round.ID); !errors.Is(err, assessment.ErrStillOpen) {
+		if _, err := e.svc.Reassess(t.Context(), f, round.ID, 0); !errors.Is(err, assessment.ErrStillOpen) {
 			t.Fatalf("reassess an open round: %v", err)
 		}
 		if _, err := e.svc.RecordAction(t.Context(), f, round.ID, actionInput("", ""), nil); err == nil {
@@ -151,9 +153,9 @@ func TestChangesAndTheirTrailCommitTogether(t *testing.T) {
 				_, err := e.svc.RecordAction(t.Context(), f, round.ID, actionInput("Invite partners", "Sam"), nil)
 				return err
 			}, assessment.AuditActionCreated},
-			{func() error { _, err := e.svc.MarkDiscussed(t.Context(), f, round.ID); return err }, assessment.AuditDiscussed},
-			{func() error { _, err := e.svc.Close(t.Context(), f, round.ID); return err }, assessment.AuditClose},
-			{func() error { _, err := e.svc.Reassess(t.Context(), f, round.ID); return err }, assessment.AuditReassess},
+			{func() error { _, err := e.svc.MarkDiscussed(t.Context(), f, round.ID, 0); return err }, assessment.AuditDiscussed},
+			{func() error { _, err := e.svc.Close(t.Context(), f, round.ID, 0); return err }, assessment.AuditClose},
+			{func() error { _, err := e.svc.Reassess(t.Context(), f, round.ID, 0); return err }, assessment.AuditReassess},
 		}
 		for _, step := range steps {
 			if err := step.do(); err != nil {
@@ -166,7 +168,7 @@ func TestChangesAndTheirTrailCommitTogether(t *testing.T) {
 			n = m
 		}
 		// The reassessed round keeps its plan and cannot be reopened.
-		if _, err := e.svc.Reopen(t.Context(), f, round.ID); !errors.Is(err, assessment.ErrAlreadyReassessed) {
+		if _, err := e.svc.Reopen(t.Context(), f, round.ID, 0); !errors.Is(err, assessment.ErrAlreadyReassessed) {
 			t.Errorf("reopen a reassessed round: %v", err)
 		}
 		if _, m := last(); m != n {

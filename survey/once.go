@@ -114,7 +114,7 @@ func (s *Service) Replayed(ctx context.Context, round *Round, once *Once) (*Save
 	if w == nil || err != nil {
 		return nil, err
 	}
-	return &Saved{Token: token, Status: assessment.ResponseStatus(w.Status), Replayed: true}, nil
+	return &Saved{Token: token, Status: assessment.ResponseStatus(w.Status), Replayed: true, Version: 1}, nil
 }
 
 // recall finds the write remembered under once's key in scope within its lifetime, and
@@ -157,6 +157,8 @@ type Reply struct {
 	Status   int    `json:"status"`
 	Location string `json:"location"`
 	Body     []byte `json:"body"`
+	// ETag is the entity tag of what it created, as it was then.
+	ETag string `json:"etag,omitempty"`
 }
 
 // ErrKeyInProgress: a write with this idempotency key is still running (a copy of the

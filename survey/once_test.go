@@ -69,7 +69,7 @@ func TestIdempotentSubmission(t *testing.T) {
 			t.Errorf("the same key in another assessment = %+v, %v; want a new response", there, err)
 		}
 
-		if _, err := e.svc.Close(e.ctx(), f, round.ID); err != nil {
+		if _, err := e.svc.Close(e.ctx(), f, round.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		closed, err := e.svc.Assessment(e.ctx(), f, round.ID)

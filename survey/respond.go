@@ -90,6 +90,10 @@ type ResponseSave struct {
 	Writer, Token string
 	// Once, for a new response, makes the write idempotent (see Once); nil for none.
 	Once *Once
+	// IfVersion, for a change, is the version of the response the client read (its
+	// If-Match): the change is stored only if the response is still at that version,
+	// else assessment.ErrStale and nothing changes. 0: whatever its version.
+	IfVersion int64
 }
 
 // Limits on starting responses. A team behind one hospital address must all get in (50
@@ -119,6 +123,9 @@ type Saved struct {
 	// Replayed is set when nothing was stored: the same request came with the same
 	// idempotency key before, and this is its first answer again (see Once).
 	Replayed bool
+	// Version is the response's version after the save (its ETag); for a replayed
+	// creation, the version it was created at.
+	Version int64
 }
 
 // SaveResponse stores a new response or a change to one. The round must be open
@@ -190,7 +197,7 @@ func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, er
 			}
 			return nil, err
 		}
-		return &Saved{Token: token, Status: r.Status, FirstSubmission: r.Status == assessment.Submitted}, nil
+		return &Saved{Token: token, Status: r.Status, FirstSubmission: r.Status == assessment.Submitted, Version: r.Version}, nil
 	}
 	r.ID = in.Stored.ID
 	var rot *storage.Rotation
@@ -203,7 +210,7 @@ func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, er
 		rot = &storage.Rotation{OldTokenHash: assessment.HashToken(in.Token), NewTokenHash: assessment.HashToken(newToken)}
 		r.Writer = writerHash(in.Writer, newToken)
 	}
-	if err := s.store.UpdateResponseAs(ctx, r, rot); err != nil {
+	if err := s.store.UpdateResponseAs(ctx, r, rot, in.IfVersion); err != nil {
 		if errors.Is(err, assessment.ErrPillarFixed) {
 			return nil, &assessment.ValidationError{Fields: map[string]assessment.FieldError{"pillar": {Code: assessment.CodeFixed}}}
 		}
@@ -211,7 +218,7 @@ func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, er
 	}
 	// The stored time of first submission tells whether this save was it.
 	first := r.Status == assessment.Submitted && r.SubmittedAt != nil && !r.SubmittedAt.Before(r.UpdatedAt)
-	return &Saved{Token: newToken, Status: r.Status, FirstSubmission: first}, nil
+	return &Saved{Token: newToken, Status: r.Status, FirstSubmission: first, Version: r.Version}, nil
 }
 
 // A personal link is bound to the browser that last wrote through it. A browser keeps a

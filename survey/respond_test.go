@@ -175,7 +175,7 @@ func TestSaveResponseRules(t *testing.T) {
 		}
 
 		// Closed: no new response, no change, whatever the content.
-		if _, err := e.svc.Close(t.Context(), f, round.ID); err != nil {
+		if _, err := e.svc.Close(t.Context(), f, round.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		stale := e.resume(token)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -136,10 +137,34 @@ func decodeActionBody(body []byte) (assessment.ActionInput, *assessment.Validati
 
 // API
 
+// apiListActions answers GET /api/v1/assessments/{id}/actions: the round's actions in
+// the order they were recorded, narrowed by ?status=. Without ?limit= or ?cursor= the
+// list is whole, as v1 clients expect; with either it comes in pages, the next one named
+// in a Link header.
 func (s *Server) apiListActions(c echo.Context) error {
-	list, err := s.svc.Actions(c.Request().Context(), me(c), pathID(c, "id"))
+	l := newListQuery(c)
+	var f survey.ActionFilter
+	if v, ok := l.one("status"); ok {
+		if !slices.Contains(assessment.ActionStatuses, v) {
+			l.verr.Add("status", assessment.CodeInvalid)
+		}
+		f.Status = v
+	}
+	limit, cursor, paged := l.page()
+	if err := l.verr.OrNil(); err != nil {
+		return err
+	}
+	f.After = cursor
+	if paged {
+		f.Limit = limit + 1 // one more than asked: is there a next page?
+	}
+	list, err := s.svc.ActionsWhere(c.Request().Context(), me(c), pathID(c, "id"), f)
 	if err != nil {
 		return err
+	}
+	if paged && len(list) > limit {
+		list = list[:limit]
+		nextPage(c, limit, list[len(list)-1].ID)
 	}
 	out := make([]actionJSON, len(list))
 	for i := range list {
@@ -166,8 +191,23 @@ func (s *Server) apiCreateAction(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return jsonReply(http.StatusCreated, "/api/v1/actions/"+strconv.FormatInt(act.ID, 10), toActionJSON(act))
+		reply, err := jsonReply(http.StatusCreated, "/api/v1/actions/"+strconv.FormatInt(act.ID, 10), toActionJSON(act))
+		if reply != nil {
+			reply.ETag = actionETag(act)
+		}
+		return reply, err
 	})
+}
+
+// apiGetAction answers GET /api/v1/actions/{id}: one action, with its ETag for a
+// change's If-Match.
+func (s *Server) apiGetAction(c echo.Context) error {
+	oa, err := s.ownAction(c, "id")
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(headerETag, actionETag(oa.Action))
+	return c.JSON(http.StatusOK, toActionJSON(oa.Action))
 }
 
 func (s *Server) apiUpdateAction(c echo.Context) error {
@@ -191,12 +231,20 @@ func (s *Server) apiUpdateAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set("ETag", actionETag(oa.Action))
+	c.Response().Header().Set(headerETag, actionETag(oa.Action))
 	return c.JSON(http.StatusOK, toActionJSON(oa.Action))
 }
 
 // actionETag is an action's entity tag: its version, which every change moves on.
-func actionETag(a *assessment.Action) string { return `"v` + strconv.FormatInt(a.Version, 10) + `"` }
+func actionETag(a *assessment.Action) string { return versionETag(a.Version) }
+
+// headerETag names the ETag header (echo has no constant for it).
+const headerETag = "ETag"
+
+// versionETag is the entity tag of a record at version v (a strong one, "v<n>"): an
+// action, a response or an assessment, whose every change moves the version on. If-Match
+// names it (ifMatchVersion).
+func versionETag(v int64) string { return `"v` + strconv.FormatInt(v, 10) + `"` }
 
 // ifMatchVersion reads If-Match: the version a change requires (0 without the header,
 // or with "*"). A tag that is no version of ours (a weak one, another form, several)
@@ -217,15 +265,23 @@ func ifMatchVersion(c echo.Context) (int64, error) {
 }
 
 func (s *Server) apiDeleteAction(c echo.Context) error {
-	if _, err := s.svc.DeleteAction(c.Request().Context(), me(c), pathID(c, "id")); err != nil {
+	ifVersion, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.svc.DeleteAction(c.Request().Context(), me(c), pathID(c, "id"), ifVersion); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
 
 func (s *Server) apiReassess(c echo.Context) error {
+	ifVersion, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
 	return s.sendOnce(c, nil, func() (*survey.Reply, error) {
-		next, err := s.svc.Reassess(c.Request().Context(), me(c), pathID(c, "id"))
+		next, err := s.svc.Reassess(c.Request().Context(), me(c), pathID(c, "id"), ifVersion)
 		if err != nil {
 			return nil, err
 		}
@@ -340,7 +396,7 @@ func (s *Server) deleteActionForm(c echo.Context) error {
 	if _, err := parseForm(c); err != nil {
 		return err
 	}
-	if _, err := s.svc.DeleteAction(c.Request().Context(), me(c), oa.Action.ID); err != nil {
+	if _, err := s.svc.DeleteAction(c.Request().Context(), me(c), oa.Action.ID, 0); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, actionsAnchor(oa.Assessment, "action_deleted"))
@@ -350,7 +406,7 @@ func (s *Server) reassessForm(c echo.Context) error {
 	if _, err := parseForm(c); err != nil {
 		return err
 	}
-	next, err := s.svc.Reassess(c.Request().Context(), me(c), pathID(c, "id"))
+	next, err := s.svc.Reassess(c.Request().Context(), me(c), pathID(c, "id"), 0)
 	if err != nil {
 		return err
 	}
@@ -364,7 +420,11 @@ func (s *Server) reassessForm(c echo.Context) error {
 // agreed: 409 no_actions otherwise). Marking it again keeps the first time. It answers
 // the assessment.
 func (s *Server) apiMarkDiscussed(c echo.Context) error {
-	a, err := s.svc.MarkDiscussed(c.Request().Context(), me(c), pathID(c, "id"))
+	ifVersion, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	a, err := s.svc.MarkDiscussed(c.Request().Context(), me(c), pathID(c, "id"), ifVersion)
 	if errors.Is(err, assessment.ErrNoActions) {
 		return errNoActions
 	}
@@ -382,7 +442,7 @@ func (s *Server) markDiscussed(c echo.Context) error {
 	if _, err := parseForm(c); err != nil {
 		return err
 	}
-	_, err = s.svc.MarkDiscussed(c.Request().Context(), me(c), a.ID)
+	_, err = s.svc.MarkDiscussed(c.Request().Context(), me(c), a.ID, 0)
 	switch {
 	case errors.Is(err, assessment.ErrNoActions):
 		return s.renderAssessmentPage(c, a, http.StatusUnprocessableEntity, func(v *assessmentView) { v.NeedAction = true })

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,9 @@ type assessmentJSON struct {
 	ClosedAt          *time.Time            `json:"closed_at"`
 	DiscussedAt       *time.Time            `json:"discussed_at"`
 	Responses         map[string]countsJSON `json:"responses"`
+	// Version is the assessment's version: its ETag is "v" and it, in quotes. Responses
+	// coming in do not change it (their counts are live figures).
+	Version int64 `json:"version"`
 }
 
 func (s *Server) assessmentJSON(c echo.Context, a *assessment.Assessment, counts map[string]assessment.PillarCounts) assessmentJSON {
@@ -42,6 +46,7 @@ func (s *Server) assessmentJSON(c echo.Context, a *assessment.Assessment, counts
 		PreviousID: a.PreviousID, InstrumentVersion: a.InstrumentVersion, CreatedAt: a.CreatedAt, ClosedAt: a.ClosedAt,
 		DiscussedAt: a.DiscussedAt,
 		Responses:   countsJSONOf(counts),
+		Version:     a.Version,
 	}
 }
 
@@ -51,6 +56,7 @@ func (s *Server) replyAssessment(c echo.Context, status int, a *assessment.Asses
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set(headerETag, versionETag(a.Version))
 	return c.JSON(status, s.assessmentJSON(c, a, counts))
 }
 
@@ -60,7 +66,11 @@ func (s *Server) createdAssessment(c echo.Context, a *assessment.Assessment) (*s
 	if err != nil {
 		return nil, err
 	}
-	return jsonReply(http.StatusCreated, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10), s.assessmentJSON(c, a, counts))
+	reply, err := jsonReply(http.StatusCreated, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10), s.assessmentJSON(c, a, counts))
+	if reply != nil {
+		reply.ETag = versionETag(a.Version)
+	}
+	return reply, err
 }
 
 // jsonReply makes a reply of v as JSON, as echo's c.JSON writes it.
@@ -93,6 +103,9 @@ func (s *Server) sendOnce(c echo.Context, body []byte, write func() (*survey.Rep
 	h := c.Response().Header()
 	if reply.Location != "" {
 		h.Set(echo.HeaderLocation, reply.Location)
+	}
+	if reply.ETag != "" {
+		h.Set(headerETag, reply.ETag)
 	}
 	if replayed {
 		h.Set(headerReplayed, "true")
@@ -168,10 +181,7 @@ func (s *Server) apiListAssessments(c echo.Context) error {
 		f.Limit--
 		if len(list) > f.Limit {
 			list = list[:f.Limit]
-			next := c.Request().URL.Query()
-			next.Set("limit", strconv.Itoa(f.Limit))
-			next.Set("cursor", strconv.FormatInt(list[len(list)-1].ID, 10))
-			c.Response().Header().Set("Link", `<`+c.Request().URL.Path+"?"+next.Encode()+`>; rel="next"`)
+			nextPage(c, f.Limit, list[len(list)-1].ID)
 		}
 	}
 	out := make([]assessmentJSON, 0, len(list))
@@ -181,62 +191,90 @@ func (s *Server) apiListAssessments(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
+// nextPage names the page after the one being sent in a Link header (rel="next"): the
+// same query, with the cursor after the last item sent.
+func nextPage(c echo.Context, limit int, cursor int64) {
+	next := c.Request().URL.Query()
+	next.Set("limit", strconv.Itoa(limit))
+	next.Set("cursor", strconv.FormatInt(cursor, 10))
+	c.Response().Header().Set("Link", `<`+c.Request().URL.Path+"?"+next.Encode()+`>; rel="next"`)
+}
+
+// listQuery reads a list's query parameters, collecting every bad one.
+type listQuery struct {
+	q    url.Values
+	verr *assessment.ValidationError
+}
+
+func newListQuery(c echo.Context) *listQuery {
+	return &listQuery{q: c.QueryParams(), verr: &assessment.ValidationError{}}
+}
+
+// one is the parameter's single value; given twice, it is a field problem.
+func (l *listQuery) one(name string) (string, bool) {
+	vs, ok := l.q[name]
+	if !ok {
+		return "", false
+	}
+	if len(vs) != 1 {
+		l.verr.Add(name, assessment.CodeDuplicate)
+		return "", false
+	}
+	return vs[0], true
+}
+
+// page reads ?limit= (1 to maxPage, defaultPage when only a cursor is given) and
+// ?cursor= (an id); paged tells whether either was given.
+func (l *listQuery) page() (limit int, cursor int64, paged bool) {
+	if v, ok := l.one("limit"); ok {
+		paged = true
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > maxPage {
+			l.verr.AddLimit("limit", assessment.CodeInvalid, maxPage)
+		} else {
+			limit = n
+		}
+	}
+	if v, ok := l.one("cursor"); ok {
+		paged = true
+		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 1 {
+			l.verr.Add("cursor", assessment.CodeInvalid)
+		} else {
+			cursor = n
+		}
+	}
+	if paged && limit == 0 {
+		limit = defaultPage
+	}
+	return limit, cursor, paged
+}
+
 // listFilter reads the list's query: filters, and whether a page is asked for. Every
 // bad parameter is named at once (422).
 func listFilter(c echo.Context) (f survey.ListFilter, paged bool, err error) {
-	q := c.QueryParams()
-	verr := &assessment.ValidationError{}
-	one := func(name string) (string, bool) {
-		vs, ok := q[name]
-		if !ok {
-			return "", false
-		}
-		if len(vs) != 1 {
-			verr.Add(name, assessment.CodeDuplicate)
-			return "", false
-		}
-		return vs[0], true
-	}
-	if v, ok := one("status"); ok {
+	l := newListQuery(c)
+	if v, ok := l.one("status"); ok {
 		switch assessment.Status(v) {
 		case assessment.Open, assessment.Closed:
 			f.Status = assessment.Status(v)
 		default:
-			verr.Add("status", assessment.CodeInvalid)
+			l.verr.Add("status", assessment.CodeInvalid)
 		}
 	}
-	if v, ok := one("team"); ok {
+	if v, ok := l.one("team"); ok {
 		if f.Team = strings.TrimSpace(v); f.Team == "" {
-			verr.Add("team", assessment.CodeInvalid)
+			l.verr.Add("team", assessment.CodeInvalid)
 		}
 	}
-	if v, ok := one("round"); ok {
-		if n, err := strconv.Atoi(v); err != nil || n < 1 {
-			verr.Add("round", assessment.CodeInvalid)
+	if v, ok := l.one("round"); ok {
+		// A round number is a 32-bit integer in the database: a wider one is no round.
+		if n, err := strconv.ParseInt(v, 10, 32); err != nil || n < 1 {
+			l.verr.Add("round", assessment.CodeInvalid)
 		} else {
-			f.Round = n
+			f.Round = int(n)
 		}
 	}
-	if v, ok := one("limit"); ok {
-		paged = true
-		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > maxPage {
-			verr.AddLimit("limit", assessment.CodeInvalid, maxPage)
-		} else {
-			f.Limit = n
-		}
-	}
-	if v, ok := one("cursor"); ok {
-		paged = true
-		if n, err := strconv.ParseInt(v, 10, 64); err != nil || n < 1 {
-			verr.Add("cursor", assessment.CodeInvalid)
-		} else {
-			f.Before = n
-		}
-	}
-	if paged && f.Limit == 0 {
-		f.Limit = defaultPage
-	}
-	return f, paged, verr.OrNil()
+	f.Limit, f.Before, paged = l.page()
+	return f, paged, l.verr.OrNil()
 }
 
 func (s *Server) apiGetAssessment(c echo.Context) error {
@@ -256,7 +294,11 @@ func (s *Server) apiReopenAssessment(c echo.Context) error {
 }
 
 func (s *Server) apiSetStatus(c echo.Context, change statusChange) error {
-	a, err := change(c.Request().Context(), me(c), pathID(c, "id"))
+	ifVersion, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	a, err := change(c.Request().Context(), me(c), pathID(c, "id"), ifVersion)
 	if err != nil {
 		return err
 	}
@@ -264,7 +306,11 @@ func (s *Server) apiSetStatus(c echo.Context, change statusChange) error {
 }
 
 func (s *Server) apiDeleteAssessment(c echo.Context) error {
-	if err := s.svc.Delete(c.Request().Context(), me(c), pathID(c, "id")); err != nil {
+	ifVersion, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
+	if err := s.svc.Delete(c.Request().Context(), me(c), pathID(c, "id"), ifVersion); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

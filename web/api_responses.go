@@ -871,6 +871,7 @@ func (s *Server) apiCreateResponse(c echo.Context) error {
 		c.Response().Header().Set(headerReplayed, "true")
 	}
 	created(c, "/api/v1/responses/"+saved.Token)
+	c.Response().Header().Set(headerETag, versionETag(saved.Version))
 	return c.JSON(http.StatusCreated, responseCreated{ResumeToken: saved.Token, ResumeURL: s.resumeLink(c, saved.Token), Status: string(saved.Status)})
 }
 
@@ -920,8 +921,12 @@ func (s *Server) apiUpdateResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ifVersion, err := ifMatchVersion(c)
+	if err != nil {
+		return err
+	}
 	saved, err := s.svc.SaveResponse(c.Request().Context(), survey.ResponseSave{
-		Round: res.Round, Stored: res.Response, Response: r, Submit: req.Submit, Problems: problems,
+		Round: res.Round, Stored: res.Response, Response: r, Submit: req.Submit, Problems: problems, IfVersion: ifVersion,
 	})
 	if err != nil {
 		return err
@@ -929,6 +934,7 @@ func (s *Server) apiUpdateResponse(c echo.Context) error {
 	if saved.FirstSubmission {
 		s.metrics.responseSubmitted()
 	}
+	c.Response().Header().Set(headerETag, versionETag(saved.Version))
 	return c.JSON(http.StatusOK, responseCreated{Status: string(saved.Status)})
 }
 
@@ -982,6 +988,7 @@ func (s *Server) apiGetResponse(c echo.Context) error {
 	if p := in.Pillar(r.Pillar); p != nil {
 		out.Progress.Answered, out.Progress.Total = r.Progress(p)
 	}
+	c.Response().Header().Set(headerETag, versionETag(r.Version))
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -1025,13 +1032,9 @@ type promptJSON struct {
 }
 
 func (s *Server) apiInstrument(c echo.Context) error {
-	lang := locale.English
-	if raw := c.QueryParam("lang"); raw != "" {
-		l, ok := locale.Parse(raw)
-		if !ok || len(raw) != 2 {
-			return &assessment.ValidationError{Fields: map[string]assessment.FieldError{"lang": {Code: assessment.CodeInvalid}}}
-		}
-		lang = l
+	lang, err := queryLang(c, locale.English)
+	if err != nil {
+		return err
 	}
 	in := s.svc.Instruments().Current()
 	out := instrumentJSON{Version: in.Version}

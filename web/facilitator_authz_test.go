@@ -180,6 +180,7 @@ func authzTable() map[string]authzCase {
 				t.Errorf("after the owner's PATCH: %+v", list)
 			}
 		}},
+		"GET /api/v1/actions/:id":                 {owner: 200},
 		"DELETE /api/v1/actions/:id":              {owner: 204, ownerDid: actionCount(0)},
 		"POST /api/v1/assessments/:id/close":      {owner: 200, ownerDid: statusIs(assessment.Closed)},
 		"POST /api/v1/assessments/:id/reopen":     {closedFirst: true, owner: 200, ownerDid: statusIs(assessment.Open)},

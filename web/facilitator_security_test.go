@@ -912,6 +912,7 @@ type apiAssessment struct {
 	ClosedAt          *time.Time            `json:"closed_at"`
 	DiscussedAt       *time.Time            `json:"discussed_at"`
 	Responses         map[string]countsJSON `json:"responses"`
+	Version           int64                 `json:"version"`
 }
 
 func decodeAssessment(t *testing.T, rec *httptest.ResponseRecorder) apiAssessment {

@@ -126,3 +126,80 @@ func TestAPIListPagesAndFilters(t *testing.T) {
 		}
 	}
 }
+
+// GET /api/v1/assessments/{id}/actions: whole without paging parameters, in the order
+// the actions were recorded; with ?limit= in pages whose Link names the next until the
+// last; ?status= narrows it, alone and with pages; bad parameters are named at once.
+func TestAPIActionListPages(t *testing.T) {
+	e := newTestEnv(t)
+	f := e.newFacilitator("plan@example.org", "Plan")
+	token, _ := e.newAPIToken(f, "")
+	a := e.ownedAssessment(f, "Plan round")
+	base := "/api/v1/assessments/" + strconv.FormatInt(a.ID, 10) + "/actions"
+	var ids, done []int64
+	for i := range 7 {
+		rec := e.bearer(http.MethodPost, base, token, map[string]any{"text": "Action " + strconv.Itoa(i), "lead": "Lead"})
+		var act struct{ ID int64 }
+		decodeJSON(t, rec.Body.Bytes(), &act)
+		ids = append(ids, act.ID)
+		if i%3 == 0 {
+			e.bearer(http.MethodPatch, "/api/v1/actions/"+strconv.FormatInt(act.ID, 10), token, map[string]any{"status": "done"})
+			done = append(done, act.ID)
+		}
+	}
+	list := func(path string) ([]int64, string) {
+		t.Helper()
+		rec := e.bearer(http.MethodGet, path, token, nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+		var out []struct{ ID int64 }
+		decodeJSON(t, rec.Body.Bytes(), &out)
+		var got []int64
+		for _, it := range out {
+			got = append(got, it.ID)
+		}
+		return got, rec.Header().Get("Link")
+	}
+	if got, link := list(base); !slices.Equal(got, ids) || link != "" {
+		t.Fatalf("whole list %v (Link %q), want %v", got, link, ids)
+	}
+	next := regexp.MustCompile(`^<(/api/v1/assessments/\d+/actions\?[^>]+)>; rel="next"$`)
+	follow := func(path string) (got []int64, pages int) {
+		for ; path != ""; pages++ {
+			if pages > 10 {
+				t.Fatal("the pages do not end")
+			}
+			items, link := list(path)
+			got = append(got, items...)
+			path = ""
+			if link != "" {
+				m := next.FindStringSubmatch(link)
+				if m == nil {
+					t.Fatalf("Link %q", link)
+				}
+				path = m[1]
+			}
+		}
+		return got, pages
+	}
+	if got, pages := follow(base + "?limit=3"); !slices.Equal(got, ids) || pages != 3 {
+		t.Errorf("pages of 3: %v in %d pages, want %v in 3", got, pages, ids)
+	}
+	if got, pages := follow(base + "?limit=2&status=done"); !slices.Equal(got, done) || pages != 2 {
+		t.Errorf("done, pages of 2: %v in %d pages, want %v in 2", got, pages, done)
+	}
+	if got, _ := list(base + "?status=planned"); len(got) != len(ids)-len(done) {
+		t.Errorf("planned: %v", got)
+	}
+	rec := e.bearer(http.MethodGet, base+"?limit=0&status=finished&cursor=x", token, nil)
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("bad parameters: %d %s", rec.Code, rec.Body)
+	}
+	fields := decodeAPIError(t, rec).Error.Fields
+	for _, name := range []string{"limit", "status", "cursor"} {
+		if _, ok := fields[name]; !ok {
+			t.Errorf("bad %s not named: %v", name, fields)
+		}
+	}
+}

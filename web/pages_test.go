@@ -872,6 +872,7 @@ type autosaveJSON struct {
 	ResumePath string `json:"resume_path"`
 	ResumeURL  string `json:"resume_url"`
 	Message    string `json:"message"`
+	ETag       string `json:"etag"`
 }
 
 func TestPagesAutosave(t *testing.T) {

@@ -214,9 +214,18 @@ func (s *Server) saveResponseForm(c echo.Context, a *survey.Round, stored *asses
 		c.SetCookie(s.langCookie(other))
 		return s.renderForm(c, http.StatusOK, other, a, p, r, nil, formAction, "", "")
 	}
+	// The autosave sends the version its page was at (If-Match): it never overwrites a
+	// change made in another window. Saving or submitting by hand sends none: the
+	// person's own press keeps what is on their screen.
+	var ifVersion int64
+	if action == actionAutosave {
+		if ifVersion, err = ifMatchVersion(c); err != nil {
+			return s.autosaveStale(c, lang)
+		}
+	}
 	saved, err := s.svc.SaveResponse(c.Request().Context(), survey.ResponseSave{
 		Round: a, Stored: stored, Response: r, Submit: action == actionSubmit, Problems: problems,
-		Client: clientNetwork(c.RealIP()), Writer: s.writerKey(c), Token: token,
+		Client: clientNetwork(c.RealIP()), Writer: s.writerKey(c), Token: token, IfVersion: ifVersion,
 	})
 	var verr *assessment.ValidationError
 	switch {
@@ -225,6 +234,8 @@ func (s *Server) saveResponseForm(c echo.Context, a *survey.Round, stored *asses
 			r.Status = stored.Status
 		}
 		return s.formRejected(c, lang, a, p, r, verr, action, formAction)
+	case errors.Is(err, assessment.ErrStale) && action == actionAutosave:
+		return s.autosaveStale(c, lang)
 	case errors.Is(err, assessment.ErrAlreadySubmitted):
 		if action == actionAutosave {
 			s.writeAPIError(c, http.StatusConflict, errAlreadySubmitted.Code, s.tmpl.Message(lang, "error.already_submitted.message"), nil)
@@ -241,7 +252,15 @@ func (s *Server) saveResponseForm(c echo.Context, a *survey.Round, stored *asses
 	if saved.Token != "" {
 		token = saved.Token // a new response, or one this browser took over
 	}
-	return s.formSaved(c, lang, action, token)
+	return s.formSaved(c, lang, action, token, saved.Version)
+}
+
+// autosaveStale answers an autosave made against a version of the response that is no
+// longer the stored one (changed in another window): 412, and nothing stored. form.js
+// then stops saving on its own and says why.
+func (s *Server) autosaveStale(c echo.Context, lang string) error {
+	s.writeAPIError(c, http.StatusPreconditionFailed, "precondition_failed", s.tmpl.Message(lang, "form.autosave_stale"), nil)
+	return nil
 }
 
 // formLang is the language of the form being saved: its own lang field when valid.
@@ -271,16 +290,20 @@ type autosaveReply struct {
 	ResumePath string `json:"resume_path"`
 	ResumeURL  string `json:"resume_url"`
 	Message    string `json:"message"`
+	// ETag is the response's version now, for the next autosave's If-Match.
+	ETag string `json:"etag"`
 }
 
-func (s *Server) formSaved(c echo.Context, lang, action, token string) error {
+func (s *Server) formSaved(c echo.Context, lang, action, token string, version int64) error {
 	resumePath := "/r/" + token
 	switch action {
 	case actionAutosave:
 		noStoreHeader(c)
+		etag := versionETag(version)
+		c.Response().Header().Set(headerETag, etag)
 		return c.JSON(http.StatusOK, autosaveReply{
 			ActionURL: resumePath, ResumePath: resumePath, ResumeURL: s.baseURL(c) + resumePath,
-			Message: s.tmpl.Message(lang, "form.autosave_saved"),
+			Message: s.tmpl.Message(lang, "form.autosave_saved"), ETag: etag,
 		})
 	case actionSubmit:
 		return c.Redirect(http.StatusSeeOther, resumePath+"/thanks?lang="+lang)

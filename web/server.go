@@ -214,6 +214,7 @@ func (s *Server) routes() {
 	api(http.MethodDelete, "/assessments/:id", s.apiDeleteAssessment, s.requireToken)
 	api(http.MethodGet, "/assessments/:id/actions", s.apiListActions, s.requireToken)
 	api(http.MethodPost, "/assessments/:id/actions", s.apiCreateAction, s.requireToken)
+	api(http.MethodGet, "/actions/:id", s.apiGetAction, s.requireToken)
 	api(http.MethodPatch, "/actions/:id", s.apiUpdateAction, s.requireToken)
 	api(http.MethodDelete, "/actions/:id", s.apiDeleteAction, s.requireToken)
 	api(http.MethodPost, "/assessments/:id/reassess", s.apiReassess, s.requireToken)

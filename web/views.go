@@ -92,6 +92,9 @@ type formView struct {
 	LowThreshold int
 	// Released is set once the response is in the team report: it no longer changes.
 	Released bool
+	// ETag is the stored response's version as the page shows it ("" for a new one):
+	// the autosave sends it as If-Match, so it never overwrites a change made elsewhere.
+	ETag string
 }
 
 // printView is the blank checklist on paper: the form's parts, and the answers' labels
@@ -138,6 +141,9 @@ func (s *Server) buildForm(langCode string, a *assessment.Assessment, in *pillar
 		Submitted:     r.Status == assessment.Submitted,
 		Released:      r.ReleasedAt != nil,
 		MaxReflection: assessment.MaxReflectionLen,
+	}
+	if r.Version > 0 {
+		v.ETag = versionETag(r.Version)
 	}
 	if a.LowThreshold() {
 		v.LowThreshold = a.Threshold

@@ -243,10 +243,12 @@ func (s *Server) reopenAssessment(c echo.Context) error {
 }
 
 // statusChange is survey.Service's Close or Reopen.
-type statusChange func(context.Context, *assessment.Facilitator, int64) (*assessment.Assessment, error)
+type statusChange func(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) (*assessment.Assessment, error)
 
+// setStatus closes or reopens from the assessment page: the facilitator's click is
+// made on what the page shows now, whatever version it is at.
 func (s *Server) setStatus(c echo.Context, change statusChange, done string) error {
-	a, err := change(c.Request().Context(), me(c), pathID(c, "id"))
+	a, err := change(c.Request().Context(), me(c), pathID(c, "id"), 0)
 	if err != nil {
 		return err
 	}
@@ -280,7 +282,7 @@ func (s *Server) deleteAssessment(c echo.Context) error {
 	if form.Get("confirm") != "yes" {
 		return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(a.ID, 10)+"/delete")
 	}
-	if err := s.svc.Delete(c.Request().Context(), me(c), a.ID); err != nil {
+	if err := s.svc.Delete(c.Request().Context(), me(c), a.ID, 0); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/dashboard?deleted=1")

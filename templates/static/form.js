@@ -8,7 +8,7 @@
   var status = document.getElementById("autosave-status");
   var total = parseInt(count.getAttribute("data-total"), 10) || 0;
   var template = form.getAttribute("data-progress-template") || "%d / %d";
-  var timer = null, busy = false, again = false, submitting = false, inflight = null;
+  var timer = null, busy = false, again = false, submitting = false, inflight = null, stale = false;
 
   function answered() {
     var names = {};
@@ -23,7 +23,7 @@
     count.textContent = template.replace(/%d/g, function () { return args[i++]; });
   }
   function save() {
-    if (submitting) return;
+    if (submitting || stale) return;
     if (busy) { again = true; return; }
     busy = true;
     inflight = window.AbortController ? new AbortController() : null;
@@ -31,20 +31,30 @@
     // attribute, not form.action: the buttons named "action" shadow that property.
     var data = new URLSearchParams(new FormData(form));
     data.set("action", "autosave");
-    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", headers: { "Accept": "application/json" }, signal: inflight && inflight.signal })
+    // If-Match: the version this page last saw. A change made meanwhile in another
+    // window is never overwritten by an autosave (412); the person decides.
+    var headers = { "Accept": "application/json" };
+    var etag = form.getAttribute("data-etag");
+    if (etag) headers["If-Match"] = etag;
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin", headers: headers, signal: inflight && inflight.signal })
       .then(function (res) { return res.ok ? res.json() : Promise.reject(res.status); })
       .then(function (body) {
+        if (body.etag) form.setAttribute("data-etag", body.etag);
         if (body.action_url && body.action_url !== form.getAttribute("action")) {
           form.setAttribute("action", body.action_url);
           if (window.history && history.replaceState) history.replaceState(null, "", body.resume_path);
         }
         status.textContent = form.getAttribute("data-saved") || body.message || "";
       })
-      .catch(function () { if (!submitting) status.textContent = form.getAttribute("data-failed") || ""; })
+      .catch(function (code) {
+        if (submitting) return;
+        if (code === 412) stale = true;
+        status.textContent = form.getAttribute(stale ? "data-stale" : "data-failed") || "";
+      })
       .then(function () { busy = false; inflight = null; if (again) { again = false; schedule(); } });
   }
   function schedule() {
-    if (submitting || form.getAttribute("data-status") !== "draft") return;
+    if (submitting || stale || form.getAttribute("data-status") !== "draft") return;
     clearTimeout(timer);
     timer = setTimeout(save, 1500);
   }
