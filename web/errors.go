@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -206,13 +207,71 @@ type apiErrorBody struct {
 	} `json:"error"`
 }
 
+// problemJSON is an error as RFC 9457 problem details, for a client that asks for
+// application/problem+json: the standard members (type about:blank, so title is the
+// status's phrase and detail the sentence for people), with the v1 error's code and
+// fields as extension members.
+type problemJSON struct {
+	Type   string                   `json:"type"`
+	Title  string                   `json:"title"`
+	Status int                      `json:"status"`
+	Detail string                   `json:"detail"`
+	Code   string                   `json:"code"`
+	Fields map[string]apiFieldError `json:"fields,omitempty"`
+}
+
+// mimeProblem is RFC 9457's media type.
+const mimeProblem = "application/problem+json"
+
 func (s *Server) writeAPIError(c echo.Context, status int, code, message string, fields map[string]apiFieldError) {
-	var body apiErrorBody
-	body.Error.Code, body.Error.Message, body.Error.Fields = code, message, fields
-	c.Response().Header().Set("Cache-Control", "no-store")
-	if err := c.JSON(status, body); err != nil {
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", "Accept")
+	var err error
+	if wantsProblem(c.Request().Header.Values("Accept")) {
+		var body []byte
+		body, err = json.Marshal(problemJSON{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: message, Code: code, Fields: fields})
+		if err == nil {
+			err = c.Blob(status, mimeProblem, append(body, '\n'))
+		}
+	} else {
+		var body apiErrorBody
+		body.Error.Code, body.Error.Message, body.Error.Fields = code, message, fields
+		err = c.JSON(status, body)
+	}
+	if err != nil {
 		s.log.Error("write error", "request_id", requestID(c), "error", err.Error())
 	}
+}
+
+// wantsProblem tells whether an Accept header prefers application/problem+json to
+// application/json: named with a quality above zero, and not below application/json's.
+// Without it (or with */*) errors keep the v1 shape, {"error": {...}}.
+func wantsProblem(accept []string) bool {
+	problem, plain := -1.0, -1.0
+	for _, line := range accept {
+		for _, r := range strings.Split(line, ",") {
+			parts := strings.Split(r, ";")
+			q := 1.0
+			for _, p := range parts[1:] {
+				k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+				if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+					if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && f >= 0 && f <= 1 {
+						q = f
+					} else {
+						q = 0
+					}
+				}
+			}
+			switch strings.ToLower(strings.TrimSpace(parts[0])) {
+			case mimeProblem:
+				problem = max(problem, q)
+			case echo.MIMEApplicationJSON:
+				plain = max(plain, q)
+			}
+		}
+	}
+	return problem > 0 && problem >= plain
 }
 
 func (s *Server) fieldErrors(lang string, verr *assessment.ValidationError) map[string]apiFieldError {
