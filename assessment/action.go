@@ -54,6 +54,19 @@ const (
 // ActionDateLayout is how a due date is written in forms and the API.
 const ActionDateLayout = "2006-01-02"
 
+// CodePast: a date that has passed everywhere (an action's new due date).
+const CodePast = "past"
+
+// Today is the date a due date may not be earlier than, at the instant now: the date
+// at UTC−12, the last time zone to start a new day. A date before it has passed for
+// everyone; the date itself is still today somewhere (a facilitator in Vancouver at
+// 5 p.m. is on a date UTC has already left), so it is never refused. Midnight UTC, like
+// a stored due date.
+func Today(now time.Time) time.Time {
+	d := now.In(time.FixedZone("UTC-12", -12*60*60))
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+}
+
 // ActionInput is an action as a form or the API gives it. For a partial update, a nil
 // field is left as it is; for a new action, nil is empty (and Status defaults to planned).
 type ActionInput struct {
@@ -69,9 +82,12 @@ type ActionInput struct {
 // ApplyAction checks in and writes it over a. The text and lead are required (a lead is
 // who will carry the action; the discussion agenda asks for one), support is optional,
 // pillar and theme must exist in the instrument, due must be a YYYY-MM-DD date and the
-// status one of ActionStatuses. On error a is left unchanged and every bad field is
-// listed at once: "text", "pillar", "theme", "lead", "support", "due", "status".
-func ApplyAction(a *Action, in ActionInput, inst *pillars.Instrument) error {
+// status one of ActionStatuses. A due date before today (see Today) is refused
+// (CodePast), unless it is the action's due date already: an action whose date has
+// passed keeps it while its status or anything else changes. On error a is left
+// unchanged and every bad field is listed at once: "text", "pillar", "theme", "lead",
+// "support", "due", "status".
+func ApplyAction(a *Action, in ActionInput, inst *pillars.Instrument, today time.Time) error {
 	verr := &ValidationError{}
 	next := *a
 	if in.Text != nil {
@@ -107,9 +123,12 @@ func ApplyAction(a *Action, in ActionInput, inst *pillars.Instrument) error {
 		next.Due = nil
 		if *in.Due != "" {
 			d, err := time.Parse(ActionDateLayout, *in.Due)
-			if err != nil || d.Year() < 2000 || d.Year() > 2199 {
+			switch {
+			case err != nil || d.Year() < 2000 || d.Year() > 2199:
 				verr.Add("due", CodeInvalid)
-			} else {
+			case d.Before(today) && (a.Due == nil || !a.Due.Equal(d)):
+				verr.Add("due", CodePast)
+			default:
 				next.Due = &d
 			}
 		}

@@ -3,6 +3,7 @@ package survey
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/storage"
@@ -68,7 +69,7 @@ func (s *Service) RecordAction(ctx context.Context, actor *assessment.Facilitato
 			return err
 		}
 		act = &assessment.Action{AssessmentID: a.ID}
-		if err := checkAction(act, in, round, problems); err != nil {
+		if err := checkAction(act, in, round, problems, assessment.Today(s.now())); err != nil {
 			return err
 		}
 		if err := tx.CreateAction(ctx, act); err != nil {
@@ -98,7 +99,7 @@ func (s *Service) UpdateActionIf(ctx context.Context, actor *assessment.Facilita
 		if err != nil {
 			return err
 		}
-		if err := checkAction(oa.Action, in, oa.Round, problems); err != nil {
+		if err := checkAction(oa.Action, in, oa.Round, problems, assessment.Today(s.now())); err != nil {
 			return err
 		}
 		if err := tx.UpdateActionIf(ctx, oa.Action, ifVersion); err != nil {
@@ -147,17 +148,18 @@ func (s *Service) ownedAction(ctx context.Context, tx *storage.Store, actor *ass
 	return &OwnedAction{Action: act, Round: round}, nil
 }
 
-// checkAction applies in to act, reporting problems found earlier with the rest.
-func checkAction(act *assessment.Action, in assessment.ActionInput, round *Round, problems *assessment.ValidationError) error {
+// checkAction applies in to act, reporting problems found earlier with the rest. A new
+// due date before today is refused (assessment.Today: the service's clock decides).
+func checkAction(act *assessment.Action, in assessment.ActionInput, round *Round, problems *assessment.ValidationError, today time.Time) error {
 	if problems == nil {
 		problems = &assessment.ValidationError{}
 	}
 	if problems.OrNil() != nil {
 		// Check the rest on a copy, to list every bad field at once; act stays as it was.
 		scratch := *act
-		return MergeValidation(problems, assessment.ApplyAction(&scratch, in, round.Instrument))
+		return MergeValidation(problems, assessment.ApplyAction(&scratch, in, round.Instrument, today))
 	}
-	return assessment.ApplyAction(act, in, round.Instrument)
+	return assessment.ApplyAction(act, in, round.Instrument, today)
 }
 
 // MarkDiscussed records that the team discussion of actor's assessment id was held. It

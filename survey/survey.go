@@ -69,6 +69,11 @@ func (s *Service) LimitHashing(slots int, wait time.Duration) {
 	s.hashSlots, s.hashWait = make(chan struct{}, max(1, slots)), wait
 }
 
+// SetClock sets what time it is for the use cases (tests fix it; time.Now otherwise):
+// when sessions end, which drafts are old, and which day is today for a due date. It
+// must be called before use.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
 // Store is the store the use cases run over, for serving /readyz and closing at exit.
 func (s *Service) Store() *storage.Store { return s.store }
 

@@ -71,7 +71,7 @@ func TestActionAPI(t *testing.T) {
 
 	rec := e.bearer(http.MethodPost, base, token, map[string]any{
 		"text": "Invite a patient partner to the monthly huddle", "pillar": "staff", "theme": "influence",
-		"lead": "Nurse manager", "support": "Parking vouchers", "due": "2027-03-31", "status": "planned",
+		"lead": "Nurse manager", "support": "Parking vouchers", "due": "2099-03-31", "status": "planned",
 	})
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("create: %d %s", rec.Code, rec.Body)
@@ -79,7 +79,7 @@ func TestActionAPI(t *testing.T) {
 	var created actionReply
 	decodeJSON(t, rec.Body.Bytes(), &created)
 	if created.ID == 0 || created.AssessmentID != a.ID || created.OriginAssessmentID == nil || *created.OriginAssessmentID != a.ID ||
-		created.CarriedFromID != nil || created.Pillar == nil || *created.Pillar != "staff" || created.Due == nil || *created.Due != "2027-03-31" ||
+		created.CarriedFromID != nil || created.Pillar == nil || *created.Pillar != "staff" || created.Due == nil || *created.Due != "2099-03-31" ||
 		created.Status != "planned" || created.Lead != "Nurse manager" {
 		t.Errorf("created %s", rec.Body)
 	}
@@ -308,17 +308,17 @@ func TestActionPlanPages(t *testing.T) {
 	e.assertText(t, body, "en", "field.due_invalid")
 
 	form.Set("lead", "Nurse manager")
-	form.Set("due", "2027-03-31")
+	form.Set("due", "2099-03-31")
 	rec = b.postForm(page+"/actions", form)
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != page+"?done=action_added#actions" {
 		t.Fatalf("add: %d to %q", rec.Code, rec.Header().Get("Location"))
 	}
 	acts := e.storedActions(a.ID)
-	if len(acts) != 1 || acts[0].Lead != "Nurse manager" || acts[0].DueString() != "2027-03-31" || acts[0].Theme != "influence" {
+	if len(acts) != 1 || acts[0].Lead != "Nurse manager" || acts[0].DueString() != "2099-03-31" || acts[0].Theme != "influence" {
 		t.Fatalf("stored %+v", acts)
 	}
 	body = b.get(page + "?done=action_added").Body.String()
-	for _, want := range []string{"Invite a partner to huddles", "Nurse manager", "2027-03-31", e.tmpl.Message("en", "action_status.planned")} {
+	for _, want := range []string{"Invite a partner to huddles", "Nurse manager", "2099-03-31", e.tmpl.Message("en", "action_status.planned")} {
 		if !strings.Contains(body, escaped(t, want)) {
 			t.Errorf("the plan lacks %q", want)
 		}

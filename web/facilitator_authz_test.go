@@ -79,8 +79,8 @@ func authzTable() map[string]authzCase {
 		}
 	}
 	actionForm := url.Values{"text": {"Agreed in the matrix"}, "lead": {"Olive"}, "support": {""}, "pillar": {"staff"},
-		"theme": {""}, "due": {"2027-01-31"}, "status": {"in_progress"}}
-	actionBody := map[string]any{"text": "Agreed in the API", "lead": "Olive", "due": "2027-01-31"}
+		"theme": {""}, "due": {"2099-01-31"}, "status": {"in_progress"}}
+	actionBody := map[string]any{"text": "Agreed in the API", "lead": "Olive", "due": "2099-01-31"}
 	actionCount := func(n int) func(*testing.T, *testEnv, *httptest.ResponseRecorder, *assessment.Assessment, string) {
 		return func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
 			t.Helper()
