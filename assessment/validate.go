@@ -181,7 +181,7 @@ func looksLikeFormula(s string) bool {
 // All problems are reported at once in a *ValidationError.
 func (r *Response) Validate(in *pillars.Instrument, submit bool) error {
 	verr := &ValidationError{}
-	if _, ok := locale.Parse(r.Language); !ok || len(r.Language) != 2 {
+	if !exactLanguage(r.Language) {
 		verr.Add("language", CodeInvalid)
 	}
 	p := in.Pillar(r.Pillar)
@@ -235,6 +235,13 @@ func (r *Response) Validate(in *pillars.Instrument, submit bool) error {
 	return verr.OrNil()
 }
 
+// exactLanguage reports whether s is exactly the code of a language ecat speaks ("fr",
+// not "FR" or "fr-CA"): it is stored as given, and the API documents the codes as an enum.
+func exactLanguage(s string) bool {
+	l, ok := locale.ParseCode(s)
+	return ok && string(l) == s
+}
+
 func checkNamed(verr *ValidationError, in *pillars.Instrument, field string, n Named, submit bool) Named {
 	clean, code := CleanText(n.Text, MaxNamedLen)
 	switch {
@@ -261,8 +268,8 @@ func NewAssessment(title, team, language string, threshold int, confirmLow bool,
 	a := &Assessment{Status: Open, Round: 1, InstrumentVersion: instrumentVersion, Threshold: threshold}
 	a.Title = requiredTextMax(verr, "title", title, MaxTitleLen)
 	a.Team = requiredTextMax(verr, "team", team, MaxTitleLen)
-	if lang, ok := locale.Parse(language); ok && len(language) == 2 {
-		a.Language = string(lang)
+	if exactLanguage(language) {
+		a.Language = language
 	} else {
 		verr.Add("language", CodeInvalid)
 	}

@@ -30,12 +30,18 @@ func (s *Server) loadReport(c echo.Context) (*survey.Report, error) {
 // it, made whole.
 func (s *Server) apiReport(c echo.Context) error {
 	texts := true
-	switch c.QueryParam("texts") {
-	case "", "all":
-	case reports.TextsNone:
-		texts = false
-	default:
-		return &assessment.ValidationError{Fields: map[string]assessment.FieldError{"texts": {Code: assessment.CodeInvalid}}}
+	verr := &assessment.ValidationError{}
+	if v, ok := queryValue(c, "texts", verr); ok {
+		switch v {
+		case "all":
+		case reports.TextsNone:
+			texts = false
+		default:
+			verr.Add("texts", assessment.CodeInvalid)
+		}
+	}
+	if err := verr.OrNil(); err != nil {
+		return err
 	}
 	var rep *survey.Report
 	var err error
@@ -222,16 +228,20 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 }
 
 // reportXLSX sends the workbook, in the assessment's language unless the reader chose
-// another. It is made whole before anything is sent, so a failure is a proper error
-// page or JSON error, never a truncated download.
+// another (?lang=, exactly "en" or "fr"). It is made whole before anything is sent, so
+// a failure is a proper error page or JSON error, never a truncated download.
 func (s *Server) reportXLSX(c echo.Context) error {
+	chosen, err := queryLang(c, "")
+	if err != nil {
+		return err
+	}
 	a, err := s.ownAssessment(c)
 	if err != nil {
 		return err
 	}
 	lang := locale.Lang(a.Language)
-	if l, ok := locale.Parse(c.QueryParam("lang")); ok {
-		lang = l
+	if chosen != "" {
+		lang = chosen
 	}
 	book, round, err := s.svc.Workbook(c.Request().Context(), me(c), a.ID, lang)
 	if err != nil {
