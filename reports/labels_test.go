@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,35 +141,4 @@ func TestLabelerFallbacks(t *testing.T) {
 	if got := newLabeler(locale.English).List(nil); got != "None." {
 		t.Errorf("empty list: %q", got)
 	}
-}
-
-// TestBandColoursContrast: the band colours keep text readable (WCAG AA, 4.5:1).
-func TestBandColoursContrast(t *testing.T) {
-	for _, pair := range [][2]string{{strengthFont, strengthFill}, {developingFont, developingFill}, {opportunityFont, opportunityFill}} {
-		if r := contrast(pair[0], pair[1]); r < 4.5 {
-			t.Errorf("%s on %s: contrast %.2f, want at least 4.5", pair[0], pair[1], r)
-		}
-	}
-}
-
-func contrast(a, b string) float64 {
-	la, lb := luminance(a), luminance(b)
-	if la < lb {
-		la, lb = lb, la
-	}
-	return (la + 0.05) / (lb + 0.05)
-}
-
-func luminance(hex string) float64 {
-	var rgb [3]float64
-	for i := range rgb {
-		v, _ := strconv.ParseUint(hex[2*i:2*i+2], 16, 8)
-		c := float64(v) / 255
-		if c <= 0.03928 {
-			rgb[i] = c / 12.92
-		} else {
-			rgb[i] = math.Pow((c+0.055)/1.055, 2.4)
-		}
-	}
-	return 0.2126*rgb[0] + 0.7152*rgb[1] + 0.0722*rgb[2]
 }

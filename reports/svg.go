@@ -10,7 +10,8 @@ import (
 type Segment struct {
 	Label   string
 	Percent int
-	// Class names the colour in the stylesheet (e.g. "yes", "no").
+	// Class names the answer ("yes", "somewhat", "no", "unknown"): its colour in the
+	// palette (AnswerColours) and its class in the stylesheet.
 	Class string
 }
 
@@ -26,12 +27,27 @@ func StackedBarSVG(title string, segments []Segment) string {
 	fmt.Fprintf(&b, `<svg class="bar" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label="%s">`,
 		html.EscapeString(title+": "+strings.Join(names, ", ")))
 	x := 0
+	var edges []int
 	for _, s := range segments {
 		if s.Percent <= 0 {
 			continue
 		}
-		fmt.Fprintf(&b, `<rect class="%s" x="%d" y="0" width="%d" height="6"/>`, html.EscapeString(s.Class), x, s.Percent)
+		if x > 0 {
+			edges = append(edges, x)
+		}
+		// The fill is written here too, so the bar keeps its colours where the
+		// stylesheet does not reach (a saved page, a feed reader).
+		fill := ""
+		if c := answerColour(s.Class); c != "" {
+			fill = ` fill="#` + c + `"`
+		}
+		fmt.Fprintf(&b, `<rect class="%s"%s x="%d" y="0" width="%d" height="6"/>`, html.EscapeString(s.Class), fill, x, s.Percent)
 		x += s.Percent
+	}
+	// A white rule between segments, so two neighbours never merge into one band of
+	// colour (Yes and Somewhat are both blue), on screen or in grey print.
+	for _, e := range edges {
+		fmt.Fprintf(&b, `<path class="edge" d="M%d 0V6" stroke="#fff" stroke-width="2" vector-effect="non-scaling-stroke"/>`, e)
 	}
 	b.WriteString(`</svg>`)
 	return b.String()

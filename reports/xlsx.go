@@ -50,27 +50,18 @@ import (
 //     their comparison (see xlsx_trend.go and compare.go).
 //   - Percentages are stored as fractions (0.4) with a "0%" format, scores as numbers with
 //     one decimal (empty when nobody answered on the scale), counts as whole numbers.
-//   - Colours follow the bands (strength, developing, opportunity): conditional formats on the score cells and on
-//     the Themes heatmap, dark text on a light fill (Excel's good/neutral/bad pairs); the
-//     band is also written out in words, for black-and-white printing.
+//   - Colours are the palette's (palette.go), safe for colour-blind readers, the same as
+//     on the page: the chart's answers, and the bands (strength, developing, opportunity)
+//     as conditional formats on the score cells and on the Themes heatmap, the ink on a
+//     light fill; the band is also written out in words, for black-and-white printing.
 
-// Band colours: fill and text, each pair well above 4.5:1 contrast.
+// Band colours: fill and text (the palette's, at 7.8:1 or more), and the header fill.
 const (
-	strengthFill    = "C6EFCE"
-	strengthFont    = "006100"
-	developingFill  = "FFEB9C"
-	developingFont  = "9C5700"
-	opportunityFill = "FFC7CE"
-	opportunityFont = "9C0006"
+	strengthFill    = ColourStrength
+	developingFill  = ColourDeveloping
+	opportunityFill = ColourOpportunity
+	bandFont        = PaletteInk
 	headerFill      = "DDEBF7"
-)
-
-// Chart series colours, one per answer.
-const (
-	yesColour      = "2E7D32"
-	somewhatColour = "F2B134"
-	noColour       = "C62828"
-	unknownColour  = "9E9E9E"
 )
 
 // The Action plan has actionRows rows, recorded actions first, and at least
@@ -151,9 +142,9 @@ func (b *book) newStyles() error {
 		{&b.st.change, &excelize.Style{CustomNumFmt: &signed, Alignment: &excelize.Alignment{Vertical: "top"}}},
 		{&b.st.date, &excelize.Style{CustomNumFmt: &day, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top"}}},
 		{&b.st.dateBox, &excelize.Style{CustomNumFmt: &day, Alignment: &excelize.Alignment{Vertical: "top"}, Border: thin}},
-		{&b.st.goodCell, &excelize.Style{Font: &excelize.Font{Color: strengthFont}, Fill: solid(strengthFill), Alignment: top}},
-		{&b.st.neutralCell, &excelize.Style{Font: &excelize.Font{Color: developingFont}, Fill: solid(developingFill), Alignment: top}},
-		{&b.st.badCell, &excelize.Style{Font: &excelize.Font{Color: opportunityFont}, Fill: solid(opportunityFill), Alignment: top}},
+		{&b.st.goodCell, &excelize.Style{Font: &excelize.Font{Color: bandFont}, Fill: solid(strengthFill), Alignment: top}},
+		{&b.st.neutralCell, &excelize.Style{Font: &excelize.Font{Color: bandFont}, Fill: solid(developingFill), Alignment: top}},
+		{&b.st.badCell, &excelize.Style{Font: &excelize.Font{Color: bandFont}, Fill: solid(opportunityFill), Alignment: top}},
 	}
 	for _, d := range defs {
 		id, err := b.f.NewStyle(d.s)
@@ -165,7 +156,7 @@ func (b *book) newStyles() error {
 	for _, d := range []struct {
 		id         *int
 		font, fill string
-	}{{&b.st.good, strengthFont, strengthFill}, {&b.st.neutral, developingFont, developingFill}, {&b.st.bad, opportunityFont, opportunityFill}} {
+	}{{&b.st.good, bandFont, strengthFill}, {&b.st.neutral, bandFont, developingFill}, {&b.st.bad, bandFont, opportunityFill}} {
 		id, err := b.f.NewConditionalStyle(&excelize.Style{Font: &excelize.Font{Color: d.font}, Fill: solid(d.fill)})
 		if err != nil {
 			return err
@@ -737,15 +728,14 @@ func (b *book) pillarSheet(g Group) error {
 // tables.
 func (b *book) answerChart(name string, headerRow, first, last, top int) error {
 	q := quoteSheet(name)
-	colours := []string{yesColour, somewhatColour, noColour, unknownColour}
 	var series []excelize.ChartSeries
-	for i, colour := range colours {
+	for i, answer := range AnswerColours {
 		col := colYes + i
 		series = append(series, excelize.ChartSeries{
 			Name:       q + "!" + absCell(col, headerRow),
 			Categories: q + "!" + absCell(colID, first) + ":" + absCell(colID, last),
 			Values:     q + "!" + absCell(col, first) + ":" + absCell(col, last),
-			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{colour}},
+			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{answer.Hex}},
 		})
 	}
 	at, _ := excelize.CoordinatesToCellName(colYes, top)

@@ -5,11 +5,16 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+	"unicode/utf8"
 )
 
 // oaDoc is the OpenAPI document decoded loosely, for the checks below.
@@ -107,9 +112,90 @@ func TestOpenAPIServed(t *testing.T) {
 // schemaChecker validates JSON values against the subset of JSON Schema the document
 // uses. It is strict where the document is silent: an object property the schema does
 // not declare is an error, so a field added to an answer without documenting it fails.
+//
+// With open set it reads the document as JSON Schema does, for request bodies: an
+// object without additionalProperties takes any member.
 type schemaChecker struct {
 	raw  map[string]any
 	errs []string
+	open bool
+}
+
+// valid reports whether v matches schema, without noting anything.
+func (c *schemaChecker) valid(schema map[string]any, v any) bool {
+	sub := &schemaChecker{raw: c.raw, open: c.open}
+	sub.check("", schema, v)
+	return len(sub.errs) == 0
+}
+
+// jsonEqual compares two decoded JSON values.
+func jsonEqual(a, b any) bool {
+	return jsonType(a) == jsonType(b) && reflect.DeepEqual(a, b)
+}
+
+// ecmaSpace is what \s matches in an ECMA-262 regular expression, the dialect of
+// JSON Schema's pattern; Go's \s is ASCII only.
+const ecmaSpace = `\t\n\v\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}`
+
+var ecmaPatterns sync.Map // pattern → *regexp.Regexp
+
+// ecmaRegexp compiles a JSON Schema pattern with Go's regexp, \s and \S given their
+// ECMA-262 meaning (Unicode spaces); the rest of the patterns the document uses reads
+// the same in both dialects.
+func ecmaRegexp(p string) *regexp.Regexp {
+	if re, ok := ecmaPatterns.Load(p); ok {
+		return re.(*regexp.Regexp)
+	}
+	var b strings.Builder
+	inClass := false
+	for i := 0; i < len(p); i++ {
+		switch ch := p[i]; {
+		case ch == '\\' && i+1 < len(p):
+			i++
+			switch next := p[i]; {
+			case next == 's' && inClass:
+				b.WriteString(ecmaSpace)
+			case next == 's':
+				b.WriteString("[" + ecmaSpace + "]")
+			case next == 'S' && inClass:
+				panic("pattern " + p + ": \\S inside a class is not supported")
+			case next == 'S':
+				b.WriteString("[^" + ecmaSpace + "]")
+			default:
+				b.WriteByte('\\')
+				b.WriteByte(next)
+			}
+		case ch == '[' && !inClass:
+			inClass = true
+			b.WriteByte(ch)
+		case ch == ']' && inClass:
+			inClass = false
+			b.WriteByte(ch)
+		default:
+			b.WriteByte(ch)
+		}
+	}
+	re := regexp.MustCompile(b.String())
+	ecmaPatterns.Store(p, re)
+	return re
+}
+
+var fullDateRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+
+// formatOK checks the formats the document names (JSON Schema's format assertion).
+func formatOK(format, s string) bool {
+	switch format {
+	case "date":
+		_, err := time.Parse("2006-01-02", s)
+		return fullDateRE.MatchString(s) && err == nil
+	case "date-time":
+		_, err := time.Parse(time.RFC3339, s)
+		return err == nil
+	case "uri":
+		u, err := url.Parse(s)
+		return err == nil && u.Scheme != ""
+	}
+	return true
 }
 
 func (c *schemaChecker) resolve(node map[string]any) map[string]any {
@@ -185,12 +271,51 @@ func (c *schemaChecker) check(path string, schema map[string]any, v any) {
 	if enum, ok := schema["enum"].([]any); ok {
 		found := false
 		for _, e := range enum {
-			if fmt.Sprint(e) == fmt.Sprint(v) {
+			if jsonEqual(e, v) {
 				found = true
 			}
 		}
 		if !found {
 			c.fail(path, "%v is not one of %v", v, enum)
+		}
+	}
+	if cv, ok := schema["const"]; ok && !jsonEqual(cv, v) {
+		c.fail(path, "%v is not %v", v, cv)
+	}
+	if list, ok := schema["anyOf"].([]any); ok {
+		n := 0
+		for _, s := range list {
+			if c.valid(s.(map[string]any), v) {
+				n++
+			}
+		}
+		if n == 0 {
+			c.fail(path, "%v matches none of anyOf", v)
+		}
+	}
+	if list, ok := schema["oneOf"].([]any); ok {
+		n := 0
+		for _, s := range list {
+			if c.valid(s.(map[string]any), v) {
+				n++
+			}
+		}
+		if n != 1 {
+			c.fail(path, "%v matches %d of oneOf, want 1", v, n)
+		}
+	}
+	if list, ok := schema["allOf"].([]any); ok {
+		for _, s := range list {
+			c.check(path, s.(map[string]any), v)
+		}
+	}
+	if cond, ok := schema["if"].(map[string]any); ok {
+		branch := "else"
+		if c.valid(cond, v) {
+			branch = "then"
+		}
+		if s, ok := schema[branch].(map[string]any); ok {
+			c.check(path, s, v)
 		}
 	}
 	switch x := v.(type) {
@@ -201,12 +326,24 @@ func (c *schemaChecker) check(path string, schema map[string]any, v any) {
 		if max, ok := schema["maximum"].(float64); ok && x > max {
 			c.fail(path, "%v > maximum %v", x, max)
 		}
+		if schema["format"] == "int64" && (x < -(1<<63) || x >= 1<<63) {
+			c.fail(path, "%v is out of int64", x)
+		}
+		if schema["format"] == "int32" && (x < -(1<<31) || x >= 1<<31) {
+			c.fail(path, "%v is out of int32", x)
+		}
 	case string:
-		if p, ok := schema["pattern"].(string); ok && !regexp.MustCompile(p).MatchString(x) {
+		if p, ok := schema["pattern"].(string); ok && !ecmaRegexp(p).MatchString(x) {
 			c.fail(path, "%q does not match %s", x, p)
 		}
-		if n, ok := schema["maxLength"].(float64); ok && float64(len([]rune(x))) > n {
+		if n, ok := schema["maxLength"].(float64); ok && float64(utf8.RuneCountInString(x)) > n {
 			c.fail(path, "longer than %v", n)
+		}
+		if n, ok := schema["minLength"].(float64); ok && float64(utf8.RuneCountInString(x)) < n {
+			c.fail(path, "shorter than %v", n)
+		}
+		if f, ok := schema["format"].(string); ok && !formatOK(f, x) {
+			c.fail(path, "%q is not a %s", x, f)
 		}
 	case []any:
 		if items, ok := schema["items"].(map[string]any); ok {
@@ -235,7 +372,7 @@ func (c *schemaChecker) check(path string, schema map[string]any, v any) {
 					c.fail(path, "property %q not allowed", k)
 				}
 			default:
-				if !extraOK {
+				if !extraOK && !c.open {
 					c.fail(path, "property %q is not documented", k)
 				}
 			}
