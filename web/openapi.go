@@ -9,8 +9,10 @@ import (
 
 // openAPIDocument describes the whole JSON API under /api/v1 in OpenAPI 3.1. It is
 // written by hand; TestOpenAPICoverage keeps it in step with the router (every API
-// route described, nothing described that is not routed) and with live answers, and CI
-// lints it with Redocly CLI (.ci/run, .ci/redocly.yaml).
+// route described, nothing described that is not routed), TestOpenAPIMatchesLiveAnswers
+// with live answers, and TestOpenAPIStrictness with the server's rules for requests
+// (what the document refuses, the server refuses, and nothing more); CI lints it with
+// Redocly CLI and Spectral (.ci/run, .ci/redocly.yaml, .ci/.spectral.yaml).
 //
 //go:embed openapi.json
 var openAPIDocument []byte
