@@ -61,6 +61,8 @@ const (
 	AuditActionUpdated  = "action_update"
 	AuditActionDeleted  = "action_delete"
 	AuditPasswordSet    = "password_set"
+	// A facilitator changed their own password on the web (SetPassword is the command line's).
+	AuditPasswordChanged = "password_change"
 )
 
 // Password length bounds, in characters. Long passphrases are welcome; the upper bound

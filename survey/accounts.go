@@ -170,13 +170,97 @@ func (s *Service) SetPassword(ctx context.Context, email, password string) (*ass
 	}
 	hash := HashPassword(password)
 	done()
-	if err := s.store.SetPassword(ctx, f.ID, hash); err != nil {
-		return nil, err
-	}
-	if err := s.store.AddAuditEvent(ctx, &assessment.AuditEvent{FacilitatorID: f.ID, Action: assessment.AuditPasswordSet}); err != nil {
+	err = s.store.InTx(ctx, func(tx *storage.Store) error {
+		return replacePassword(ctx, tx, f, hash, assessment.AuditPasswordSet)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return f, nil
+}
+
+// replacePassword stores hash as f's password, ends every session of the account and
+// records action in its activity trail, inside tx.
+func replacePassword(ctx context.Context, tx *storage.Store, f *assessment.Facilitator, hash, action string) error {
+	if err := tx.SetPassword(ctx, f.ID, hash); err != nil {
+		return err
+	}
+	return tx.AddAuditEvent(ctx, &assessment.AuditEvent{FacilitatorID: f.ID, Action: action})
+}
+
+// PasswordChange is what a signed-in facilitator gives to change their password: the one
+// in use, and the new one twice.
+type PasswordChange struct {
+	Current, New, Confirm string
+}
+
+// ChangePassword gives actor a new password, as SetPassword does at the command line and
+// under the same rules, once actor has given the current one. Every problem is listed at
+// once in a *assessment.ValidationError: "current_password" (CodeRequired, or
+// CodeInvalid when it is not the account's: see WrongPassword), "password" (the rules
+// of assessment.CheckPassword) and "password_confirm" (CodeInvalid when it differs);
+// nothing changes then. Checking and hashing take one turn (see hashing): ErrBusy when
+// none comes in time.
+//
+// Every session of the account ends, the one making the change included, and a new one
+// starts, returned for this browser. Ending the other sessions is the point: whoever
+// was signed in elsewhere with the old password is out. This browser stays signed in
+// (asking for the new password again would prove nothing it has not just proved) but
+// under a new session id, so a copy of the old cookie, wherever it went, opens nothing.
+func (s *Service) ChangePassword(ctx context.Context, actor *assessment.Facilitator, in PasswordChange) (*Session, error) {
+	if actor == nil {
+		return nil, assessment.ErrNotFound
+	}
+	verr := &assessment.ValidationError{}
+	if in.Current == "" {
+		verr.Add("current_password", assessment.CodeRequired)
+	}
+	var rules *assessment.ValidationError
+	if errors.As(assessment.CheckPassword(in.New), &rules) {
+		for field, fe := range rules.Fields {
+			verr.AddLimit(field, fe.Code, fe.Limit)
+		}
+	}
+	if in.Confirm != in.New {
+		verr.Add("password_confirm", assessment.CodeInvalid)
+	}
+	if in.Current == "" {
+		return nil, verr // nothing to check it against: no turn taken
+	}
+	f, err := s.store.FacilitatorByEmail(ctx, actor.Email)
+	if err != nil {
+		return nil, err
+	}
+	done, err := s.hashing(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var hash string
+	if !CheckPassword(f.PasswordHash, in.Current) {
+		verr.Add("current_password", assessment.CodeInvalid)
+	} else if verr.OrNil() == nil {
+		hash = HashPassword(in.New)
+	}
+	done()
+	if err := verr.OrNil(); err != nil {
+		return nil, err
+	}
+	var sess *Session
+	err = s.store.InTx(ctx, func(tx *storage.Store) error {
+		if err := replacePassword(ctx, tx, f, hash, assessment.AuditPasswordChanged); err != nil {
+			return err
+		}
+		sess, err = s.startSession(ctx, tx, f, "")
+		return err
+	})
+	return sess, err
+}
+
+// WrongPassword reports whether err is ChangePassword's refusal of a current password
+// that is not the account's (the web throttles those like failed sign-ins).
+func WrongPassword(err error) bool {
+	var verr *assessment.ValidationError
+	return errors.As(err, &verr) && verr.Fields["current_password"].Code == assessment.CodeInvalid
 }
 
 // OfferSetupLink makes a new one-time setup token when no account exists yet (the old

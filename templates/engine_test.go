@@ -153,12 +153,13 @@ func samples() map[string]any {
 		"activity":   []map[string]any{{"When": "2026-01-01", "Action": "Signed in", "Detail": "d", "AssessmentURL": "/assessments/1"}},
 		"discussion": discussion,
 		"handout":    discussion,
+		"password":   map[string]any{"Done": true, "Error": "too many", "Fields": map[string]string{"current_password": "wrong", "password": "too short", "password_confirm": "differ"}, "Errors": []map[string]any{{"Target": "current_password", "Message": "wrong"}}},
 	}
 }
 
 // facilitatorPages are rendered signed in, with the facilitator menu.
 var facilitatorPages = map[string]bool{"dashboard": true, "assessment_new": true, "assessment": true, "invitation": true,
-	"assessment_delete": true, "tokens": true, "activity": true, "report": true, "action_edit": true}
+	"assessment_delete": true, "tokens": true, "activity": true, "report": true, "action_edit": true, "password": true}
 
 func TestRenderEveryPage(t *testing.T) {
 	e := newEngine(t)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/survey"
 )
 
 // The authorization matrix: every facilitator route of the router, tried by nobody, by
@@ -124,6 +125,20 @@ func authzTable() map[string]authzCase {
 		"POST /assessments/:id/delete":     {form: url.Values{"confirm": {"yes"}}, owner: 303, ownerDid: deleted},
 		"GET /account/tokens":              {other: 200, owner: 200},
 		"POST /account/tokens":             {form: url.Values{"label": {"matrix"}}, other: 201, owner: 201},
+
+		// The facilitator's own password.
+		"GET /account/password": {other: 200, owner: 200},
+		"POST /account/password": {form: url.Values{"current_password": {testPassword}, "password": {"a new matrix passphrase"}, "password_confirm": {"a new matrix passphrase"}},
+			other: 303, owner: 303, ownerDid: func(t *testing.T, e *testEnv, rec *httptest.ResponseRecorder, _ *assessment.Assessment, _ string) {
+				t.Helper()
+				if loc := rec.Header().Get("Location"); loc != "/account/password?done=1" {
+					t.Errorf("the change went to %q", loc)
+				}
+				f, err := e.store.FacilitatorByEmail(t.Context(), "owner@example.org")
+				if err != nil || !survey.CheckPassword(f.PasswordHash, "a new matrix passphrase") {
+					t.Errorf("the owner's password did not change (%v)", err)
+				}
+			}},
 
 		// The team discussion, projected and as a one-page handout.
 		"GET /assessments/:id/discussion":         {owner: 200},

@@ -45,6 +45,7 @@ func TestFacilitatorCSRF(t *testing.T) {
 		"/assessments/:id/delete":                 {"confirm": {"yes"}},
 		"/account/tokens":                         {"label": {"forged"}},
 		"/account/tokens/:id/revoke":              {},
+		"/account/password":                       {"current_password": {testPassword}, "password": {"forged passphrase 123"}, "password_confirm": {"forged passphrase 123"}},
 		"/assessments/:id/actions":                {"text": {"Forged action"}, "lead": {"Mallory"}},
 		"/assessments/:id/actions/:action":        {"text": {"Forged edit"}, "lead": {"Mallory"}, "status": {"dropped"}},
 		"/assessments/:id/actions/:action/delete": {},

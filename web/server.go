@@ -194,6 +194,8 @@ func (s *Server) routes() {
 	e.POST("/account/tokens", s.createToken, signedIn...)
 	e.POST("/account/tokens/:id/revoke", s.revokeToken, signedIn...)
 	e.GET("/account/activity", s.activityPage, signedIn...)
+	e.GET("/account/password", s.passwordPage, signedIn...)
+	e.POST("/account/password", s.changePassword, signedIn...)
 
 	// The API: never cached; the facilitators' part behind an API token.
 	api := func(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
