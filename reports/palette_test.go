@@ -352,11 +352,12 @@ func deltaE00(lab1, lab2 [3]float64) float64 {
 		}
 	}
 	tt := 1 - 0.17*math.Cos((hBar-30)*deg) + 0.24*math.Cos(2*hBar*deg) + 0.32*math.Cos((3*hBar+6)*deg) - 0.20*math.Cos((4*hBar-63)*deg)
-	dTheta := 30 * math.Exp(-math.Pow((hBar-275)/25, 2))
+	sq := func(v float64) float64 { return v * v }
+	dTheta := 30 * math.Exp(-sq((hBar-275)/25))
 	rc := 2 * math.Sqrt(pow7(cBarP)/(pow7(cBarP)+pow7(25)))
-	sl := 1 + 0.015*math.Pow(lBar-50, 2)/math.Sqrt(20+math.Pow(lBar-50, 2))
+	sl := 1 + 0.015*sq(lBar-50)/math.Sqrt(20+sq(lBar-50))
 	sc := 1 + 0.045*cBarP
 	sh := 1 + 0.015*cBarP*tt
 	rt := -math.Sin(2*dTheta*deg) * rc
-	return math.Sqrt(math.Pow(dL/sl, 2) + math.Pow(dC/sc, 2) + math.Pow(dH/sh, 2) + rt*(dC/sc)*(dH/sh))
+	return math.Sqrt(sq(dL/sl) + sq(dC/sc) + sq(dH/sh) + rt*(dC/sc)*(dH/sh))
 }
