@@ -561,7 +561,7 @@ func TestReportPage(t *testing.T) {
 					}
 				}
 			}
-			if href := fmt.Sprintf(`<a class="button" href="/assessments/%d/report.xlsx" download>`, x.a.ID); !strings.Contains(body, href) {
+			if href := fmt.Sprintf(`<a class="button" href="/assessments/%d/report.xlsx?lang=%s" download>`, x.a.ID, lang); !strings.Contains(body, href) {
 				t.Errorf("no download link %s", href)
 			}
 		})
