@@ -63,6 +63,9 @@ const (
 	AuditPasswordSet    = "password_set"
 	// A facilitator changed their own password on the web (SetPassword is the command line's).
 	AuditPasswordChanged = "password_change"
+	// The team summary published for everyone invited, and unpublished.
+	AuditSummaryPublished   = "summary_publish"
+	AuditSummaryUnpublished = "summary_unpublish"
 )
 
 // Password length bounds, in characters. Long passphrases are welcome; the upper bound

@@ -273,10 +273,10 @@ func (s *Store) ListAssessmentsWhere(ctx context.Context, owner *int64, f ListFi
 	}
 	rows, err := s.read.WithContext(ctx).Raw(`SELECT a.id, a.title, a.team, a.language, a.threshold, a.status,
 			a.code, a.instrument_version, a.round, a.previous_id, a.facilitator_id, a.created_at,
-			a.closed_at, a.discussed_at, r.pillar, r.status AS response_status, COUNT(r.id) AS n
+			a.closed_at, a.discussed_at, a.version, r.pillar, r.status AS response_status, COUNT(r.id) AS n
 		FROM (`+chosen+`) a LEFT JOIN responses r ON r.assessment_id = a.id
 		GROUP BY a.id, a.title, a.team, a.language, a.threshold, a.status, a.code, a.instrument_version, a.round,
-			a.previous_id, a.facilitator_id, a.created_at, a.closed_at, a.discussed_at, r.pillar, r.status
+			a.previous_id, a.facilitator_id, a.created_at, a.closed_at, a.discussed_at, a.version, r.pillar, r.status
 		ORDER BY a.id DESC`, args...).Rows()
 	var out []assessment.Listed
 	err = eachRow(ctx, rows, err, func() error {
@@ -287,7 +287,7 @@ func (s *Store) ListAssessmentsWhere(ctx context.Context, owner *int64, f ListFi
 		)
 		if err := rows.Scan(&row.ID, &row.Title, &row.Team, &row.Language, &row.Threshold, &row.Status,
 			&row.Code, &row.InstrumentVersion, &row.Round, &row.PreviousID, &row.FacilitatorID, &row.CreatedAt,
-			&row.ClosedAt, &row.DiscussedAt, &pillar, &status, &n); err != nil {
+			&row.ClosedAt, &row.DiscussedAt, &row.Version, &pillar, &status, &n); err != nil {
 			return err
 		}
 		if len(out) == 0 || out[len(out)-1].ID != row.ID {

@@ -29,7 +29,20 @@ func migrations() []migration {
 		migrateIdempotencyKeys,
 		migrateActionVersions,
 		migrateVersions,
+		migrateSummaries,
 	}
+}
+
+// migrateSummaries keeps the team summaries published: one per round at most, reached
+// by its link's token; deleting the row unpublishes it (the link then finds nothing).
+func migrateSummaries(tx *gorm.DB, d Dialect) error {
+	return execAll(tx, d,
+		`CREATE TABLE summaries (
+			assessment_id BIGINT PRIMARY KEY REFERENCES assessments(id) ON DELETE CASCADE,
+			token TEXT NOT NULL UNIQUE,
+			published_at {time} NOT NULL
+		)`,
+	)
 }
 
 // migrateVersions numbers the changes of responses and assessments too, for ETag and

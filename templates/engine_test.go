@@ -122,13 +122,24 @@ func samples() map[string]any {
 		"print":  printed,
 		"view":   viewed,
 		"claim":  map[string]any{"Action": "/r/tok/claim", "JoinURL": "/j/CODE?lang=en", "Open": true},
-		"thanks": map[string]any{"Threshold": 2, "LowThreshold": true, "Open": true, "ResumeURL": "http://x/r/tok"},
-		"error":  map[string]any{"Heading": "Not found", "Message": "M", "Hint": "H"},
+		"thanks": map[string]any{"Threshold": 2, "LowThreshold": true, "Open": true, "ResumeURL": "http://x/r/tok", "SummaryURL": "/s/tok"},
+		"summary": map[string]any{
+			"A": map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 2}, "Threshold": 3, "Submitted": 6, "ClosedAt": "2027-03-01",
+			"Withheld": []string{"Patient partners"}, "PillarTitles": []string{"Staff"},
+			"Heat":          []map[string]any{{"Theme": "Resources", "Cells": []map[string]string{{"Score": "50", "Band": "developing"}}, "Team": map[string]string{"Score": "50", "Band": "developing"}}},
+			"Strengths":     []map[string]any{{"Title": "Resources", "Count": 2}},
+			"Opportunities": []map[string]any{{"Title": "Influence", "Count": 1}},
+			"Moved": map[string]any{"Round": 1, "LeftOut": []string{"Patient partners"}, "Columns": []string{"Staff", "Team"},
+				"Rows":    []map[string]any{{"Theme": "Resources", "Cells": []map[string]string{{"Text": "40 → 50", "Change": "+10", "Dir": "up"}}}},
+				"Actions": []map[string]any{{"Text": "Invite", "Lead": "Lee", "Due": "2027-01-01", "StatusText": "Done"}}},
+			"Actions": []map[string]any{{"Text": "Pay partners", "Lead": "Kim", "Due": "2027-06-01", "StatusText": "Planned"}},
+		},
+		"error": map[string]any{"Heading": "Not found", "Message": "M", "Hint": "H"},
 
 		"setup": map[string]any{"Action": "/setup/tok", "Email": "a@b.org", "Name": "Sam",
 			"Fields": map[string]string{"password": "too short", "email": "bad"}},
 		"login":     map[string]any{"Email": "a@b.org", "Next": "/dashboard", "Error": "no match"},
-		"dashboard": map[string]any{"Assessments": []map[string]any{summary}},
+		"dashboard": map[string]any{"Teams": []map[string]any{{"N": 1, "Team": "4B", "Trend": "3 → 4", "Rounds": []map[string]any{summary, summary}}}},
 		"assessment_new": map[string]any{"Title": "T", "Team": "X", "Language": "fr", "Threshold": "2", "NeedConfirm": true,
 			"Fields": map[string]string{"threshold": "confirm", "title": "required"}, "Errors": []map[string]any{{"Target": "title", "Message": "required"}}},
 		"assessment":        withPlan,
@@ -192,7 +203,7 @@ func TestRenderEveryPage(t *testing.T) {
 					}
 				}
 				// A key printed instead of its message means a missing translation.
-				if m := regexp.MustCompile(`>\s*((?:home|join|form|print|view|thanks|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit|report|band|discussion|handout)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
+				if m := regexp.MustCompile(`>\s*((?:home|join|form|print|view|thanks|summary|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit|report|band|discussion|handout)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
 					t.Errorf("untranslated key %q in page", m[1])
 				}
 				if strings.Contains(html, "typed <text>") {

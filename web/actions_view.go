@@ -160,6 +160,13 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 	}
 	v := assessmentView{assessmentSummary: sum, planView: plan, QR: qr, Open: a.IsOpen(), Notice: c.QueryParam("done"),
 		Completion: "/assessments/" + strconv.FormatInt(a.ID, 10) + "/completion"}
+	published, err := s.svc.SummaryOf(c.Request().Context(), me(c), a.ID)
+	if err != nil {
+		return err
+	}
+	if published != nil {
+		v.SummaryURL, v.SummaryPublished = s.baseURL(c)+summaryPath(published.Token), s.formatDate(lang, published.PublishedAt)
+	}
 	if change != nil {
 		change(&v)
 	}
@@ -176,4 +183,5 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 var validNotice = map[string]bool{
 	"open": true, "closed": true, "reassessed": true, "discussed": true,
 	"action_added": true, "action_saved": true, "action_deleted": true,
+	"summary_published": true, "summary_unpublished": true,
 }

@@ -201,6 +201,22 @@ func authzTable() map[string]authzCase {
 		"POST /api/v1/assessments/:id/reopen":     {closedFirst: true, owner: 200, ownerDid: statusIs(assessment.Open)},
 		"DELETE /api/v1/assessments/:id":          {owner: 204, ownerDid: deleted},
 		"GET /api/v1/assessments/:id/report.xlsx": {owner: 200, ownerDid: isWorkbook},
+		"POST /assessments/:id/summary":           {closedFirst: true, owner: 303, ownerDid: summaryPublished(true)},
+		"POST /assessments/:id/summary/delete":    {closedFirst: true, owner: 303, ownerDid: summaryPublished(false)},
+		"POST /api/v1/assessments/:id/summary":    {closedFirst: true, owner: 201, ownerDid: summaryPublished(true)},
+		"DELETE /api/v1/assessments/:id/summary":  {closedFirst: true, owner: 204, ownerDid: summaryPublished(false)},
+	}
+}
+
+// summaryPublished checks whether the round's team summary is published after the
+// owner's request.
+func summaryPublished(want bool) func(*testing.T, *testEnv, *httptest.ResponseRecorder, *assessment.Assessment, string) {
+	return func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+		t.Helper()
+		_, err := e.store.SummaryOf(t.Context(), a.ID)
+		if got := err == nil; got != want {
+			t.Errorf("after the owner's request the summary is published: %v (%v), want %v", got, err, want)
+		}
 	}
 }
 

@@ -51,6 +51,8 @@ func TestFacilitatorCSRF(t *testing.T) {
 		"/assessments/:id/actions/:action/delete": {},
 		"/assessments/:id/discussed":              {},
 		"/assessments/:id/reassess":               {},
+		"/assessments/:id/summary":                {},
+		"/assessments/:id/summary/delete":         {},
 	}
 	var paths []string
 	for _, r := range e.srv.Routes() {

@@ -233,6 +233,8 @@ func newStrictEnvOn(t *testing.T, store *storage.Store) *strictEnv {
 		"get /actions/{id}":                 ownedRig(false, false, true, nil, nil),
 		"patch /actions/{id}":               ownedRig(false, false, true, []string{""}, action),
 		"delete /actions/{id}":              ownedRig(false, false, true, nil, nil),
+		"post /assessments/{id}/summary":    ownedRig(true, false, false, nil, nil),
+		"delete /assessments/{id}/summary":  ownedRig(true, false, false, nil, nil),
 	}
 	return s
 }

@@ -80,6 +80,14 @@ func (s *Server) joinPage(c echo.Context) error {
 		return err
 	}
 	if !a.IsOpen() {
+		// A closed round's link leads to what the team said, once it is published.
+		sum, err := s.svc.RoundSummary(c.Request().Context(), a)
+		if err != nil {
+			return err
+		}
+		if sum != nil {
+			return c.Redirect(http.StatusSeeOther, summaryPath(sum.Token))
+		}
 		return errClosed
 	}
 	s.rememberLang(c)
@@ -360,10 +368,19 @@ func (s *Server) thanksPage(c echo.Context) error {
 	s.rememberLang(c)
 	lang := s.lang(c, "", res.Response.Language)
 	noStoreHeader(c)
+	v := thanksView{Threshold: res.Threshold, LowThreshold: res.LowThreshold(), Open: res.IsOpen() && res.Response.ReleasedAt == nil,
+		ResumeURL: s.baseURL(c) + "/r/" + token}
+	if !res.IsOpen() {
+		sum, err := s.svc.RoundSummary(c.Request().Context(), res.Round)
+		if err != nil {
+			return err
+		}
+		if sum != nil {
+			v.SummaryURL = summaryPath(sum.Token)
+		}
+	}
 	return s.render(c, http.StatusOK, "thanks", &templates.Page{
-		Lang: lang, Title: s.tmpl.Message(lang, "title.thanks"), SwitchURL: switchURL(c, lang),
-		Body: thanksView{Threshold: res.Threshold, LowThreshold: res.LowThreshold(), Open: res.IsOpen() && res.Response.ReleasedAt == nil,
-			ResumeURL: s.baseURL(c) + "/r/" + token},
+		Lang: lang, Title: s.tmpl.Message(lang, "title.thanks"), SwitchURL: switchURL(c, lang), Body: v,
 	})
 }
 

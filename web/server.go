@@ -161,6 +161,7 @@ func (s *Server) routes() {
 	e.POST("/r/:token", s.updateResponseForm, noStore, csrf)
 	e.GET("/r/:token/thanks", s.thanksPage, noStore, csrf)
 	e.POST("/r/:token/claim", s.claimResponse, noStore, csrf)
+	e.GET("/s/:token", s.summaryPage, noStore, csrf)
 
 	// The facilitator's workspace.
 	open := []echo.MiddlewareFunc{noStore, csrf}
@@ -190,6 +191,8 @@ func (s *Server) routes() {
 	e.POST("/assessments/:id/actions/:action/delete", s.deleteActionForm, signedIn...)
 	e.POST("/assessments/:id/discussed", s.markDiscussed, signedIn...)
 	e.POST("/assessments/:id/reassess", s.reassessForm, signedIn...)
+	e.POST("/assessments/:id/summary", s.publishSummaryForm, signedIn...)
+	e.POST("/assessments/:id/summary/delete", s.unpublishSummaryForm, signedIn...)
 	e.GET("/account/tokens", s.tokensPage, signedIn...)
 	e.POST("/account/tokens", s.createToken, signedIn...)
 	e.POST("/account/tokens/:id/revoke", s.revokeToken, signedIn...)
@@ -221,6 +224,8 @@ func (s *Server) routes() {
 	api(http.MethodDelete, "/actions/:id", s.apiDeleteAction, s.requireToken)
 	api(http.MethodPost, "/assessments/:id/reassess", s.apiReassess, s.requireToken)
 	api(http.MethodPost, "/assessments/:id/discussed", s.apiMarkDiscussed, s.requireToken)
+	api(http.MethodPost, "/assessments/:id/summary", s.apiPublishSummary, s.requireToken)
+	api(http.MethodDelete, "/assessments/:id/summary", s.apiUnpublishSummary, s.requireToken)
 }
 
 // ServeHTTP lets tests drive the server without a socket.

@@ -109,6 +109,8 @@ type thanksView struct {
 	LowThreshold bool
 	Open         bool
 	ResumeURL    string
+	// SummaryURL is the team summary's link, once the round is closed and it is published.
+	SummaryURL string
 }
 
 func (s *Server) pillarViews(lang locale.Lang, in *pillars.Instrument, checked string) []pillarView {

@@ -177,6 +177,9 @@ type assessmentView struct {
 	Open       bool
 	Notice     string
 	Completion string // URL of the completion JSON, for the live refresh
+	// SummaryURL is the team summary's link when it is published, SummaryPublished
+	// when.
+	SummaryURL, SummaryPublished string
 }
 
 func (s *Server) assessmentPage(c echo.Context) error {
