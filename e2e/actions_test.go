@@ -31,6 +31,8 @@ func TestActionPlanInBrowser(t *testing.T) {
 			ctx := newBrowser(t, vp.width, vp.height, vp.js)
 			navigate(t, ctx, setupURL)
 			createAccount(t, ctx, e) // adopts e.a
+			// Actions come once the team has answered.
+			e.storeResponse(t, e.a, true)
 			page := fmt.Sprintf("%s/assessments/%d", e.URL, e.a.ID)
 			navigate(t, ctx, page)
 

@@ -76,6 +76,7 @@ func samples() map[string]any {
 		withPlan[k] = v
 	}
 	withPlan["Open"], withPlan["NewAction"], withPlan["NeedAction"], withPlan["Discussed"] = false, actionForm, true, "2027-01-01"
+	withPlan["ActionsLater"] = true // the action form itself is action_edit's
 	withPlan["Previous"] = map[string]any{"ID": 1, "Round": 1}
 	withPlan["Actions"] = []map[string]any{{"ID": 1, "Text": "Invite partners", "Lead": "Manager", "Support": "Time", "Due": "2027-01-31",
 		"PillarTitle": "Staff", "ThemeTitle": "Influence", "Status": "planned", "StatusText": "Planned", "CarriedFromRound": 1,

@@ -266,6 +266,7 @@ func TestActionPlanPages(t *testing.T) {
 	a := e.ownedAssessment(f, "Spring round")
 	b := e.signedIn(f)
 	page := "/assessments/" + strconv.FormatInt(a.ID, 10)
+	e.createResponse(e.completeBody(a.Code, "staff")) // actions come once the team has answered
 
 	body := b.get(page).Body.String()
 	for _, key := range []string{"actions.heading", "actions.none", "actions.add_heading", "actions.mark_discussed", "rounds.reassess_later"} {
@@ -410,6 +411,7 @@ func TestActionPlanFrench(t *testing.T) {
 	f := e.newFacilitator("lead@example.org", "Lee")
 	a := e.ownedAssessment(f, "Printemps")
 	e.newAction(a, "Inviter un partenaire")
+	e.createResponse(e.completeBody(a.Code, "staff")) // the form comes once the team has answered
 	b := e.signedIn(f)
 	body := b.get("/assessments/" + strconv.FormatInt(a.ID, 10) + "?lang=fr").Body.String()
 	for _, key := range []string{"actions.heading", "actions.field_lead", "action_status.planned", "rounds.heading", "actions.submit_add"} {

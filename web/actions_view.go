@@ -109,6 +109,10 @@ type planView struct {
 	Discussed  string
 	Previous   *assessment.Assessment
 	Next       *assessment.Assessment
+
+	// ActionsLater: nobody has submitted yet, so the page says actions come after the
+	// team has answered and discussed, instead of offering the form.
+	ActionsLater bool
 }
 
 func (s *Server) planFor(c echo.Context, lang string, a *survey.Round) (planView, error) {
@@ -173,6 +177,9 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 	if !validNotice[v.Notice] {
 		v.Notice = ""
 	}
+	// A form sent back with its mistakes is shown all the same (only a stale page sends
+	// one before anyone has answered).
+	v.ActionsLater = v.Submitted == 0 && len(v.NewAction.Errors) == 0
 	p := s.facilitatorPageData(c, lang, "title.assessment", v)
 	p.Title = a.Title + " · " + p.Title
 	p.Script = true

@@ -28,3 +28,49 @@
   }
   setInterval(refresh, 15000);
 })();
+
+// Copy link: a button next to the join link, made here so that nothing that cannot work
+// shows without JavaScript. The result is said in a polite live region, which is in
+// the page (hidden) from the start and shown with the button, so it is announced.
+(function () {
+  "use strict";
+  var link = document.getElementById("join-link");
+  var status = document.getElementById("copy-status");
+  if (!link || !status) return;
+  var clipboard = window.isSecureContext && navigator.clipboard && navigator.clipboard.writeText;
+  if (!clipboard && !document.queryCommandSupported) return;
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "secondary small-button";
+  button.textContent = status.getAttribute("data-label");
+  status.parentNode.insertBefore(button, status);
+  status.parentNode.hidden = false;
+  var timer = null;
+  function say(ok) {
+    // Emptied first, so pressing again says it again.
+    status.textContent = "";
+    clearTimeout(timer);
+    timer = setTimeout(function () { status.textContent = status.getAttribute(ok ? "data-copied" : "data-failed"); }, 100);
+  }
+  // Without the clipboard API (a page served over plain http), the link's text is
+  // selected and copied the old way; if that fails too it stays selected, ready to copy.
+  function copySelected() {
+    var range = document.createRange();
+    range.selectNodeContents(link);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    if (ok) selection.removeAllRanges();
+    return ok;
+  }
+  button.addEventListener("click", function () {
+    var url = link.getAttribute("href");
+    if (clipboard) {
+      navigator.clipboard.writeText(url).then(function () { say(true); }, function () { say(copySelected()); });
+    } else {
+      say(copySelected());
+    }
+  });
+})();
