@@ -105,7 +105,7 @@ func TestPaletteMatchesStylesheet(t *testing.T) {
 	}
 	css := string(raw)
 	for _, c := range append(append([]NamedColour{}, AnswerColours...), BandColours...) {
-		m := regexp.MustCompile(`--` + c.Name + `:#([0-9a-fA-F]{6})[;}]`).FindAllStringSubmatch(css, -1)
+		m := regexp.MustCompile(`--`+c.Name+`:#([0-9a-fA-F]{6})[;}]`).FindAllStringSubmatch(css, -1)
 		if len(m) != 1 || !strings.EqualFold(m[0][1], c.Hex) {
 			t.Errorf("app.css --%s: %v, want exactly one, #%s", c.Name, m, c.Hex)
 		}

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -48,8 +48,17 @@ import (
 //     count of responses. On the Trend sheet, a round in which a group was withheld has
 //     no figures for it, and a group withheld in either of two rounds is left out of
 //     their comparison (see xlsx_trend.go and compare.go).
-//   - Percentages are stored as fractions (0.4) with a "0%" format, scores as numbers with
-//     one decimal (empty when nobody answered on the scale), counts as whole numbers.
+//   - Percentages are stored as fractions (0.4) with a "0%" format, scores and gaps as
+//     numbers with one decimal as the report rounded them, once, so that they equal the
+//     page's (empty when nobody answered on the scale; on the Themes heatmap such a cell
+//     is hatched and says "No score"), counts as whole numbers.
+//   - Rows are as tall as their wrapped texts need (excelize does not fit them, nor does
+//     Excel for merged cells): see rowHeight. A row is held until the next one is given
+//     (sheet.pending), so that a merge of its cells counts in its height.
+//   - Every printed page is headed with the team and round (left) and the report's date
+//     (right), and footed with the sheet's name and page numbers: see pageHeader.
+//   - Each pillar sheet's chart names its statements by id and the start of their text,
+//     from a hidden column (colChartLabel).
 //   - Colours are the palette's (palette.go), safe for colour-blind readers, the same as
 //     on the page: the chart's answers, and the bands (strength, developing, opportunity)
 //     as conditional formats on the score cells and on the Themes heatmap, the ink on a
@@ -62,6 +71,10 @@ const (
 	opportunityFill = ColourOpportunity
 	bandFont        = PaletteInk
 	headerFill      = "DDEBF7"
+	// A heatmap cell without a score: light diagonal hatching (excelize's pattern 14,
+	// "lightUp") in a grey on white, under grey text at 6.5:1.
+	noScorePattern = 14
+	noScoreHatch   = "BFC5CC"
 )
 
 // The Action plan has actionRows rows, recorded actions first, and at least
@@ -83,7 +96,7 @@ func WriteXLSX(w io.Writer, r *Report, in *pillars.Instrument, p locale.Printer,
 			err = cerr
 		}
 	}()
-	b := &book{f: f, r: r, in: in, l: labelerFor(p), now: now, names: map[string]bool{}}
+	b := &book{f: f, r: r, in: in, l: labelerFor(p), now: now, names: map[string]bool{}, wraps: map[int]bool{}}
 	if err := b.newStyles(); err != nil {
 		return err
 	}
@@ -111,6 +124,9 @@ type book struct {
 	now   time.Time
 	st    styles
 	names map[string]bool // sheet names taken
+	// wraps holds the styles that wrap their text, and whether their font is bold, for
+	// the row heights (see rowHeight).
+	wraps map[int]bool
 }
 
 type styles struct {
@@ -118,6 +134,7 @@ type styles struct {
 	count, percent, score, change, date, dateBox       int
 	good, neutral, bad                                 int // conditional formats
 	goodCell, neutralCell, badCell                     int // the same colours, as the legend
+	noScore                                            int // a heatmap cell without a score
 }
 
 func (b *book) newStyles() error {
@@ -145,6 +162,8 @@ func (b *book) newStyles() error {
 		{&b.st.goodCell, &excelize.Style{Font: &excelize.Font{Color: bandFont}, Fill: solid(strengthFill), Alignment: top}},
 		{&b.st.neutralCell, &excelize.Style{Font: &excelize.Font{Color: bandFont}, Fill: solid(developingFill), Alignment: top}},
 		{&b.st.badCell, &excelize.Style{Font: &excelize.Font{Color: bandFont}, Fill: solid(opportunityFill), Alignment: top}},
+		// Hatched, and labelled in words: not to be taken for a colour of the bands.
+		{&b.st.noScore, &excelize.Style{Font: &excelize.Font{Italic: true, Color: "595959"}, Fill: excelize.Fill{Type: "pattern", Pattern: noScorePattern, Color: []string{noScoreHatch}}, Alignment: top}},
 	}
 	for _, d := range defs {
 		id, err := b.f.NewStyle(d.s)
@@ -152,6 +171,9 @@ func (b *book) newStyles() error {
 			return err
 		}
 		*d.id = id
+		if d.s.Alignment != nil && d.s.Alignment.WrapText {
+			b.wraps[id] = d.s.Font != nil && d.s.Font.Bold
+		}
 	}
 	for _, d := range []struct {
 		id         *int
@@ -188,11 +210,23 @@ func (b *book) docProps() error {
 // sheet is one worksheet being written, streamed (sw set) or in excelize's normal mode.
 // The first error sticks: later calls do nothing and close returns it.
 type sheet struct {
-	b    *book
-	name string
-	sw   *excelize.StreamWriter
-	row  int // last row written
-	err  error
+	b      *book
+	name   string
+	sw     *excelize.StreamWriter
+	widths []float64
+	row    int // last row written
+	// pending is the last row, held until the next one (or close) so that a merge of
+	// its cells counts in its height.
+	pending *pendingRow
+	err     error
+}
+
+// pendingRow is a row given but not yet written.
+type pendingRow struct {
+	row, col int
+	values   []any
+	height   float64 // the least height asked for, 0 for none
+	merges   [][2]int
 }
 
 // newSheet starts a streamed worksheet with column widths and the first frozen rows.
@@ -219,7 +253,7 @@ func (b *book) startSheet(name string, widths []float64, frozen int, streamed bo
 	if err := b.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
 		return nil, err
 	}
-	s := &sheet{b: b, name: name}
+	s := &sheet{b: b, name: name, widths: widths}
 	if streamed {
 		sw, err := b.f.NewStreamWriter(name)
 		if err != nil {
@@ -310,36 +344,149 @@ func (s *sheet) add(values ...any) {
 // addAt writes the next row, starting in column col.
 func (s *sheet) addAt(col int, values ...any) { s.write(col, values) }
 
-// addTall writes the next row with a height in points, room to write by hand.
-func (s *sheet) addTall(height float64, values ...any) {
-	s.write(1, values, excelize.RowOpts{Height: height})
-}
+// addTall writes the next row at least height points tall, room to write by hand.
+func (s *sheet) addTall(height float64, values ...any) { s.write(1, values, height) }
 
-func (s *sheet) write(col int, values []any, opts ...excelize.RowOpts) {
+func (s *sheet) write(col int, values []any, height ...float64) {
+	s.flush()
 	if s.err != nil {
 		return
 	}
 	s.row++
-	if s.sw == nil {
-		s.err = s.setRow(col, values, opts...)
+	s.pending = &pendingRow{row: s.row, col: col, values: values}
+	if len(height) > 0 {
+		s.pending.height = height[0]
+	}
+}
+
+// flush writes the pending row, as tall as its wrapped texts need, and its merges.
+func (s *sheet) flush() {
+	p := s.pending
+	if p == nil || s.err != nil {
 		return
 	}
-	cell, err := excelize.CoordinatesToCellName(col, s.row)
-	if err == nil {
-		err = s.sw.SetRow(cell, values, opts...)
+	s.pending = nil
+	var opts []excelize.RowOpts
+	if h := max(p.height, s.rowHeight(p)); h > 0 {
+		opts = append(opts, excelize.RowOpts{Height: h})
 	}
-	s.err = err
+	if s.sw == nil {
+		s.err = s.setRow(p.row, p.col, p.values, opts...)
+	} else {
+		cell, err := excelize.CoordinatesToCellName(p.col, p.row)
+		if err == nil {
+			err = s.sw.SetRow(cell, p.values, opts...)
+		}
+		s.err = err
+	}
+	for _, m := range p.merges {
+		if s.err != nil {
+			return
+		}
+		a, _ := excelize.CoordinatesToCellName(m[0], p.row)
+		z, _ := excelize.CoordinatesToCellName(m[1], p.row)
+		if s.sw == nil {
+			s.err = s.b.f.MergeCell(s.name, a, z)
+		} else {
+			s.err = s.sw.MergeCell(a, z)
+		}
+	}
+}
+
+// Row heights. Neither excelize nor Excel fits a row to wrapped text written this way
+// (Excel never does for merged cells), so a long statement or comment would show its
+// first line only. rowHeight estimates the lines each wrapped text takes in its column
+// (or its merged columns) and gives the row room for the longest: a column's width is
+// in widths of the digit 0 of the default font (11-point Calibri), and running text
+// fits about charsPerWidth characters per unit (bold a little fewer); words wrap whole,
+// as Excel wraps them. The estimate errs towards a spare line rather than a cut one.
+const (
+	lineHeight     = 15.0 // points: a line of 11-point Calibri, Excel's default row height
+	maxRowHeight   = 409.0
+	charsPerWidth  = 1.1
+	boldPerWidth   = 1.0
+	defaultColumns = 8.43 // the width of a column given none
+)
+
+// rowHeight is the height in points the wrapped texts of row p need, or 0 when they fit
+// on one line (the row keeps the default height).
+func (s *sheet) rowHeight(p *pendingRow) float64 {
+	most := 1
+	for i, v := range p.values {
+		c, ok := v.(excelize.Cell)
+		if !ok {
+			continue
+		}
+		text, ok := c.Value.(string)
+		bold, wraps := s.b.wraps[c.StyleID]
+		if !ok || !wraps || text == "" {
+			continue
+		}
+		col := p.col + i
+		width := s.width(col, col)
+		for _, m := range p.merges {
+			if m[0] == col {
+				width = s.width(m[0], m[1])
+			}
+		}
+		perWidth := charsPerWidth
+		if bold {
+			perWidth = boldPerWidth
+		}
+		most = max(most, wrappedLines(text, int(width*perWidth)))
+	}
+	if most <= 1 {
+		return 0
+	}
+	return min(maxRowHeight, float64(most)*lineHeight)
+}
+
+// width is the total width of columns c1 to c2.
+func (s *sheet) width(c1, c2 int) float64 {
+	total := 0.0
+	for c := c1; c <= c2; c++ {
+		if c-1 < len(s.widths) && s.widths[c-1] > 0 {
+			total += s.widths[c-1]
+		} else {
+			total += defaultColumns
+		}
+	}
+	return total
+}
+
+// wrappedLines counts the lines text takes when wrapped at perLine characters, words
+// kept whole unless longer than a line, each line break in text starting a new line.
+func wrappedLines(text string, perLine int) int {
+	perLine = max(perLine, 1)
+	lines := 0
+	for _, para := range strings.Split(text, "\n") {
+		n, at := 1, 0 // lines of this paragraph, characters on its last line
+		for _, word := range strings.Fields(para) {
+			w := utf8.RuneCountInString(word)
+			if at > 0 && at+1+w <= perLine {
+				at += 1 + w
+				continue
+			}
+			if at > 0 {
+				n++
+			}
+			n += (w - 1) / perLine // a word longer than a line breaks where it must
+			at = (w-1)%perLine + 1
+		}
+		lines += n
+	}
+	return lines
 }
 
 // setRow writes a row in normal mode, cell by cell, as the StreamWriter would: a Cell's
 // value with its style, nil left empty, a string as a (shared) string.
-func (s *sheet) setRow(col int, values []any, opts ...excelize.RowOpts) error {
+func (s *sheet) setRow(row, col int, values []any, opts ...excelize.RowOpts) error {
 	f := s.b.f
 	for i, v := range values {
 		if v == nil {
 			continue
 		}
-		ref, err := excelize.CoordinatesToCellName(col+i, s.row)
+		ref, err := excelize.CoordinatesToCellName(col+i, row)
 		if err != nil {
 			return err
 		}
@@ -360,7 +507,7 @@ func (s *sheet) setRow(col int, values []any, opts ...excelize.RowOpts) error {
 	}
 	for _, o := range opts {
 		if o.Height > 0 {
-			if err := f.SetRowHeight(s.name, s.row, o.Height); err != nil {
+			if err := f.SetRowHeight(s.name, row, o.Height); err != nil {
 				return err
 			}
 		}
@@ -369,25 +516,27 @@ func (s *sheet) setRow(col int, values []any, opts ...excelize.RowOpts) error {
 }
 
 // skip leaves an empty row.
-func (s *sheet) skip() { s.row++ }
+func (s *sheet) skip() {
+	s.flush()
+	s.row++
+}
 
 // merge joins the cells from column c1 to c2 of the last row written.
 func (s *sheet) merge(c1, c2 int) {
 	if s.err != nil {
 		return
 	}
-	a, _ := excelize.CoordinatesToCellName(c1, s.row)
-	z, _ := excelize.CoordinatesToCellName(c2, s.row)
-	if s.sw == nil {
-		s.err = s.b.f.MergeCell(s.name, a, z)
+	if s.pending == nil || s.pending.row != s.row {
+		s.err = fmt.Errorf("reports: merge on %s without a row to merge", s.name)
 		return
 	}
-	s.err = s.sw.MergeCell(a, z)
+	s.pending.merges = append(s.pending.merges, [2]int{c1, c2})
 }
 
 // close sets the sheet's print layout, runs extra (conditional formats, validations,
 // charts: all before Flush, see the notes at the top) and ends the stream.
 func (s *sheet) close(extra ...func() error) error {
+	s.flush()
 	if s.err != nil {
 		return s.err
 	}
@@ -396,7 +545,7 @@ func (s *sheet) close(extra ...func() error) error {
 	if err := f.SetPageLayout(s.name, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &zero}); err != nil {
 		return err
 	}
-	if err := f.SetHeaderFooter(s.name, &excelize.HeaderFooterOptions{OddFooter: s.b.l.T("footer")}); err != nil {
+	if err := f.SetHeaderFooter(s.name, &excelize.HeaderFooterOptions{OddHeader: s.b.pageHeader(), OddFooter: s.b.l.T("footer")}); err != nil {
 		return err
 	}
 	for _, x := range extra {
@@ -408,6 +557,35 @@ func (s *sheet) close(extra ...func() error) error {
 		return nil
 	}
 	return s.sw.Flush()
+}
+
+// pageHeader is the header of every printed page: the team and round on the left, the
+// report's date on the right.
+func (b *book) pageHeader() string {
+	date := b.now.Format(time.DateOnly)
+	a := b.r.Assessment
+	if a == nil {
+		return "&R" + date
+	}
+	return b.l.F("header", headerText(a.Team, headerTextMax), a.Round, date)
+}
+
+// headerTextMax is the most characters of a person's text a page header takes: doubled
+// ampersands or characters outside the BMP take two places each, and Excel allows 255
+// in all.
+const headerTextMax = 100
+
+// headerText makes a person's text safe in a page header or footer, where "&" starts a
+// code (&P is the page number, &"font" a font): each becomes "&&", a literal ampersand,
+// once the text is cut to n characters; control characters become spaces.
+func headerText(s string, n int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, truncateRunes(s, n))
+	return strings.ReplaceAll(s, "&", "&&")
 }
 
 // Cell helpers. Text always goes in as a Go string value: an inline string when
@@ -431,12 +609,22 @@ func (b *book) percent(p int) excelize.Cell {
 	return excelize.Cell{StyleID: b.st.percent, Value: float64(p) / 100}
 }
 
-// score is a number with one decimal, or an empty cell when there is no score.
+// score is a number shown with one decimal, or an empty cell when there is no score.
+// Scores come rounded, once, by the report (see Build); rounding them again here could
+// only make a figure differ from the page's.
 func (b *book) score(v *float64) any {
 	if v == nil {
 		return nil
 	}
-	return excelize.Cell{StyleID: b.st.score, Value: math.Round(*v*10) / 10}
+	return excelize.Cell{StyleID: b.st.score, Value: *v}
+}
+
+// heatScore is a score of the heatmap: a cell without one says so, hatched.
+func (b *book) heatScore(v *float64) any {
+	if v == nil {
+		return excelize.Cell{StyleID: b.st.noScore, Value: b.l.T("no_score")}
+	}
+	return b.score(v)
 }
 
 func (b *book) band(band string) any {
@@ -658,11 +846,17 @@ const (
 	colPctYes = colYes + 5
 	colScore  = colPctYes + 5
 	colBand   = colScore + 1
+	// colChartLabel, hidden, names each statement on the chart: its id and the start
+	// of its text.
+	colChartLabel = colBand + 1
 )
+
+// chartLabelMax is the most characters of a statement a chart label takes.
+const chartLabelMax = 42
 
 func (b *book) pillarSheet(g Group) error {
 	l := b.l
-	widths := []float64{7, 60, 22, 26, 9, 10, 9, 10, 10, 9, 10, 9, 10, 10, 8, 15}
+	widths := []float64{7, 60, 22, 26, 9, 10, 9, 10, 10, 9, 10, 9, 10, 10, 8, 15, 50}
 	s, err := b.newSmallSheet(b.pillarSheetName(g.Pillar), widths, 2)
 	if err != nil {
 		return err
@@ -676,7 +870,7 @@ func (b *book) pillarSheet(g Group) error {
 	for _, a := range answers {
 		head = append(head, b.header(l.F("pct", a)))
 	}
-	head = append(head, b.header(l.T("col.score")), b.header(l.T("col.band")))
+	head = append(head, b.header(l.T("col.score")), b.header(l.T("col.band")), b.header(l.T("col.chart_label")))
 	s.add(head...)
 	headerRow := s.row
 	first := s.row + 1
@@ -685,7 +879,7 @@ func (b *book) pillarSheet(g Group) error {
 		s.add(b.text(ir.ID), b.text(b.statement(ir.ID)), b.text(b.sectionTitle(g.Pillar, ir.Section)), b.text(b.themeTitle(ir.Theme)),
 			b.count(c.Yes), b.count(c.Somewhat), b.count(c.No), b.count(c.Unknown), b.count(c.Unanswered),
 			b.percent(p.Yes), b.percent(p.Somewhat), b.percent(p.No), b.percent(p.Unknown), b.percent(p.Unanswered),
-			b.score(ir.Score), b.band(ir.Band))
+			b.score(ir.Score), b.band(ir.Band), excelize.Cell{StyleID: b.st.muted, Value: b.chartLabel(ir.ID)})
 	}
 	last := s.row
 
@@ -719,13 +913,35 @@ func (b *book) pillarSheet(g Group) error {
 		if last < first {
 			return nil
 		}
+		col, _ := excelize.ColumnNumberToName(colChartLabel)
+		if err := b.f.SetColVisible(s.name, col, false); err != nil {
+			return err
+		}
 		return b.answerChart(s.name, headerRow, first, last, tablesTop)
 	})
 }
 
+// chartLabel names a statement on the chart: its id, then its text, cut at a word
+// before chartLabelMax characters.
+func (b *book) chartLabel(id string) string {
+	text := b.statement(id)
+	if text == id {
+		return id
+	}
+	if r := []rune(text); len(r) > chartLabelMax {
+		cut := string(r[:chartLabelMax])
+		if i := strings.LastIndex(cut, " "); i > chartLabelMax/2 {
+			cut = cut[:i]
+		}
+		text = strings.TrimRight(cut, " ,;:.") + "…"
+	}
+	return id + " · " + text
+}
+
 // answerChart adds a 100 % stacked bar per statement: the shares of Yes, Somewhat, No
 // and Unknown among the answers (unanswered left out), beside the section and theme
-// tables.
+// tables. Each bar is named by its statement's chart label (the hidden column), which
+// the chart shows because it plots hidden cells too (plotVisOnly off, excelize's way).
 func (b *book) answerChart(name string, headerRow, first, last, top int) error {
 	q := quoteSheet(name)
 	var series []excelize.ChartSeries
@@ -733,7 +949,7 @@ func (b *book) answerChart(name string, headerRow, first, last, top int) error {
 		col := colYes + i
 		series = append(series, excelize.ChartSeries{
 			Name:       q + "!" + absCell(col, headerRow),
-			Categories: q + "!" + absCell(colID, first) + ":" + absCell(colID, last),
+			Categories: q + "!" + absCell(colChartLabel, first) + ":" + absCell(colChartLabel, last),
 			Values:     q + "!" + absCell(col, first) + ":" + absCell(col, last),
 			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{answer.Hex}},
 		})
@@ -797,12 +1013,14 @@ func (b *book) themes() error {
 	for _, th := range b.in.Themes {
 		row := []any{b.text(b.themeTitle(th.Key))}
 		for _, g := range shown {
-			row = append(row, b.score(themeScore(g, th.Key)))
+			row = append(row, b.heatScore(themeScore(g, th.Key)))
 		}
-		row = append(row, b.score(teamTheme(b.r, th.Key)))
+		row = append(row, b.heatScore(teamTheme(b.r, th.Key)))
 		for _, gap := range b.r.Gaps { // widest first
 			if gap.Theme == th.Key {
-				row = append(row, excelize.Cell{StyleID: b.st.count, Value: math.Round(gap.Points)},
+				// The gap as the report gives it (the difference of two shown scores,
+				// rounded once): one decimal, like the page's.
+				row = append(row, excelize.Cell{StyleID: b.st.score, Value: gap.Points},
 					b.text(l.F("gap.between", b.pillarTitle(gap.PillarA), b.pillarTitle(gap.PillarB))))
 				break
 			}
@@ -824,7 +1042,7 @@ func (b *book) themes() error {
 	}
 	for _, gap := range b.r.Gaps {
 		s.add(b.text(b.themeTitle(gap.Theme)), b.text(b.pillarTitle(gap.PillarA)), b.score(&gap.ScoreA), b.text(b.pillarTitle(gap.PillarB)), b.score(&gap.ScoreB),
-			excelize.Cell{StyleID: b.st.count, Value: math.Round(gap.Points)})
+			excelize.Cell{StyleID: b.st.score, Value: gap.Points})
 	}
 	return s.close(func() error {
 		return b.bandRules(s.name, cellRange(2, first, len(shown)+2, last))

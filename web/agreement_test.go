@@ -122,6 +122,13 @@ func TestEveryViewShowsTheSameNumbers(t *testing.T) {
 		if !slices.Equal(got, wantCells) {
 			t.Errorf("heatmap %s: %v, want %v", th.Key, got, wantCells)
 		}
+		wantGap := "—"
+		if gap := widestGap(doc, th.Key); gap != nil {
+			wantGap = "<strong>" + num(&gap.Points) + "</strong>"
+		}
+		if !strings.HasSuffix(row[1], "<td>"+wantGap+"</td>") {
+			t.Errorf("heatmap %s: gap cell in %s, want %s", th.Key, row[1], wantGap)
+		}
 	}
 
 	// 3. The agenda, chosen once: check its choices against the tie rule, then find
@@ -223,6 +230,14 @@ func TestEveryViewShowsTheSameNumbers(t *testing.T) {
 		if !slices.Equal(got, wantRow) {
 			t.Errorf("Themes sheet %s: %v, want %v", th.Key, got, wantRow)
 		}
+		// The widest gap, as the page shows it: the same number, not rounded again.
+		gapCell := ""
+		if len(row) > len(doc.Groups)+3 {
+			gapCell = row[len(doc.Groups)+3]
+		}
+		if gap := widestGap(doc, th.Key); gap != nil && gapCell != xlsxNum(&gap.Points) {
+			t.Errorf("Themes sheet %s: gap %q, want %s", th.Key, gapCell, xlsxNum(&gap.Points))
+		}
 	}
 	for _, g := range doc.Groups {
 		sheet := sheets[words.T("workbook.sheet.pillar."+g.Pillar)]
@@ -233,6 +248,16 @@ func TestEveryViewShowsTheSameNumbers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// widestGap is the widest gap of a theme (gaps come widest first), or nil.
+func widestGap(doc reports.Document, theme string) *reports.Gap {
+	for i, g := range doc.Gaps {
+		if g.Theme == theme {
+			return &doc.Gaps[i]
+		}
+	}
+	return nil
 }
 
 // agreementSent is what the agreement seed submitted: per pillar, each response's

@@ -20,6 +20,8 @@ import (
 	"github.com/ecat-project/ecat/locale"
 )
 
+var dateSuffixRE = regexp.MustCompile(`&R\d{4}-\d{2}-\d{2}$`)
+
 var downloadRE = regexp.MustCompile(`<a class="button" href="([^"]*report\.xlsx[^"]*)" download>`)
 
 func TestReportWorkbookFollowsPageLanguage(t *testing.T) {
@@ -72,7 +74,7 @@ func TestReportWorkbookFollowsPageLanguage(t *testing.T) {
 }
 
 // assertWorkbookIn checks a workbook is written in lang: its sheet names, the Action
-// plan's headers, statuses and drop-down, and that no cell holds a
+// plan's headers, statuses and drop-down, the page headers, and that no cell holds a
 // label of the other language.
 func assertWorkbookIn(t *testing.T, e *testEnv, body []byte, lang locale.Lang, statuses []string) {
 	t.Helper()
@@ -118,6 +120,15 @@ func assertWorkbookIn(t *testing.T, e *testEnv, body []byte, lang locale.Lang, s
 	dvs, err := f.GetDataValidations(plan)
 	if err != nil || len(dvs) != 1 || dvs[0].Formula1 != `"`+strings.Join(names, ",")+`"` {
 		t.Errorf("%s: status drop-down %+v, %v, want %q", lang, dvs, err, names)
+	}
+
+	// Every printed page is headed with the team and round, in the same language.
+	for _, sheet := range sheets {
+		hf, err := f.GetHeaderFooter(sheet)
+		want := fmt.Sprintf(wb("header"), "Ward 7 West", 1, "")
+		if err != nil || hf == nil || !strings.HasPrefix(hf.OddHeader, want) || !dateSuffixRE.MatchString(hf.OddHeader) || hf.OddFooter != wb("footer") {
+			t.Errorf("%s %s: header and footer %+v, %v, want a header %q and a date", lang, sheet, hf, err, want)
+		}
 	}
 
 	// No cell holds a label of the other language (one that differs between the two).

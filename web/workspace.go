@@ -92,22 +92,45 @@ func (s *Server) summarizeRound(c echo.Context, lang string, a *survey.Round) (a
 }
 
 type dashboardView struct {
-	Assessments []assessmentSummary
+	Teams []teamView
 }
 
+// teamView is one team on the dashboard: its rounds, newest first, and how they went.
+type teamView struct {
+	N      int // numbers the team's heading and table
+	Team   string
+	Rounds []assessmentSummary
+	// Trend is the submitted responses of each round, oldest first ("5 → 7 → 9"), when
+	// there is more than one round.
+	Trend string
+}
+
+// dashboard lists the facilitator's rounds by team (survey.Teams: one query, counts
+// included), with each team's number of rounds, its latest round's status, and the
+// responses submitted per round. A score trend would need every round's tally: the
+// report has it.
 func (s *Server) dashboard(c echo.Context) error {
 	lang := s.lang(c, "", "")
-	list, err := s.svc.Assessments(c.Request().Context(), me(c))
+	teams, err := s.svc.Teams(c.Request().Context(), me(c))
 	if err != nil {
 		return err
 	}
 	var v dashboardView
-	for i := range list {
-		sum, err := s.summarize(c, lang, &list[i].Assessment, list[i].Counts)
-		if err != nil {
-			return err
+	for i, team := range teams {
+		tv := teamView{N: i + 1, Team: team.Team}
+		var trend []string
+		for j := range team.Rounds {
+			sum, err := s.summarize(c, lang, &team.Rounds[j].Assessment, team.Rounds[j].Counts)
+			if err != nil {
+				return err
+			}
+			tv.Rounds = append(tv.Rounds, sum)
+			trend = append([]string{strconv.Itoa(sum.Submitted)}, trend...)
 		}
-		v.Assessments = append(v.Assessments, sum)
+		if len(trend) > 1 {
+			tv.Trend = strings.Join(trend, " → ")
+		}
+		v.Teams = append(v.Teams, tv)
 	}
 	return s.facilitatorPage(c, http.StatusOK, "dashboard", "title.dashboard", v)
 }

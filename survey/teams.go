@@ -1,0 +1,60 @@
+package survey
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/ecat-project/ecat/assessment"
+)
+
+// TeamRounds is one team's rounds as the dashboard lists them.
+type TeamRounds struct {
+	Team string
+	// Rounds are the team's assessments, the newest round first.
+	Rounds []assessment.Listed
+	// LastActivity is the latest time one of them was opened, closed or marked discussed.
+	LastActivity time.Time
+}
+
+// Teams lists actor's assessments by team, each team's rounds newest first and the
+// teams most recently active first: the list of Assessments (one query, the counts
+// included), grouped. A team is its name exactly as typed, as the API's ?team= filter
+// matches it; a new round takes its team's name, so its rounds stay together.
+func (s *Service) Teams(ctx context.Context, actor *assessment.Facilitator) ([]TeamRounds, error) {
+	list, err := s.Assessments(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	return groupByTeam(list), nil
+}
+
+func groupByTeam(list []assessment.Listed) []TeamRounds {
+	var teams []TeamRounds
+	index := map[string]int{}
+	for _, a := range list {
+		i, ok := index[a.Team]
+		if !ok {
+			i = len(teams)
+			index[a.Team] = i
+			teams = append(teams, TeamRounds{Team: a.Team})
+		}
+		t := &teams[i]
+		t.Rounds = append(t.Rounds, a)
+		for _, when := range []*time.Time{&a.CreatedAt, a.ClosedAt, a.DiscussedAt} {
+			if when != nil && when.After(t.LastActivity) {
+				t.LastActivity = *when
+			}
+		}
+	}
+	for i := range teams {
+		slices.SortStableFunc(teams[i].Rounds, func(a, b assessment.Listed) int {
+			return cmp.Or(cmp.Compare(b.Round, a.Round), cmp.Compare(b.ID, a.ID))
+		})
+	}
+	slices.SortStableFunc(teams, func(a, b TeamRounds) int {
+		return cmp.Or(b.LastActivity.Compare(a.LastActivity), cmp.Compare(b.Rounds[0].ID, a.Rounds[0].ID))
+	})
+	return teams
+}
