@@ -65,6 +65,10 @@ type namedView struct {
 	ThemeError       string
 	Themes           []optionView
 	Max              int
+
+	// TextMissing: the text's error is that there is none, which typing one fixes (the
+	// form's script then takes the error away).
+	TextMissing bool
 }
 
 type errorLink struct {
@@ -189,6 +193,7 @@ func (s *Server) buildForm(langCode string, a *assessment.Assessment, in *pillar
 			Text: printable(n.Text), TextError: fieldErr(key + ".text"), ThemeError: fieldErr(key + ".theme"),
 			Max: assessment.MaxNamedLen,
 		}
+		nv.TextMissing = verr != nil && verr.Fields[key+".text"].Code == assessment.CodeRequired
 		for _, th := range in.Themes {
 			nv.Themes = append(nv.Themes, optionView{Value: th.Key, Label: th.Title.In(lang), Selected: th.Key == n.Theme})
 			if th.Key == n.Theme {

@@ -69,3 +69,69 @@
   });
   updateProgress();
 })();
+
+// An error that answering fixes goes once it is answered: a question's "choose an
+// answer" when one is chosen, a theme's when one is picked, a missing text's when some is
+// typed. Its message and aria-invalid leave the field, and its line leaves the error
+// summary (which goes when none is left). Errors about what was typed (too long, looks
+// like code) stay until the server checks again. Without JavaScript the page is sent
+// back by the server as before.
+(function () {
+  "use strict";
+  var form = document.getElementById("response-form");
+  if (!form || !form.querySelectorAll || !document.documentElement.classList) return;
+  var summary = document.querySelector(".error-summary");
+
+  // owner is the control (or the fieldset of radios) the error describes.
+  function ownerOf(error) {
+    var all = form.querySelectorAll("[aria-describedby]");
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].getAttribute("aria-describedby").split(/\s+/).indexOf(error.id) >= 0) return all[i];
+    }
+    return null;
+  }
+  function fixed(owner) {
+    if (owner.tagName === "FIELDSET") return !!owner.querySelector("input:checked");
+    if (owner.tagName === "TEXTAREA") return owner.value.trim() !== "";
+    return true; // a select: any choice it offers is a valid one
+  }
+  function forgetInSummary(owner) {
+    if (!summary) return;
+    // Said once, on arrival; changing it now should not be read out as a new alert.
+    summary.removeAttribute("role");
+    var links = summary.querySelectorAll('li a[href^="#"]');
+    for (var i = 0; i < links.length; i++) {
+      var target = document.getElementById(links[i].getAttribute("href").slice(1));
+      if (target && (target === owner || owner.contains(target))) {
+        var item = links[i].parentNode;
+        item.parentNode.removeChild(item);
+      }
+    }
+    var left = summary.querySelectorAll("li").length;
+    var count = summary.querySelector(".error-count");
+    if (left === 0) {
+      summary.hidden = true;
+    } else if (count) {
+      count.textContent = left === 1 ? count.getAttribute("data-singular") : count.getAttribute("data-plural").replace("%d", left);
+    }
+  }
+  function clear(error, owner) {
+    var ids = owner.getAttribute("aria-describedby").split(/\s+/).filter(function (id) { return id && id !== error.id; });
+    if (ids.length) owner.setAttribute("aria-describedby", ids.join(" "));
+    else owner.removeAttribute("aria-describedby");
+    owner.removeAttribute("aria-invalid");
+    var box = error.parentNode;
+    box.removeChild(error);
+    if (!box.querySelector(".error")) box.classList.remove("invalid");
+    forgetInSummary(owner);
+  }
+  function check(e) {
+    var errors = form.querySelectorAll(".error[data-fix]");
+    for (var i = 0; i < errors.length; i++) {
+      var owner = ownerOf(errors[i]);
+      if (owner && (owner === e.target || owner.contains(e.target)) && fixed(owner)) clear(errors[i], owner);
+    }
+  }
+  form.addEventListener("change", check);
+  form.addEventListener("input", function (e) { if (e.target.tagName === "TEXTAREA") check(e); });
+})();
