@@ -69,18 +69,128 @@ func mustPillar(t testing.TB, in *Instrument, key string) *Pillar {
 
 func TestLoad(t *testing.T) {
 	c := loadCatalog(t)
-	if got := c.Current().Version; got != "v1" {
-		t.Errorf("Current().Version = %q, want v1", got)
+	if got := c.Current().Version; got != "v2" {
+		t.Errorf("Current().Version = %q, want v2", got)
 	}
-	if !slices.Contains(c.Versions(), "v1") {
-		t.Errorf("Versions() = %v, want it to list v1", c.Versions())
+	if got, want := c.Versions(), []string{"v1", "v2"}; !slices.Equal(got, want) {
+		t.Errorf("Versions() = %v, want %v", got, want)
 	}
-	in, ok := c.Version("v1")
+	in, ok := c.Version("v2")
 	if !ok || in != c.Current() {
-		t.Errorf("Version(v1) = %p, %v; want the current instrument", in, ok)
+		t.Errorf("Version(v2) = %p, %v; want the current instrument", in, ok)
+	}
+	old, ok := c.Version("v1")
+	if !ok || old == c.Current() || old.Version != "v1" {
+		t.Errorf("Version(v1) = %p, %v; want v1, kept for the rounds that used it", old, ok)
 	}
 	if _, ok := c.Version("v0"); ok {
 		t.Error("Version(v0) found, want false")
+	}
+}
+
+// TestV1KeptAsPublished: v2 is a new file, v1 stays as its rounds answered it. A few of
+// v1's own statements, which v2 rewrote, must still read as they did.
+func TestV1KeptAsPublished(t *testing.T) {
+	c := loadCatalog(t)
+	v1, _ := c.Version("v1")
+	v2, _ := c.Version("v2")
+	for _, tt := range []struct{ id, v1Text string }{
+		{"L-10", "Patient partners sit on our governance and quality committees."},
+		{"L-11", "On those committees, patient partners have a real vote or voice in decisions."},
+		{"P-01", "I received an orientation to the organization and to my role as a partner."},
+		{"S-05", "Staff and patient partners sometimes learn together, for example in shared training sessions."},
+	} {
+		it, _, ok := v1.Item(tt.id)
+		if !ok || it.Text.EN != tt.v1Text {
+			t.Errorf("v1 %s = %v, want %q", tt.id, it, tt.v1Text)
+		}
+		now, _, ok := v2.Item(tt.id)
+		if !ok || now.Text.EN == tt.v1Text {
+			t.Errorf("v2 %s = %v, want v2's own statement", tt.id, now)
+		}
+	}
+	for _, p := range v1.Pillars {
+		if n := len(p.Items()); n != 15 {
+			t.Errorf("v1 %s: %d items, want the 15 it was published with", p.Key, n)
+		}
+	}
+}
+
+// TestThemesStableAcrossVersions: reports compare rounds by theme, across versions, so
+// every version has the same theme keys in the same order (titles and descriptions may
+// be reworded).
+func TestThemesStableAcrossVersions(t *testing.T) {
+	c := loadCatalog(t)
+	keys := func(in *Instrument) []string {
+		var out []string
+		for _, th := range in.Themes {
+			out = append(out, th.Key)
+		}
+		return out
+	}
+	want := keys(c.Current())
+	for _, v := range c.Versions() {
+		in, _ := c.Version(v)
+		if got := keys(in); !slices.Equal(got, want) {
+			t.Errorf("%s themes = %v, want %v as in the current version", v, got, want)
+		}
+	}
+}
+
+// TestV2OneIdeaPerStatement guards the rewrite: no statement joins two things with "and"
+// or "or" where v1's double-barrelled ones did, nor leans on an earlier statement ("those
+// committees"), nor says "sometimes", which clashes with the answer Somewhat.
+func TestV2OneIdeaPerStatement(t *testing.T) {
+	in, ok := loadCatalog(t).Version("v2")
+	if !ok {
+		t.Fatal("v2 missing")
+	}
+	banned := []string{" those ", "sometimes", "regularly", "real vote", "governance and", "measure and review",
+		"paid or recognized", "staff or leaders", "board or", "organization and to"}
+	for _, p := range in.Pillars {
+		for _, it := range p.Items() {
+			en := strings.ToLower(it.Text.EN)
+			for _, b := range banned {
+				if strings.Contains(en, b) {
+					t.Errorf("v2 %s says %q: %q", it.ID, b, it.Text.EN)
+				}
+			}
+			if n := strings.Count(it.Text.EN, ".") + strings.Count(it.Text.EN, "?"); n != 1 {
+				t.Errorf("v2 %s: %d sentences, want one statement: %q", it.ID, n, it.Text.EN)
+			}
+		}
+	}
+}
+
+// TestV2CoversNewDomains: the domains v1 missed each have a statement in v2, under the
+// theme they were mapped to.
+func TestV2CoversNewDomains(t *testing.T) {
+	in, ok := loadCatalog(t).Version("v2")
+	if !ok {
+		t.Fatal("v2 missing")
+	}
+	for _, tt := range []struct {
+		domain, id, theme, word string
+	}{
+		{"patient safety", "L-11", "influence", "safety"},
+		{"patient safety", "S-08", "influence", "safer"},
+		{"patient safety", "P-10", "influence", "safer"},
+		{"roles and accountability", "L-03", "commitment", "job descriptions"},
+		{"roles and accountability", "S-02", "commitment", "expected in my job"},
+		{"roles and accountability", "P-02", "preparation", "expected of me"},
+		{"celebrating", "L-16", "feedback", "celebrate"},
+		{"sharing", "S-14", "feedback", "shares"},
+		{"cultural safety", "L-14", "equity", "Indigenous"},
+		{"cultural safety", "P-14", "equity", "culture"},
+	} {
+		it, _, ok := in.Item(tt.id)
+		if !ok {
+			t.Errorf("%s: v2 has no %s", tt.domain, tt.id)
+			continue
+		}
+		if it.Theme != tt.theme || !strings.Contains(it.Text.EN, tt.word) {
+			t.Errorf("%s: v2 %s = %s %q, want theme %s and %q", tt.domain, tt.id, it.Theme, it.Text.EN, tt.theme, tt.word)
+		}
 	}
 }
 
@@ -280,9 +390,13 @@ func checkTranslated(t *testing.T, where string, text Text, strict bool) {
 	}
 }
 
-func TestCheckAcceptsV1Copy(t *testing.T) {
-	if err := cloneInstrument(t, current(t)).Check(); err != nil {
-		t.Fatalf("Check on an untouched copy of v1: %v", err)
+func TestCheckAcceptsCopies(t *testing.T) {
+	c := loadCatalog(t)
+	for _, v := range c.Versions() {
+		in, _ := c.Version(v)
+		if err := cloneInstrument(t, in).Check(); err != nil {
+			t.Errorf("Check on an untouched copy of %s: %v", v, err)
+		}
 	}
 }
 

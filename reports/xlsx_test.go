@@ -453,7 +453,7 @@ func TestXLSXChartsAndColours(t *testing.T) {
 		if strings.HasPrefix(name, "xl/charts/chart") && strings.HasSuffix(name, ".xml") {
 			charts++
 			// Bars named by the hidden chart-label column, which the chart still plots.
-			for _, want := range []string{`<barDir val="bar">`, `<grouping val="percentStacked">`, `!$E$2</f>`, `!$Q$3:$Q$17</f>`, `<plotVisOnly val="0"`} {
+			for _, want := range []string{`<barDir val="bar">`, `<grouping val="percentStacked">`, `!$E$2</f>`, `!$Q$3:$Q$18</f>`, `<plotVisOnly val="0"`} {
 				if !strings.Contains(part, want) {
 					t.Errorf("%s lacks %s", name, want)
 				}

@@ -444,10 +444,10 @@ func TestAPIResponseLifecycle(t *testing.T) {
 	if got.Opportunity != (namedJSON{Text: "- more time for partners"}) {
 		t.Errorf("opportunity %+v", got.Opportunity)
 	}
-	if got.Progress.Answered != 3 || got.Progress.Total != 15 {
-		t.Errorf("progress %+v, want 3/15", got.Progress)
+	if got.Progress.Answered != 3 || got.Progress.Total != 16 {
+		t.Errorf("progress %+v, want 3/16", got.Progress)
 	}
-	if got.Assessment.Title != a.Title || got.Assessment.Team != a.Team || got.Assessment.Status != "open" || got.Assessment.InstrumentVersion != "v1" {
+	if got.Assessment.Title != a.Title || got.Assessment.Team != a.Team || got.Assessment.Status != "open" || got.Assessment.InstrumentVersion != "v2" {
 		t.Errorf("assessment %+v", got.Assessment)
 	}
 	if got.SubmittedAt != nil {
@@ -496,7 +496,7 @@ func TestAPIResponseLifecycle(t *testing.T) {
 		t.Errorf("PUT submit status %q", updated.Status)
 	}
 	got = e.getResponse(tok)
-	if got.Status != "submitted" || got.SubmittedAt == nil || got.Progress.Answered != 15 {
+	if got.Status != "submitted" || got.SubmittedAt == nil || got.Progress.Answered != 16 {
 		t.Fatalf("after submit: %+v", got)
 	}
 	firstSubmitted := *got.SubmittedAt
@@ -567,8 +567,8 @@ func TestAPICreate(t *testing.T) {
 		wantLanguage string
 		wantAnswered int
 	}{
-		{name: "complete submission", body: e.completeBody(en.Code, "staff"), wantStatus: "submitted", wantLanguage: "en", wantAnswered: 15},
-		{name: "leadership submission", body: e.completeBody(en.Code, "leadership"), wantStatus: "submitted", wantLanguage: "en", wantAnswered: 15},
+		{name: "complete submission", body: e.completeBody(en.Code, "staff"), wantStatus: "submitted", wantLanguage: "en", wantAnswered: 16},
+		{name: "leadership submission", body: e.completeBody(en.Code, "leadership"), wantStatus: "submitted", wantLanguage: "en", wantAnswered: 16},
 		{name: "patient partner draft in French", body: map[string]any{"code": en.Code, "pillar": "patient_partners", "language": "fr", "answers": map[string]string{"P-15": "unknown"}},
 			wantStatus: "draft", wantLanguage: "fr", wantAnswered: 1},
 		{name: "empty draft takes the assessment language", body: map[string]any{"code": fr.Code, "pillar": "staff"}, wantStatus: "draft", wantLanguage: "fr"},
@@ -681,7 +681,7 @@ func TestAPIInstrument(t *testing.T) {
 				t.Errorf("theme keys %v, want %v", got, want)
 			}
 
-			if in.Version != "v1" {
+			if in.Version != "v2" {
 				t.Errorf("version %q", in.Version)
 			}
 			if want := []string{"yes", "no", "somewhat", "unknown"}; !reflect.DeepEqual(in.Answers, want) {
@@ -713,7 +713,7 @@ func TestAPIInstrument(t *testing.T) {
 						}
 					}
 				}
-				if len(ids) != 15 || ids[0] != prefix+"-01" || ids[14] != prefix+"-15" {
+				if len(ids) != 16 || ids[0] != prefix+"-01" || ids[15] != prefix+"-16" {
 					t.Errorf("pillar %s items %v", p.Key, ids)
 				}
 				if len(p.Reflections) == 0 || p.Reflections[0].ID != prefix+"-R1" || p.Title == "" || p.Description == "" {
@@ -739,7 +739,7 @@ func TestAPIInstrument(t *testing.T) {
 	if en.Pillars[1].Title == fr.Pillars[1].Title || en.Themes[0].Title == fr.Themes[0].Title {
 		t.Errorf("titles not translated: %q / %q, %q / %q", en.Pillars[1].Title, fr.Pillars[1].Title, en.Themes[0].Title, fr.Themes[0].Title)
 	}
-	if !strings.Contains(frItem.Text, "organisation") {
+	if !strings.Contains(frItem.Text, "Je comprends pourquoi") {
 		t.Errorf("French S-01 %q", frItem.Text)
 	}
 }

@@ -287,7 +287,7 @@ func TestPagesJourney(t *testing.T) {
 		t.Error("submitting a resumed draft made a new response")
 	}
 	stored = e.storedResponse(tok)
-	if stored.Status != assessment.Submitted || len(stored.Answers) != 15 || len(stored.Reflections) != 0 || stored.SubmittedAt == nil {
+	if stored.Status != assessment.Submitted || len(stored.Answers) != 16 || len(stored.Reflections) != 0 || stored.SubmittedAt == nil {
 		t.Errorf("stored after submit %+v", stored)
 	}
 	rec = b.get("/r/" + tok + "/thanks?lang=en")
@@ -307,7 +307,7 @@ func TestPagesJourney(t *testing.T) {
 		t.Errorf("submitted form: status %d, still offers save", rec.Code)
 	}
 	e.assertText(t, body, "en", "form.submitted_note")
-	if got := checkedAnswers(t, body); len(got) != 15 {
+	if got := checkedAnswers(t, body); len(got) != 16 {
 		t.Errorf("submitted form checks %d answers", len(got))
 	}
 	// A thanks page of a draft sends back to the form.
@@ -424,8 +424,8 @@ func TestPagesRejectedFormKeepsInput(t *testing.T) {
 	if !reflect.DeepEqual(targets, want) {
 		t.Errorf("error summary targets\n got %v\nwant %v", targets, want)
 	}
-	if !strings.Contains(body, escaped(t, strings.Replace(e.tmpl.Message("en", "errors.count"), "%d", "16", 1))) {
-		t.Error("error summary does not count 16 problems")
+	if !strings.Contains(body, escaped(t, strings.Replace(e.tmpl.Message("en", "errors.count"), "%d", "17", 1))) {
+		t.Error("error summary does not count 17 problems")
 	}
 	ids := pageIDs(body)
 	for _, id := range []string{"err-S-03", "err-S-04", "err-S-15", "err-refl-S-R2", "err-strength-text", "err-opportunity-text"} {

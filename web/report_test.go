@@ -289,8 +289,8 @@ func TestReportJSONWithholdsSmallGroups(t *testing.T) {
 		t.Errorf("team: submitted %d, included %v, withheld %v; want 7, [leadership staff], [patient_partners]",
 			team.Submitted, team.IncludedPillars, team.WithheldPillars)
 	}
-	if len(team.Items) != 30 {
-		t.Errorf("team has %d items, want the 30 of the two shown groups", len(team.Items))
+	if len(team.Items) != 32 {
+		t.Errorf("team has %d items, want the 32 of the two shown groups", len(team.Items))
 	}
 	for _, ir := range append(slices.Clone(team.Items), doc.UnknownHotspots...) {
 		if ir.Pillar == pillars.PatientPartners || strings.HasPrefix(ir.ID, "P-") {
@@ -371,8 +371,8 @@ func TestReportExportWritersWithholdSmallGroups(t *testing.T) {
 		}
 		assertNoSecrets(t, "CSV export "+string(lang), csv.Bytes())
 		lines := strings.Split(strings.TrimSpace(csv.String()), "\n")
-		if len(lines) != 1+30 {
-			t.Errorf("CSV %s: %d lines, want a header and 30 items", lang, len(lines))
+		if len(lines) != 1+32 {
+			t.Errorf("CSV %s: %d lines, want a header and 32 items", lang, len(lines))
 		}
 		for _, l := range lines[1:] {
 			if !strings.HasPrefix(l, pillars.Leadership+",") && !strings.HasPrefix(l, pillars.Staff+",") {
@@ -543,8 +543,8 @@ func TestReportPage(t *testing.T) {
 			// A bar per item of the shown groups, named with its percentages.
 			doc := decodeReport(t, x.apiReportJSON(t, x.a))
 			bars := barRE.FindAllString(body, -1)
-			if len(bars) != 30 {
-				t.Errorf("%d bars, want 30", len(bars))
+			if len(bars) != 32 {
+				t.Errorf("%d bars, want 32", len(bars))
 			}
 			for _, bar := range bars {
 				if !strings.Contains(bar, `role="img"`) || !strings.Contains(bar, `aria-label="`) {

@@ -104,7 +104,7 @@ func TestExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 16 || rows[1][1] != "S-01" || rows[1][5] != "2" || rows[1][7] != "1" {
+	if len(rows) != 17 || rows[1][1] != "S-01" || rows[1][5] != "2" || rows[1][7] != "1" {
 		t.Errorf("CSV rows %d, first %v", len(rows), rows[1])
 	}
 
