@@ -715,7 +715,7 @@ func TestPagesClosedAssessment(t *testing.T) {
 	}
 	for _, want := range []string{
 		escaped(t, "Partners & staff <3"), "Shared huddles",
-		escaped(t, e.tmpl.Message("en", "answer.yes")), escaped(t, e.tmpl.Message("en", "answer.unknown")),
+		escaped(t, e.tmpl.Message("en", "answer.yes")), escaped(t, e.tmpl.Message("en", "answer.unknown_respondent")),
 		escaped(t, e.tmpl.Message("en", "view.unanswered")),
 	} {
 		if !strings.Contains(body, want) {

@@ -151,11 +151,21 @@ func (s *Server) printPage(c echo.Context) error {
 	}
 	v := printView{formView: s.buildForm(lang, a.Assessment, a.Instrument, p, blank, nil)}
 	for _, ans := range assessment.Answers {
-		v.Answers = append(v.Answers, s.tmpl.Message(lang, "answer."+string(ans)))
+		v.Answers = append(v.Answers, s.respondentAnswer(lang, ans))
 	}
 	return s.render(c, http.StatusOK, "print", &templates.Page{
 		Lang: lang, Title: s.tmpl.Message(lang, "print.title") + " · " + v.Pillar.Title + " · " + a.Title, SwitchURL: switchURL(c, lang), Body: v,
 	})
+}
+
+// respondentAnswer is an answer's label as a respondent reads it (the form, the printable
+// checklist, the read-only view): "I don't know" for unknown, plainer than the "Unknown"
+// the facilitator's report keeps. The stored value does not change.
+func (s *Server) respondentAnswer(lang string, ans assessment.Answer) string {
+	if ans == assessment.Unknown {
+		return s.tmpl.Message(lang, "answer.unknown_respondent")
+	}
+	return s.tmpl.Message(lang, "answer."+string(ans))
 }
 
 func (s *Server) renderForm(c echo.Context, status int, lang string, a *survey.Round, p *pillars.Pillar, r *assessment.Response, verr *assessment.ValidationError, action, notice, resumeURL string) error {

@@ -161,7 +161,7 @@ func (s *Server) buildForm(langCode string, a *assessment.Assessment, in *pillar
 			iv := itemView{ID: it.ID, Text: it.Text.In(lang), Error: fieldErr("answers." + it.ID)}
 			chosen := r.Answers[it.ID]
 			for _, ans := range assessment.Answers {
-				label := s.tmpl.Message(langCode, "answer."+string(ans))
+				label := s.respondentAnswer(langCode, ans)
 				iv.Choices = append(iv.Choices, choiceView{
 					Name: "a." + it.ID, Value: string(ans), Label: label,
 					InputID: "a-" + it.ID + "-" + string(ans), Checked: chosen == ans,
