@@ -66,6 +66,10 @@ const (
 	// The team summary published for everyone invited, and unpublished.
 	AuditSummaryPublished   = "summary_publish"
 	AuditSummaryUnpublished = "summary_unpublish"
+	// A response written on paper entered, corrected or deleted by the facilitator.
+	AuditPaperEntered   = "paper_enter"
+	AuditPaperCorrected = "paper_correct"
+	AuditPaperDeleted   = "paper_delete"
 )
 
 // Password length bounds, in characters. Long passphrases are welcome; the upper bound

@@ -30,7 +30,19 @@ func migrations() []migration {
 		migrateActionVersions,
 		migrateVersions,
 		migrateSummaries,
+		migratePaperResponses,
 	}
+}
+
+// migratePaperResponses marks the responses a facilitator entered from paper: a random
+// reference of their own (NULL for a response given online), by which the facilitator
+// corrects or deletes the entry while the round is open. Respondents' links never reach
+// them.
+func migratePaperResponses(tx *gorm.DB, d Dialect) error {
+	return execAll(tx, d,
+		`ALTER TABLE responses ADD COLUMN paper_ref TEXT`,
+		`CREATE UNIQUE INDEX responses_paper_ref ON responses (paper_ref)`,
+	)
 }
 
 // migrateSummaries keeps the team summaries published: one per round at most, reached

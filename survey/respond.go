@@ -147,25 +147,8 @@ func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, er
 			return saved, err
 		}
 	}
-	if !round.IsOpen() {
-		return nil, assessment.ErrClosed
-	}
-	if r.Language == "" {
-		r.Language = round.Language
-		if in.Stored != nil {
-			r.Language = in.Stored.Language
-		}
-	}
-	problems := in.Problems
-	if problems == nil {
-		problems = &assessment.ValidationError{}
-	}
-	if err := MergeValidation(problems, r.Validate(round.Instrument, in.Submit)); err != nil {
+	if err := prepareSave(in); err != nil {
 		return nil, err
-	}
-	r.AssessmentID, r.Status = round.ID, assessment.Draft
-	if in.Submit {
-		r.Status = assessment.Submitted
 	}
 	if in.Stored == nil {
 		key := ""
@@ -219,6 +202,35 @@ func (s *Service) SaveResponse(ctx context.Context, in ResponseSave) (*Saved, er
 	// The stored time of first submission tells whether this save was it.
 	first := r.Status == assessment.Submitted && r.SubmittedAt != nil && !r.SubmittedAt.Before(r.UpdatedAt)
 	return &Saved{Token: newToken, Status: r.Status, FirstSubmission: first, Version: r.Version}, nil
+}
+
+// prepareSave checks a save as SaveResponse describes (an open round, content valid for
+// its instrument, complete when submitting) and readies in.Response to be stored: its
+// language (the stored response's, else the round's, when none is sent), its round and
+// its status.
+func prepareSave(in ResponseSave) error {
+	round, r := in.Round, in.Response
+	if !round.IsOpen() {
+		return assessment.ErrClosed
+	}
+	if r.Language == "" {
+		r.Language = round.Language
+		if in.Stored != nil {
+			r.Language = in.Stored.Language
+		}
+	}
+	problems := in.Problems
+	if problems == nil {
+		problems = &assessment.ValidationError{}
+	}
+	if err := MergeValidation(problems, r.Validate(round.Instrument, in.Submit)); err != nil {
+		return err
+	}
+	r.AssessmentID, r.Status = round.ID, assessment.Draft
+	if in.Submit {
+		r.Status = assessment.Submitted
+	}
+	return nil
 }
 
 // A personal link is bound to the browser that last wrote through it. A browser keeps a

@@ -124,6 +124,9 @@ func samples() map[string]any {
 		"view":   viewed,
 		"claim":  map[string]any{"Action": "/r/tok/claim", "JoinURL": "/j/CODE?lang=en", "Open": true},
 		"thanks": map[string]any{"Threshold": 2, "LowThreshold": true, "Open": true, "ResumeURL": "http://x/r/tok", "SummaryURL": "/s/tok"},
+		"paper": map[string]any{"A": map[string]any{"ID": 1, "Team": "4B", "Round": 1}, "Open": true, "Notice": "entered",
+			"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff"}},
+			"Entries": []map[string]any{{"Ref": "r1", "Pillar": "Staff", "Status": "Complete", "Updated": "2027-01-01 10:00"}, {"Ref": "r2", "Pillar": "Staff", "Status": "Complete", "Updated": "2027-01-01 10:01", "Released": true}}},
 		"summary": map[string]any{
 			"A": map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 2}, "Threshold": 3, "Submitted": 6, "ClosedAt": "2027-03-01",
 			"Withheld": []string{"Patient partners"}, "PillarTitles": []string{"Staff"},
@@ -170,7 +173,7 @@ func samples() map[string]any {
 }
 
 // facilitatorPages are rendered signed in, with the facilitator menu.
-var facilitatorPages = map[string]bool{"dashboard": true, "assessment_new": true, "assessment": true, "invitation": true,
+var facilitatorPages = map[string]bool{"paper": true, "dashboard": true, "assessment_new": true, "assessment": true, "invitation": true,
 	"assessment_delete": true, "tokens": true, "activity": true, "report": true, "action_edit": true, "password": true}
 
 func TestRenderEveryPage(t *testing.T) {
@@ -204,7 +207,7 @@ func TestRenderEveryPage(t *testing.T) {
 					}
 				}
 				// A key printed instead of its message means a missing translation.
-				if m := regexp.MustCompile(`>\s*((?:home|join|form|print|view|thanks|summary|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit|report|band|discussion|handout)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
+				if m := regexp.MustCompile(`>\s*((?:home|join|form|print|view|thanks|summary|paper|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit|report|band|discussion|handout)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
 					t.Errorf("untranslated key %q in page", m[1])
 				}
 				if strings.Contains(html, "typed <text>") {

@@ -164,6 +164,13 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 	}
 	v := assessmentView{assessmentSummary: sum, planView: plan, QR: qr, Open: a.IsOpen(), Notice: c.QueryParam("done"),
 		Completion: "/assessments/" + strconv.FormatInt(a.ID, 10) + "/completion"}
+	paper, err := s.svc.PaperCounts(c.Request().Context(), a)
+	if err != nil {
+		return err
+	}
+	for _, n := range paper {
+		v.PaperTotal += n
+	}
 	published, err := s.svc.SummaryOf(c.Request().Context(), me(c), a.ID)
 	if err != nil {
 		return err

@@ -972,6 +972,13 @@ func (s *Server) apiGetResponse(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set(headerETag, versionETag(res.Response.Version))
+	return c.JSON(http.StatusOK, s.responseJSONOf(res))
+}
+
+// responseJSONOf is a stored response as its reader sees it: the respondent through
+// their link, or the facilitator who entered it from paper.
+func (s *Server) responseJSONOf(res *survey.Resumed) responseJSON {
 	r, a, in := res.Response, res.Round, res.Instrument
 	out := responseJSON{
 		Status: string(r.Status), Pillar: r.Pillar, Language: r.Language,
@@ -988,8 +995,7 @@ func (s *Server) apiGetResponse(c echo.Context) error {
 	if p := in.Pillar(r.Pillar); p != nil {
 		out.Progress.Answered, out.Progress.Total = r.Progress(p)
 	}
-	c.Response().Header().Set(headerETag, versionETag(r.Version))
-	return c.JSON(http.StatusOK, out)
+	return out
 }
 
 // The instrument, for clients that build their own form.

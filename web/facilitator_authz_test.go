@@ -45,6 +45,12 @@ type authzCase struct {
 	ownerDid func(t *testing.T, e *testEnv, rec *httptest.ResponseRecorder, a *assessment.Assessment, token string)
 }
 
+// A draft paper entry, as a form and as an API body.
+var (
+	paperForm = url.Values{"pillar": {"staff"}, "lang": {"en"}, "action": {"save"}, "a.S-01": {"no"}}
+	paperBody = map[string]any{"source": "paper", "pillar": "staff", "answers": map[string]string{"S-01": "no"}, "submit": false}
+)
+
 func authzTable() map[string]authzCase {
 	newForm := url.Values{"title": {"Made through the form"}, "team": {"Ward 9"}, "threshold": {"3"}, "language": {"en"}}
 	newBody := map[string]any{"title": "Made through the API", "team": "Ward 9", "threshold": 3, "language": "en"}
@@ -195,16 +201,48 @@ func authzTable() map[string]authzCase {
 				t.Errorf("after the owner's PATCH: %+v", list)
 			}
 		}},
-		"GET /api/v1/actions/:id":                 {owner: 200},
-		"DELETE /api/v1/actions/:id":              {owner: 204, ownerDid: actionCount(0)},
-		"POST /api/v1/assessments/:id/close":      {owner: 200, ownerDid: statusIs(assessment.Closed)},
-		"POST /api/v1/assessments/:id/reopen":     {closedFirst: true, owner: 200, ownerDid: statusIs(assessment.Open)},
-		"DELETE /api/v1/assessments/:id":          {owner: 204, ownerDid: deleted},
-		"GET /api/v1/assessments/:id/report.xlsx": {owner: 200, ownerDid: isWorkbook},
-		"POST /assessments/:id/summary":           {closedFirst: true, owner: 303, ownerDid: summaryPublished(true)},
-		"POST /assessments/:id/summary/delete":    {closedFirst: true, owner: 303, ownerDid: summaryPublished(false)},
-		"POST /api/v1/assessments/:id/summary":    {closedFirst: true, owner: 201, ownerDid: summaryPublished(true)},
-		"DELETE /api/v1/assessments/:id/summary":  {closedFirst: true, owner: 204, ownerDid: summaryPublished(false)},
+		"GET /api/v1/actions/:id":                            {owner: 200},
+		"DELETE /api/v1/actions/:id":                         {owner: 204, ownerDid: actionCount(0)},
+		"POST /api/v1/assessments/:id/close":                 {owner: 200, ownerDid: statusIs(assessment.Closed)},
+		"POST /api/v1/assessments/:id/reopen":                {closedFirst: true, owner: 200, ownerDid: statusIs(assessment.Open)},
+		"DELETE /api/v1/assessments/:id":                     {owner: 204, ownerDid: deleted},
+		"GET /api/v1/assessments/:id/report.xlsx":            {owner: 200, ownerDid: isWorkbook},
+		"POST /assessments/:id/summary":                      {closedFirst: true, owner: 303, ownerDid: summaryPublished(true)},
+		"GET /assessments/:id/paper":                         {owner: 200},
+		"POST /assessments/:id/paper":                        {form: paperForm, owner: 303, ownerDid: paperCount(1)},
+		"GET /assessments/:id/paper/:ref":                    {owner: 200},
+		"POST /assessments/:id/paper/:ref":                   {form: paperForm, owner: 303, ownerDid: paperCount(1)},
+		"POST /assessments/:id/paper/:ref/delete":            {owner: 303, ownerDid: paperCount(0)},
+		"POST /api/v1/assessments/:id/responses":             {body: paperBody, owner: 201, ownerDid: paperCount(1)},
+		"GET /api/v1/assessments/:id/responses/:paper_id":    {owner: 200},
+		"PUT /api/v1/assessments/:id/responses/:paper_id":    {body: paperBody, owner: 200, ownerDid: paperCount(1)},
+		"DELETE /api/v1/assessments/:id/responses/:paper_id": {owner: 204, ownerDid: paperCount(0)},
+		"POST /assessments/:id/summary/delete":               {closedFirst: true, owner: 303, ownerDid: summaryPublished(false)},
+		"POST /api/v1/assessments/:id/summary":               {closedFirst: true, owner: 201, ownerDid: summaryPublished(true)},
+		"DELETE /api/v1/assessments/:id/summary":             {closedFirst: true, owner: 204, ownerDid: summaryPublished(false)},
+	}
+}
+
+// newPaperEntry enters a draft paper response in a (open) and returns its reference.
+func (e *testEnv) newPaperEntry(a *assessment.Assessment) string {
+	e.t.Helper()
+	r := &assessment.Response{AssessmentID: a.ID, Pillar: "staff", Language: "en", Status: assessment.Draft,
+		Answers: map[string]assessment.Answer{"S-01": assessment.Yes}, Reflections: map[string]string{}}
+	ref := assessment.NewResumeToken()
+	if err := e.store.CreatePaperResponse(e.t.Context(), r, assessment.HashToken(assessment.NewResumeToken()), ref); err != nil {
+		e.t.Fatal(err)
+	}
+	return ref
+}
+
+// paperCount checks how many paper entries a has after the owner's request.
+func paperCount(want int) func(*testing.T, *testEnv, *httptest.ResponseRecorder, *assessment.Assessment, string) {
+	return func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+		t.Helper()
+		list, err := e.store.PaperResponses(t.Context(), a.ID)
+		if err != nil || len(list) != want {
+			t.Errorf("after the owner's request %d paper entries (%v), want %d", len(list), err, want)
+		}
 	}
 }
 
@@ -285,6 +323,10 @@ func TestFacilitatorAuthorizationMatrix(t *testing.T) {
 			default:
 				path = strings.Replace(path, ":action", strconv.FormatInt(act.ID, 10), 1)
 				path = strings.Replace(path, ":id", strconv.FormatInt(a.ID, 10), 1)
+			}
+			if strings.Contains(path, ":ref") || strings.Contains(path, ":paper_id") {
+				ref := e.newPaperEntry(a)
+				path = strings.NewReplacer(":ref", ref, ":paper_id", ref).Replace(path)
 			}
 
 			// send runs the request as b (pages) or with token (API).

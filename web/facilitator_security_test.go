@@ -52,6 +52,9 @@ func TestFacilitatorCSRF(t *testing.T) {
 		"/assessments/:id/discussed":              {},
 		"/assessments/:id/reassess":               {},
 		"/assessments/:id/summary":                {},
+		"/assessments/:id/paper":                  {"pillar": {"staff"}, "lang": {"en"}, "action": {"save"}, "a.S-01": {"no"}},
+		"/assessments/:id/paper/:ref":             {"pillar": {"staff"}, "lang": {"en"}, "action": {"save"}, "a.S-01": {"no"}},
+		"/assessments/:id/paper/:ref/delete":      {},
 		"/assessments/:id/summary/delete":         {},
 	}
 	var paths []string

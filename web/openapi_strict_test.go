@@ -195,6 +195,23 @@ func newStrictEnvOn(t *testing.T, store *storage.Store) *strictEnv {
 			return r
 		}}
 	}
+	// paperRig is an operation on a paper entry of a new owner's open round.
+	paperRig := func(body func(int) any) strictRig {
+		return strictRig{bases: responseBases, fresh: func(base int) strictRequest {
+			o := newOwned(false, false)
+			rec := e.bearer(http.MethodPost, "/api/v1/assessments/"+id(o.assessment)+"/responses", o.token,
+				map[string]any{"source": "paper", "pillar": "staff", "answers": map[string]any{"S-01": "yes"}})
+			var made struct {
+				PaperID string `json:"paper_id"`
+			}
+			decodeJSON(t, rec.Body.Bytes(), &made)
+			r := strictRequest{bearer: o.token, params: map[string]string{"id": id(o.assessment), "paper_id": made.PaperID}}
+			if body != nil {
+				r.body, r.hasBody = body(base), true
+			}
+			return r
+		}}
+	}
 	action := func(int) any {
 		return map[string]any{"text": "Invite a partner to huddles", "lead": "Unit manager", "support": "Time in the rota",
 			"pillar": "staff", "theme": theme, "due": "2190-01-31", "status": "planned"}
@@ -234,7 +251,16 @@ func newStrictEnvOn(t *testing.T, store *storage.Store) *strictEnv {
 		"patch /actions/{id}":               ownedRig(false, false, true, []string{""}, action),
 		"delete /actions/{id}":              ownedRig(false, false, true, nil, nil),
 		"post /assessments/{id}/summary":    ownedRig(true, false, false, nil, nil),
-		"delete /assessments/{id}/summary":  ownedRig(true, false, false, nil, nil),
+		"post /assessments/{id}/responses": {bases: responseBases, fresh: func(base int) strictRequest {
+			o := newOwned(false, false)
+			body := responseBody(base, "")
+			body["source"] = "paper"
+			return strictRequest{bearer: o.token, params: map[string]string{"id": id(o.assessment)}, body: body, hasBody: true}
+		}},
+		"get /assessments/{id}/responses/{paper_id}":    paperRig(nil),
+		"put /assessments/{id}/responses/{paper_id}":    paperRig(func(base int) any { return responseBody(base, "") }),
+		"delete /assessments/{id}/responses/{paper_id}": paperRig(nil),
+		"delete /assessments/{id}/summary":              ownedRig(true, false, false, nil, nil),
 	}
 	return s
 }

@@ -518,6 +518,18 @@ func TestOpenAPIMatchesLiveAnswers(t *testing.T) {
 
 	call("POST", "/assessments/{id}/reassess", "/assessments/"+id+"/reassess", nil, true, 409)
 	call("POST", "/assessments/{id}/summary", "/assessments/"+id+"/summary", nil, true, 409)
+	paperBody := e.completeBody("", "staff")
+	delete(paperBody, "code")
+	paperBody["source"] = "paper"
+	paper := call("POST", "/assessments/{id}/responses", "/assessments/"+id+"/responses", paperBody, true, 201)
+	var pr struct {
+		PaperID string `json:"paper_id"`
+	}
+	decodeJSON(t, paper, &pr)
+	call("POST", "/assessments/{id}/responses", "/assessments/"+id+"/responses", map[string]any{"source": "paper", "pillar": "nope"}, true, 422)
+	call("GET", "/assessments/{id}/responses/{paper_id}", "/assessments/"+id+"/responses/"+pr.PaperID, nil, true, 200)
+	call("PUT", "/assessments/{id}/responses/{paper_id}", "/assessments/"+id+"/responses/"+pr.PaperID, paperBody, true, 200)
+	call("DELETE", "/assessments/{id}/responses/{paper_id}", "/assessments/"+id+"/responses/"+pr.PaperID, nil, true, 204)
 	call("POST", "/assessments/{id}/close", "/assessments/"+id+"/close", nil, true, 200)
 	call("POST", "/assessments/{id}/summary", "/assessments/"+id+"/summary", nil, true, 201)
 	call("POST", "/assessments/{id}/summary", "/assessments/"+id+"/summary", nil, true, 200)

@@ -119,6 +119,8 @@ type reportView struct {
 	Moved                    *movedView
 	// Open is set while the round takes responses: the page then says how newer ones join.
 	Open bool
+	// Paper names, per group shown, how many of its responses were entered from paper.
+	Paper []string
 }
 
 func (s *Server) reportPage(c echo.Context) error {
@@ -129,6 +131,16 @@ func (s *Server) reportPage(c echo.Context) error {
 	a := rep.Assessment
 	lang := s.lang(c, "", a.Language)
 	v := s.reportView(lang, rep.Report, rep.Instrument)
+	paper, err := s.svc.PaperCounts(c.Request().Context(), &survey.Round{Assessment: a})
+	if err != nil {
+		return err
+	}
+	for _, g := range rep.Groups {
+		// Shown groups only: a withheld group's make-up stays unsaid.
+		if n := paper[g.Pillar]; n > 0 && !g.Withheld {
+			v.Paper = append(v.Paper, rep.Instrument.Pillar(g.Pillar).Title.In(locale.Lang(lang))+": "+fmt.Sprintf(s.tmpl.Message(lang, "paper.count"), n))
+		}
+	}
 	p := s.facilitatorPageData(c, lang, "title.report", v)
 	p.Title = a.Title + " · " + p.Title
 	return s.render(c, http.StatusOK, "report", p)

@@ -99,6 +99,9 @@ type formView struct {
 	// ETag is the stored response's version as the page shows it ("" for a new one):
 	// the autosave sends it as If-Match, so it never overwrites a change made elsewhere.
 	ETag string
+	// Paper: a facilitator enters a response written on paper (no autosave, the
+	// buttons say what they store).
+	Paper bool
 }
 
 // printView is the blank checklist on paper: the form's parts, and the answers' labels

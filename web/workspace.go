@@ -203,6 +203,8 @@ type assessmentView struct {
 	// SummaryURL is the team summary's link when it is published, SummaryPublished
 	// when.
 	SummaryURL, SummaryPublished string
+	// PaperTotal counts the submitted responses entered from paper.
+	PaperTotal int
 }
 
 func (s *Server) assessmentPage(c echo.Context) error {
