@@ -24,8 +24,11 @@ import (
 //     team figures be played against each other around a withheld group. The pillars
 //     compared and those left out are named in the JSON.
 //   - Rounds may be answered on different instrument versions (reassessing takes the
-//     current one). Themes and sections are matched by key; one present in a single round
-//     has that round's score, the other null, and no change.
+//     current one). Themes are matched by key, which every version shares; one present in
+//     a single round has that round's score, the other null, and no change. Sections are
+//     compared only between rounds answered on the same version: a new version may keep a
+//     section's key and change its statements, so across versions Sections stays empty and
+//     the comparison is by theme alone. No statement is ever compared with another.
 
 // Comparison is a round's report compared with the previous round's: the report JSON's
 // "previous".
@@ -44,7 +47,8 @@ type Comparison struct {
 }
 
 // GroupChange is one pillar's change from the previous round. When the group is withheld
-// in either round Comparable is false and Themes and Sections are empty.
+// in either round Comparable is false and Themes and Sections are empty; Sections is
+// also empty when the two rounds were answered on different instrument versions.
 type GroupChange struct {
 	Pillar            string        `json:"pillar"`
 	Submitted         int           `json:"submitted"`
@@ -103,6 +107,7 @@ func Compare(prev, cur *Report, prevActions []assessment.Action) *Comparison {
 		c.AssessmentID, c.Round, c.Title, c.ClosedAt = a.ID, a.Round, a.Title, a.ClosedAt
 	}
 
+	sameVersion := sameInstrument(prev, cur)
 	curGroups, prevGroups := groupsByPillar(cur), groupsByPillar(prev)
 	var order []string
 	for _, g := range cur.Groups {
@@ -134,7 +139,9 @@ func Compare(prev, cur *Report, prevActions []assessment.Action) *Comparison {
 		}
 		gc.Comparable = true
 		gc.Themes = scoreChanges(pg.Themes, g.Themes)
-		gc.Sections = scoreChanges(pg.Sections, g.Sections)
+		if sameVersion {
+			gc.Sections = scoreChanges(pg.Sections, g.Sections)
+		}
 		c.Groups = append(c.Groups, gc)
 
 		c.Team.Pillars = append(c.Team.Pillars, p)
@@ -167,6 +174,15 @@ func orNil(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// sameInstrument reports whether both rounds were answered on the same instrument
+// version, so that their sections hold the same statements.
+func sameInstrument(prev, cur *Report) bool {
+	if prev.Assessment == nil || cur.Assessment == nil {
+		return prev.Assessment == cur.Assessment
+	}
+	return prev.Assessment.InstrumentVersion == cur.Assessment.InstrumentVersion
 }
 
 func groupsByPillar(r *Report) map[string]Group {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -402,5 +403,75 @@ func TestSummarize(t *testing.T) {
 	a.ClosedAt = nil
 	if open := Summarize(rep); !open.Date().Equal(a.CreatedAt) {
 		t.Errorf("date of an open round %v, want %v", open.Date(), a.CreatedAt)
+	}
+}
+
+// TestCompareAcrossVersions: a team reassessed on a new instrument version is compared by
+// theme only. Sections that kept their key between v1 and v2 hold other statements, so
+// they are compared only between rounds of the same version, and nothing in the
+// comparison names a statement.
+func TestCompareAcrossVersions(t *testing.T) {
+	c, err := pillars.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, ok1 := c.Version("v1")
+	v2, ok2 := c.Version("v2")
+	if !ok1 || !ok2 {
+		t.Fatal("v1 and v2 are both needed")
+	}
+	// The premise: a section key both versions use, with different statements under it.
+	shared := ""
+	for _, s := range v2.Pillar(pillars.PatientPartners).Sections {
+		for _, old := range v1.Pillar(pillars.PatientPartners).Sections {
+			if old.Key == s.Key && !reflect.DeepEqual(old.Items, s.Items) {
+				shared = s.Key
+			}
+		}
+	}
+	if shared == "" {
+		t.Fatal("no section key shared by v1 and v2 with other statements: the test has nothing to guard")
+	}
+	round := func(id int64, n int, in *pillars.Instrument, answer assessment.Answer) *Report {
+		a := roundAssessment(id, n)
+		a.InstrumentVersion = in.Version
+		var rs []respondent
+		for _, p := range []string{pillars.Leadership, pillars.Staff, pillars.PatientPartners} {
+			for i := range 3 {
+				rs = append(rs, uniform(in, p, answer, fmt.Sprintf("%s-%d", p, i)))
+			}
+		}
+		return Build(a, in, tally(in, rs))
+	}
+
+	across := Compare(round(1, 1, v1, assessment.No), round(2, 2, v2, assessment.Yes), nil)
+	for _, g := range across.Groups {
+		if !g.Comparable || len(g.Themes) != len(v2.Themes) {
+			t.Errorf("%s across versions: comparable %v, %d themes; want the %d themes compared", g.Pillar, g.Comparable, len(g.Themes), len(v2.Themes))
+		}
+		if len(g.Sections) != 0 {
+			t.Errorf("%s across versions: sections compared %+v, want none", g.Pillar, g.Sections)
+		}
+		for _, th := range g.Themes {
+			if th.Change == nil || *th.Change != 100 {
+				t.Errorf("%s theme %s across versions: %+v, want from 0 to 100", g.Pillar, th.Key, th)
+			}
+		}
+	}
+	if len(across.Team.Themes) != len(v2.Themes) {
+		t.Errorf("team across versions: %d themes, want %d", len(across.Team.Themes), len(v2.Themes))
+	}
+	raw, err := json.Marshal(across)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if regexp.MustCompile(`"[LSP]-\d\d"`).Match(raw) || strings.Contains(string(raw), `"`+shared+`"`) {
+		t.Errorf("the comparison across versions names a statement or a section: %s", raw)
+	}
+
+	same := Compare(round(1, 1, v2, assessment.No), round(2, 2, v2, assessment.Yes), nil)
+	pp := groupChange(same, pillars.PatientPartners)
+	if sc, ok := changeFor(pp.Sections, shared); !ok || sc.Change == nil || *sc.Change != 100 {
+		t.Errorf("same version: section %s = %+v, %v; want it compared", shared, sc, ok)
 	}
 }
