@@ -119,7 +119,7 @@ func syllablesEN(word string) int {
 	n := 0
 	prevVowel := false
 	for i, c := range w {
-		v := isVowelEN(c) && !(c == 'y' && i == 0)
+		v := isVowelEN(c) && (c != 'y' || i > 0)
 		if v && !prevVowel {
 			n++
 		}
@@ -130,7 +130,7 @@ func syllablesEN(word string) int {
 	case w[last] == 'e' && !isVowelEN(w[last-1]):
 		// A final e after a consonant is silent, unless it is the -le of "table",
 		// "people" (a consonant before the l).
-		if !(w[last-1] == 'l' && !isVowelEN(w[last-2])) {
+		if w[last-1] != 'l' || isVowelEN(w[last-2]) {
 			n--
 		}
 	case w[last] == 'd' && w[last-1] == 'e' && !isVowelEN(w[last-2]):
@@ -140,7 +140,8 @@ func syllablesEN(word string) int {
 		}
 	case w[last] == 's' && w[last-1] == 'e' && !isVowelEN(w[last-2]):
 		// -es is silent except after a hissing sound (s, x, z, ch, sh, soft c or g).
-		if !strings.ContainsRune("sxzcg", w[last-2]) && !(w[last-2] == 'h' && strings.ContainsRune("cs", w[last-3])) {
+		hissing := strings.ContainsRune("sxzcg", w[last-2]) || (w[last-2] == 'h' && strings.ContainsRune("cs", w[last-3]))
+		if !hissing {
 			n--
 		}
 	}
