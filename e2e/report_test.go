@@ -113,8 +113,8 @@ func TestReportPageInBrowser(t *testing.T) {
 			if body := domText(t, ctx, "main"); strings.Contains(body, "SECRET-PP") {
 				t.Error("the page shows a withheld group's text")
 			}
-			if n := eval[int](t, ctx, `document.querySelectorAll("svg.bar[role=img]").length`); n != 30 {
-				t.Errorf("%d bars, want 30 (two shown groups of 15 items)", n)
+			if n := eval[int](t, ctx, `document.querySelectorAll("svg.bar[role=img]").length`); n != 32 {
+				t.Errorf("%d bars, want 32 (two shown groups of 16 items)", n)
 			}
 			checkAxe(t, ctx, "report")
 			if vp.width == phoneWidth {
@@ -216,8 +216,8 @@ func TestReportPageWithoutJavaScript(t *testing.T) {
 	if err != nil {
 		t.Fatalf("bars: %v", err)
 	}
-	if len(bars) != 30 {
-		t.Errorf("%d bars, want 30", len(bars))
+	if len(bars) != 32 {
+		t.Errorf("%d bars, want 32 (two shown groups of 16 items)", len(bars))
 	}
 	for _, b := range bars {
 		if b["role"] != "img" || !strings.Contains(b["aria-label"], e.msg("answer.yes")+" ") || !strings.Contains(b["aria-label"], " %") {
