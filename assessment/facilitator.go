@@ -66,6 +66,7 @@ const (
 	// The team summary published for everyone invited, and unpublished.
 	AuditSummaryPublished   = "summary_publish"
 	AuditSummaryUnpublished = "summary_unpublish"
+	AuditSummaryQuoted      = "summary_quote"
 	// A response written on paper entered, corrected or deleted by the facilitator.
 	AuditPaperEntered   = "paper_enter"
 	AuditPaperCorrected = "paper_correct"

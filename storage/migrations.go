@@ -31,7 +31,21 @@ func migrations() []migration {
 		migrateVersions,
 		migrateSummaries,
 		migratePaperResponses,
+		migrateSummaryTexts,
 	}
+}
+
+// migrateSummaryTexts keeps the respondents' words the facilitator chose to quote in the
+// team summary (none unless chosen).
+func migrateSummaryTexts(tx *gorm.DB, d Dialect) error {
+	return execAll(tx, d,
+		`CREATE TABLE summary_texts (
+			assessment_id BIGINT NOT NULL REFERENCES assessments(id) ON DELETE CASCADE,
+			kind TEXT NOT NULL,
+			text TEXT NOT NULL,
+			PRIMARY KEY (assessment_id, kind, text)
+		)`,
+	)
 }
 
 // migratePaperResponses marks the responses a facilitator entered from paper: a random

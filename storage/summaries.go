@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -65,4 +66,46 @@ func (s *Store) UnpublishSummary(ctx context.Context, id int64) (bool, error) {
 		return false, wrap(res.Error, "unpublish the summary of assessment %d", id)
 	}
 	return res.RowsAffected > 0, nil
+}
+
+type summaryTextRow struct {
+	AssessmentID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Kind         string `gorm:"primaryKey"`
+	Text         string `gorm:"primaryKey"`
+}
+
+func (summaryTextRow) TableName() string { return "summary_texts" }
+
+// SetSummaryTexts replaces the words quoted in the team summary of assessment id: texts
+// by kind (assessment.KindStrength, assessment.KindOpportunity).
+func (s *Store) SetSummaryTexts(ctx context.Context, id int64, texts map[string][]string) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Delete(&summaryTextRow{}, "assessment_id = ?", id).Error; err != nil {
+			return err
+		}
+		var rows []summaryTextRow
+		for kind, list := range texts {
+			for _, t := range list {
+				rows = append(rows, summaryTextRow{AssessmentID: id, Kind: kind, Text: t})
+			}
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		return tx.Create(&rows).Error
+	})
+	return wrap(err, "set the quoted words of assessment %d", id)
+}
+
+// SummaryTexts returns the words quoted in the team summary of assessment id, by kind.
+func (s *Store) SummaryTexts(ctx context.Context, id int64) (map[string][]string, error) {
+	var rows []summaryTextRow
+	if err := s.db.WithContext(ctx).Where("assessment_id = ?", id).Order("kind, text").Find(&rows).Error; err != nil {
+		return nil, wrap(err, "read the quoted words of assessment %d", id)
+	}
+	out := map[string][]string{}
+	for _, r := range rows {
+		out[r.Kind] = append(out[r.Kind], r.Text)
+	}
+	return out, nil
 }

@@ -78,6 +78,9 @@ type PublishedSummary struct {
 	Summary *Summary
 	Round   *Round
 	Report  *Report
+	// Quoted are the respondents' words the facilitator chose to quote (none unless
+	// chosen), among those the report shows.
+	Quoted Quoted
 }
 
 // ReadSummary returns the published summary behind a link's token, or
@@ -102,11 +105,93 @@ func (s *Service) ReadSummary(ctx context.Context, token string) (*PublishedSumm
 	if err != nil {
 		return nil, err
 	}
-	return &PublishedSummary{Summary: sum, Round: round, Report: rep}, nil
+	q, err := s.quotedNow(ctx, rep)
+	if err != nil {
+		return nil, err
+	}
+	return &PublishedSummary{Summary: sum, Round: round, Report: rep, Quoted: q}, nil
 }
 
 // RoundSummary returns the published summary of a round reached by its join code or a
 // respondent's link, nil when none: the closed round's pages point to it.
 func (s *Service) RoundSummary(ctx context.Context, round *Round) (*Summary, error) {
 	return s.summaryOfRound(ctx, round.ID)
+}
+
+// Quoted is what the team summary quotes: the respondents' words the facilitator chose,
+// by kind (assessment.KindStrength, assessment.KindOpportunity).
+type Quoted map[string][]string
+
+// quotable lists the words a round's report shows, by kind: only these may be quoted.
+func quotable(rep *Report) map[string]map[string]bool {
+	out := map[string]map[string]bool{assessment.KindStrength: {}, assessment.KindOpportunity: {}}
+	for _, nt := range rep.Strengths {
+		for _, t := range nt.Texts {
+			out[assessment.KindStrength][t] = true
+		}
+	}
+	for _, nt := range rep.Opportunities {
+		for _, t := range nt.Texts {
+			out[assessment.KindOpportunity][t] = true
+		}
+	}
+	return out
+}
+
+// SummaryChoices returns the report of actor's assessment id (whose named strengths and
+// opportunities are what may be quoted) and the words quoted now.
+func (s *Service) SummaryChoices(ctx context.Context, actor *assessment.Facilitator, id int64) (*Report, Quoted, error) {
+	round, err := s.Assessment(ctx, actor, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep, err := s.LoadReport(ctx, round, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := s.store.SummaryTexts(ctx, round.ID)
+	return rep, Quoted(q), err
+}
+
+// QuoteInSummary sets the respondents' words the team summary of actor's assessment id
+// quotes. Each must be one the round's report shows as a named strength or opportunity
+// (a validation error on "texts" otherwise, and nothing stored): the summary quotes
+// nobody the report withholds.
+func (s *Service) QuoteInSummary(ctx context.Context, actor *assessment.Facilitator, id int64, q Quoted) error {
+	rep, _, err := s.SummaryChoices(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	allowed := quotable(rep)
+	for kind, list := range q {
+		for _, t := range list {
+			if !allowed[kind][t] {
+				return &assessment.ValidationError{Fields: map[string]assessment.FieldError{"texts": {Code: assessment.CodeUnknown}}}
+			}
+		}
+	}
+	return s.store.InTx(ctx, func(tx *storage.Store) error {
+		if err := tx.SetSummaryTexts(ctx, rep.Assessment.ID, q); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, assessment.AuditSummaryQuoted, &rep.Assessment.ID, rep.Assessment.Title)
+	})
+}
+
+// quotedNow is what a summary quotes among the words its report still shows.
+func (s *Service) quotedNow(ctx context.Context, rep *Report) (Quoted, error) {
+	q, err := s.store.SummaryTexts(ctx, rep.Assessment.ID)
+	if err != nil {
+		return nil, err
+	}
+	allowed := quotable(rep)
+	out := Quoted{}
+	for kind, list := range q {
+		for _, t := range list {
+			if allowed[kind][t] {
+				out[kind] = append(out[kind], t)
+			}
+		}
+	}
+	return out, nil
 }

@@ -127,7 +127,9 @@ func samples() map[string]any {
 		"paper": map[string]any{"A": map[string]any{"ID": 1, "Team": "4B", "Round": 1}, "Open": true, "Notice": "entered",
 			"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff"}},
 			"Entries": []map[string]any{{"Ref": "r1", "Pillar": "Staff", "Status": "Complete", "Updated": "2027-01-01 10:00"}, {"Ref": "r2", "Pillar": "Staff", "Status": "Complete", "Updated": "2027-01-01 10:01", "Released": true}}},
-		"summary": map[string]any{
+		"summary_texts": map[string]any{"A": map[string]any{"ID": 1, "Team": "4B", "Round": 1}, "Error": true,
+			"Strengths": []map[string]any{{"Title": "Resources", "Choices": []map[string]any{{"Value": "ab", "Text": "We pay partners", "Checked": true}}}}},
+		"summary": map[string]any{"QuotedStrengths": []string{"We pay partners"}, "QuotedOpportunities": []string{"Share more"},
 			"A": map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 2}, "Threshold": 3, "Submitted": 6, "ClosedAt": "2027-03-01",
 			"Withheld": []string{"Patient partners"}, "PillarTitles": []string{"Staff"},
 			"Heat":          []map[string]any{{"Theme": "Resources", "Cells": []map[string]string{{"Score": "50", "Band": "developing"}}, "Team": map[string]string{"Score": "50", "Band": "developing"}}},
@@ -173,7 +175,7 @@ func samples() map[string]any {
 }
 
 // facilitatorPages are rendered signed in, with the facilitator menu.
-var facilitatorPages = map[string]bool{"paper": true, "dashboard": true, "assessment_new": true, "assessment": true, "invitation": true,
+var facilitatorPages = map[string]bool{"summary_texts": true, "paper": true, "dashboard": true, "assessment_new": true, "assessment": true, "invitation": true,
 	"assessment_delete": true, "tokens": true, "activity": true, "report": true, "action_edit": true, "password": true}
 
 func TestRenderEveryPage(t *testing.T) {

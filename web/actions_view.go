@@ -197,5 +197,5 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 var validNotice = map[string]bool{
 	"open": true, "closed": true, "reassessed": true, "discussed": true,
 	"action_added": true, "action_saved": true, "action_deleted": true,
-	"summary_published": true, "summary_unpublished": true,
+	"summary_published": true, "summary_unpublished": true, "summary_quoted": true,
 }

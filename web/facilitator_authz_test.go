@@ -209,6 +209,8 @@ func authzTable() map[string]authzCase {
 		"GET /api/v1/assessments/:id/report.xlsx":            {owner: 200, ownerDid: isWorkbook},
 		"POST /assessments/:id/summary":                      {closedFirst: true, owner: 303, ownerDid: summaryPublished(true)},
 		"GET /assessments/:id/paper":                         {owner: 200},
+		"GET /assessments/:id/summary/texts":                 {closedFirst: true, owner: 200},
+		"POST /assessments/:id/summary/texts":                {closedFirst: true, owner: 303},
 		"POST /assessments/:id/paper":                        {form: paperForm, owner: 303, ownerDid: paperCount(1)},
 		"GET /assessments/:id/paper/:ref":                    {owner: 200},
 		"POST /assessments/:id/paper/:ref":                   {form: paperForm, owner: 303, ownerDid: paperCount(1)},

@@ -56,6 +56,7 @@ func TestFacilitatorCSRF(t *testing.T) {
 		"/assessments/:id/paper/:ref":             {"pillar": {"staff"}, "lang": {"en"}, "action": {"save"}, "a.S-01": {"no"}},
 		"/assessments/:id/paper/:ref/delete":      {},
 		"/assessments/:id/summary/delete":         {},
+		"/assessments/:id/summary/texts":          {},
 	}
 	var paths []string
 	for _, r := range e.srv.Routes() {

@@ -198,6 +198,8 @@ func (s *Server) routes() {
 	e.POST("/assessments/:id/paper/:ref/delete", s.deletePaperForm, signedIn...)
 	e.POST("/assessments/:id/summary", s.publishSummaryForm, signedIn...)
 	e.POST("/assessments/:id/summary/delete", s.unpublishSummaryForm, signedIn...)
+	e.GET("/assessments/:id/summary/texts", s.quotePage, signedIn...)
+	e.POST("/assessments/:id/summary/texts", s.quoteForm, signedIn...)
 	e.GET("/account/tokens", s.tokensPage, signedIn...)
 	e.POST("/account/tokens", s.createToken, signedIn...)
 	e.POST("/account/tokens/:id/revoke", s.revokeToken, signedIn...)

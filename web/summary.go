@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"strconv"
@@ -9,6 +11,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/locale"
+	"github.com/ecat-project/ecat/reports"
+	"github.com/ecat-project/ecat/survey"
 	"github.com/ecat-project/ecat/templates"
 )
 
@@ -25,6 +30,9 @@ type summaryView struct {
 	ClosedAt  string
 	Published string
 	Actions   []movedAction
+	// QuotedStrengths and QuotedOpportunities are the words the facilitator chose to
+	// quote (none unless chosen).
+	QuotedStrengths, QuotedOpportunities []string
 }
 
 // summaryPage answers GET /s/{token}: anyone with the link reads it. A link that finds
@@ -59,6 +67,7 @@ func (s *Server) summaryPage(c echo.Context) error {
 	if v.Moved != nil {
 		v.Moved.PreviousURL = "" // the facilitator's page, not for this reader
 	}
+	v.QuotedStrengths, v.QuotedOpportunities = ps.Quoted[assessment.KindStrength], ps.Quoted[assessment.KindOpportunity]
 	for _, act := range ps.Report.Actions {
 		v.Actions = append(v.Actions, movedAction{Text: act.Text, Lead: act.Lead, Due: act.DueString(), Status: act.Status,
 			StatusText: s.tmpl.Message(lang, "action_status."+act.Status)})
@@ -126,4 +135,111 @@ func (s *Server) apiUnpublishSummary(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// Choosing the words the summary quotes: none unless ticked, among the named strengths
+// and opportunities the report shows.
+
+type quoteChoice struct {
+	Value, Text string
+	Checked     bool
+}
+
+type quoteTheme struct {
+	Title   string
+	Choices []quoteChoice
+}
+
+type quoteView struct {
+	A                        *assessment.Assessment
+	Strengths, Opportunities []quoteTheme
+	Error                    bool
+}
+
+// quoteValue names a text in the form without repeating it: a hash of its kind and words.
+func quoteValue(kind, text string) string {
+	h := sha256.Sum256([]byte(kind + "\x00" + text))
+	return hex.EncodeToString(h[:8])
+}
+
+// quotePage answers GET /assessments/{id}/summary/texts.
+func (s *Server) quotePage(c echo.Context) error {
+	return s.renderQuotePage(c, http.StatusOK, nil)
+}
+
+func (s *Server) renderQuotePage(c echo.Context, status int, ticked map[string]bool) error {
+	rep, quoted, err := s.svc.SummaryChoices(c.Request().Context(), me(c), pathID(c, "id"))
+	if err != nil {
+		return err
+	}
+	lang := s.lang(c, "", "")
+	if ticked == nil {
+		ticked = map[string]bool{}
+		for kind, list := range quoted {
+			for _, t := range list {
+				ticked[quoteValue(kind, t)] = true
+			}
+		}
+	}
+	themes := func(kind string, list []reports.NamedTheme) []quoteTheme {
+		var out []quoteTheme
+		for _, nt := range list {
+			if len(nt.Texts) == 0 {
+				continue
+			}
+			title := s.tmpl.Message(lang, "report.no_theme")
+			if th := rep.Instrument.Theme(nt.Theme); th != nil {
+				title = th.Title.In(locale.Lang(lang))
+			}
+			qt := quoteTheme{Title: title}
+			for _, t := range nt.Texts {
+				v := quoteValue(kind, t)
+				qt.Choices = append(qt.Choices, quoteChoice{Value: v, Text: t, Checked: ticked[v]})
+			}
+			out = append(out, qt)
+		}
+		return out
+	}
+	v := quoteView{A: rep.Assessment, Strengths: themes(assessment.KindStrength, rep.Strengths),
+		Opportunities: themes(assessment.KindOpportunity, rep.Opportunities), Error: status != http.StatusOK}
+	p := s.facilitatorPageData(c, lang, "title.summary_texts", v)
+	p.Title = rep.Assessment.Title + " · " + p.Title
+	return s.render(c, status, "summary_texts", p)
+}
+
+// quoteForm answers POST /assessments/{id}/summary/texts: the ticked words become the
+// summary's quotes; a value that names no text of the report is refused (422), nothing
+// stored.
+func (s *Server) quoteForm(c echo.Context) error {
+	form, err := parseForm(c)
+	if err != nil {
+		return err
+	}
+	id := pathID(c, "id")
+	rep, _, err := s.svc.SummaryChoices(c.Request().Context(), me(c), id)
+	if err != nil {
+		return err
+	}
+	byValue := map[string][2]string{}
+	for kind, list := range map[string][]reports.NamedTheme{assessment.KindStrength: rep.Strengths, assessment.KindOpportunity: rep.Opportunities} {
+		for _, nt := range list {
+			for _, t := range nt.Texts {
+				byValue[quoteValue(kind, t)] = [2]string{kind, t}
+			}
+		}
+	}
+	q := survey.Quoted{}
+	ticked := map[string]bool{}
+	for _, v := range form["quote"] {
+		kt, ok := byValue[v]
+		if !ok {
+			return s.renderQuotePage(c, http.StatusUnprocessableEntity, ticked)
+		}
+		ticked[v] = true
+		q[kt[0]] = append(q[kt[0]], kt[1])
+	}
+	if err := s.svc.QuoteInSummary(c.Request().Context(), me(c), id, q); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(id, 10)+"?done=summary_quoted#summary")
 }

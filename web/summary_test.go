@@ -106,6 +106,31 @@ func TestTeamSummary(t *testing.T) {
 		t.Error("the assessment page does not show the published summary")
 	}
 
+	// Words to quote: none unless ticked; only the report's; a forged value stores nothing.
+	quotes := owner.get("/assessments/" + strconv.FormatInt(a.ID, 10) + "/summary/texts").Body.String()
+	values := regexp.MustCompile(`name="quote" value="([0-9a-f]{16})"`).FindAllStringSubmatch(quotes, -1)
+	if len(values) < 4 || !strings.Contains(quotes, secret+" strength 1") || strings.Contains(quotes, secret+" staff") {
+		t.Fatalf("the words offered: %d, or a withheld group's words are offered", len(values))
+	}
+	before := e.dbDump()
+	if rec := owner.postForm("/assessments/"+strconv.FormatInt(a.ID, 10)+"/summary/texts", url.Values{"quote": {values[0][1], "ffffffffffffffff"}}); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("a forged quote: %d", rec.Code)
+	}
+	if e.dbDump() != before {
+		t.Error("a forged quote stored something")
+	}
+	pick := regexp.MustCompile(`value="` + values[0][1] + `"><label for="q-[0-9a-f]+">([^<]+)</label>`).FindStringSubmatch(quotes)
+	if pick == nil {
+		t.Fatal("the first choice's words not found")
+	}
+	if rec := owner.postForm("/assessments/"+strconv.FormatInt(a.ID, 10)+"/summary/texts", url.Values{"quote": {values[0][1]}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("quote: %d %s", rec.Code, rec.Body)
+	}
+	body = reader.get(path).Body.String()
+	if strings.Count(body, secret) != 1 || !strings.Contains(body, pick[1]) {
+		t.Errorf("the summary quotes %d texts, want exactly the one ticked (%q)", strings.Count(body, secret), pick[1])
+	}
+
 	if rec := e.bearer(http.MethodDelete, base+"/summary", otherToken, nil); rec.Code != http.StatusNotFound {
 		t.Errorf("another facilitator unpublishes: %d", rec.Code)
 	}
