@@ -142,7 +142,7 @@ func TestReportPageInBrowser(t *testing.T) {
 				t.Fatal("print media not in effect")
 			}
 			for _, sel := range []string{"nav.account", "header.site", "footer.site", "main .no-print",
-				fmt.Sprintf(`main a[href="/assessments/%d/report.xlsx"]`, e.a.ID), fmt.Sprintf(`main a[href="/assessments/%d"]`, e.a.ID)} {
+				fmt.Sprintf(`main a[href="/assessments/%d/report.xlsx?lang=en"]`, e.a.ID), fmt.Sprintf(`main a[href="/assessments/%d"]`, e.a.ID)} {
 				if v := visibilityOf(t, ctx, sel); !v.Found || v.Visible {
 					t.Errorf("print: %s is %+v, want it present and hidden", sel, v)
 				}
@@ -224,7 +224,7 @@ func TestReportPageWithoutJavaScript(t *testing.T) {
 			t.Errorf("bar %v: want role=img and a name with the percentages", b)
 		}
 	}
-	if got := attrs(t, ctx, "main .no-print a.button")["href"]; got != fmt.Sprintf("/assessments/%d/report.xlsx", e.a.ID) {
+	if got := attrs(t, ctx, "main .no-print a.button")["href"]; got != fmt.Sprintf("/assessments/%d/report.xlsx?lang=en", e.a.ID) {
 		t.Errorf("download link %q", got)
 	}
 	if got := domText(t, ctx, "main > p.hint:last-child"); got != e.msg("report.indicative") {

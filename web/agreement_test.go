@@ -112,9 +112,9 @@ func TestEveryViewShowsTheSameNumbers(t *testing.T) {
 					s = gt
 				}
 			}
-			wantCells = append(wantCells, s.Band+" "+num(s.Score))
+			wantCells = append(wantCells, heatWant(words, s))
 		}
-		wantCells = append(wantCells, th.Band+" "+num(th.Score))
+		wantCells = append(wantCells, heatWant(words, th))
 		var got []string
 		for _, c := range cells {
 			got = append(got, c[1]+" "+c[2])
@@ -248,6 +248,15 @@ func TestEveryViewShowsTheSameNumbers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// heatWant is a heatmap cell as the page writes it, class and text: the score and its
+// band, or in words that there is none.
+func heatWant(words locale.Printer, s reports.ScoreResult) string {
+	if s.Score == nil {
+		return "gap " + words.T("report.heat_no_score")
+	}
+	return s.Band + " " + words.Num(*s.Score)
 }
 
 // widestGap is the widest gap of a theme (gaps come widest first), or nil.

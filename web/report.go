@@ -90,6 +90,9 @@ type reportGroupView struct {
 
 type heatCell struct {
 	Score, Band string
+	// Missing says, in words, why a cell has no score: its group is withheld, or nobody
+	// gave the theme a score; "" when it has one. The page hatches such a cell.
+	Missing string
 }
 
 type heatRow struct {
@@ -192,15 +195,24 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 		v.PillarTitles = append(v.PillarTitles, gv.Title)
 	}
 	for _, th := range rep.Team.Themes {
-		row := heatRow{Theme: themeTitle(th.Key), Team: heatCell{Score: score(th.Score), Band: th.Band}}
+		heat := func(sr *reports.ScoreResult, withheld bool) heatCell {
+			switch {
+			case withheld:
+				return heatCell{Missing: msg("report.heat_withheld")}
+			case sr == nil || sr.Score == nil:
+				return heatCell{Missing: msg("report.heat_no_score")}
+			}
+			return heatCell{Score: score(sr.Score), Band: sr.Band}
+		}
+		row := heatRow{Theme: themeTitle(th.Key), Team: heat(&th, false)}
 		for _, g := range rep.Groups {
-			cell := heatCell{Score: "—"}
-			for _, gt := range g.Themes {
+			var found *reports.ScoreResult
+			for i, gt := range g.Themes {
 				if gt.Key == th.Key {
-					cell = heatCell{Score: score(gt.Score), Band: gt.Band}
+					found = &g.Themes[i]
 				}
 			}
-			row.Cells = append(row.Cells, cell)
+			row.Cells = append(row.Cells, heat(found, g.Withheld))
 		}
 		for _, gap := range rep.Gaps {
 			if gap.Theme == th.Key {

@@ -530,10 +530,26 @@ func TestReportPage(t *testing.T) {
 			if len(rows) != len(e.in.Themes) {
 				t.Errorf("heatmap has %d rows, want %d themes", len(rows), len(e.in.Themes))
 			}
+			// The withheld group's cells say so in words, hatched (not a band's colour).
 			for _, row := range rows {
 				cells := tdRE.FindAllStringSubmatch(row, -1)
-				if len(cells) != 5 || cells[2][1] != "—" {
-					t.Errorf("heatmap row %s: want 5 cells with the patient partners' empty", row)
+				if len(cells) != 5 || cells[2][0] != `<td class="score gap">`+escaped(t, msg("report.heat_withheld"))+`</td>` {
+					t.Errorf("heatmap row %s: want 5 cells with the patient partners' marked withheld", row)
+				}
+				for i, c := range cells[:4] {
+					if i != 2 && (strings.Contains(c[0], `"score gap"`) || c[1] == "—") {
+						t.Errorf("heatmap row %s: cell %d has no score", row, i)
+					}
+				}
+			}
+			// Its legend names every band and the hatching.
+			legend := regexp.MustCompile(`(?s)<p class="legend">(.*?)</p>`).FindAllStringSubmatch(body, -1)
+			if len(legend) == 0 || !strings.Contains(body, `</p>`+"\n"+`<p class="legend"><span class="key strength"></span>`) {
+				t.Fatal("no band legend under the heatmap's hint")
+			}
+			for _, key := range []string{"strength", "developing", "opportunity", "gap"} {
+				if !strings.Contains(legend[0][1], `<span class="key `+key+`"></span>`+escaped(t, msg("report.legend_"+key))) {
+					t.Errorf("the heatmap's legend lacks %s: %s", key, legend[0][1])
 				}
 			}
 			if !strings.Contains(body, `class="table-wrap" role="region" aria-labelledby="heat-heading" tabindex="0"`) {

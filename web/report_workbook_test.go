@@ -18,6 +18,7 @@ import (
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/locale"
+	"github.com/ecat-project/ecat/pillars"
 )
 
 var dateSuffixRE = regexp.MustCompile(`&R\d{4}-\d{2}-\d{2}$`)
@@ -153,6 +154,44 @@ func assertWorkbookIn(t *testing.T, e *testEnv, body []byte, lang locale.Lang, s
 				if key, ok := foreign[v]; ok && v != "" {
 					t.Errorf("%s workbook, %s row %d col %d: %q is the %s of %s", lang, sheet, i+1, j+1, v, other, key)
 				}
+			}
+		}
+	}
+}
+
+// TestReportHeatmapNoScore: on the page, a theme nobody gave a score (every answer
+// Unknown) is a hatched cell that says so in words, in the page's language, for the
+// group and for the team when no group scored it; scored cells keep their band.
+func TestReportHeatmapNoScore(t *testing.T) {
+	e := newTestEnv(t)
+	f := e.newFacilitator("nadia@example.org", "Nadia No-score")
+	a := e.ownedAssessment(f, "Unknown round")
+	unknown := func(k, j int) assessment.Answer { return assessment.Unknown }
+	e.seedReport(a, reportSeed{
+		submitted: map[string]int{pillars.Leadership: 3, pillars.Staff: 3},
+		answer: map[string]func(k, j int) assessment.Answer{
+			pillars.Leadership: unknown,
+			pillars.Staff:      func(k, j int) assessment.Answer { return assessment.Yes },
+		},
+		tag: map[string]string{pillars.Leadership: "L", pillars.Staff: "S"},
+	})
+	b := e.signedIn(f)
+	for _, lang := range []string{"en", "fr"} {
+		body := b.get(fmt.Sprintf("/assessments/%d/report?lang=%s", a.ID, lang)).Body.String()
+		msg := func(key string) string { return e.tmpl.Message(lang, key) }
+		rows := heatRowRE.FindAllString(heatTableRE.FindString(body), -1)
+		if len(rows) != len(e.in.Themes) {
+			t.Fatalf("%s: %d heatmap rows", lang, len(rows))
+		}
+		for _, row := range rows {
+			cells := tdRE.FindAllStringSubmatch(row, -1)
+			// Leadership, staff, patient partners (withheld: nobody answered), team, gap.
+			if len(cells) != 5 ||
+				cells[0][0] != `<td class="score gap">`+escaped(t, msg("report.heat_no_score"))+`</td>` ||
+				!strings.HasPrefix(cells[1][0], `<td class="score strength">`) ||
+				cells[2][0] != `<td class="score gap">`+escaped(t, msg("report.heat_withheld"))+`</td>` ||
+				!strings.HasPrefix(cells[3][0], `<td class="score strength">`) {
+				t.Errorf("%s: heatmap row %s", lang, row)
 			}
 		}
 	}
