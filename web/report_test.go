@@ -544,11 +544,12 @@ func TestReportPage(t *testing.T) {
 			}
 			// Its legend names every band and the hatching.
 			legend := regexp.MustCompile(`(?s)<p class="legend">(.*?)</p>`).FindAllStringSubmatch(body, -1)
-			if len(legend) == 0 || !strings.Contains(body, `</p>`+"\n"+`<p class="legend"><span class="key strength"></span>`) {
+			if len(legend) == 0 || !strings.Contains(body, `</p>`+"\n"+`<p class="legend"><span class="legend-item"><span class="key strength"></span>`) {
 				t.Fatal("no band legend under the heatmap's hint")
 			}
+			// Each key with its words, kept together on a line.
 			for _, key := range []string{"strength", "developing", "opportunity", "gap"} {
-				if !strings.Contains(legend[0][1], `<span class="key `+key+`"></span>`+escaped(t, msg("report.legend_"+key))) {
+				if !strings.Contains(legend[0][1], `<span class="legend-item"><span class="key `+key+`"></span>`+escaped(t, msg("report.legend_"+key))+`</span>`) {
 					t.Errorf("the heatmap's legend lacks %s: %s", key, legend[0][1])
 				}
 			}
