@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -89,5 +90,30 @@ func TestSummaryInBrowser(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSummaryQuotesPageInBrowser: the page where the facilitator ticks the words the
+// summary may quote is axe-clean and offers none ticked.
+func TestSummaryQuotesPageInBrowser(t *testing.T) {
+	requireChrome(t)
+	e, setupURL := startFacilitatorECAT(t)
+	ctx := newBrowser(t, 1280, 800, true)
+	navigate(t, ctx, setupURL)
+	createAccount(t, ctx, e) // adopts e.a
+	seedReportResponses(t, e)
+	if _, err := e.store.SetAssessmentStatus(context.Background(), e.a.ID, assessment.Closed); err != nil {
+		t.Fatal(err)
+	}
+	navigate(t, ctx, fmt.Sprintf("%s/assessments/%d/summary/texts", e.URL, e.a.ID))
+	checkAxe(t, ctx, "words to quote")
+	if n := eval[int](t, ctx, `document.querySelectorAll('input[name="quote"]').length`); n < 7 {
+		t.Errorf("%d words offered, want the shown groups' strengths and opportunities", n)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('input[name="quote"]:checked').length`); n != 0 {
+		t.Errorf("%d words ticked before the facilitator chose any", n)
+	}
+	if eval[bool](t, ctx, `document.body.innerText.includes("SECRET-PP")`) {
+		t.Error("a withheld group's words are offered")
 	}
 }
