@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -202,26 +201,16 @@ func nextPage(c echo.Context, limit int, cursor int64) {
 
 // listQuery reads a list's query parameters, collecting every bad one.
 type listQuery struct {
-	q    url.Values
+	c    echo.Context
 	verr *assessment.ValidationError
 }
 
 func newListQuery(c echo.Context) *listQuery {
-	return &listQuery{q: c.QueryParams(), verr: &assessment.ValidationError{}}
+	return &listQuery{c: c, verr: &assessment.ValidationError{}}
 }
 
-// one is the parameter's single value; given twice, it is a field problem.
-func (l *listQuery) one(name string) (string, bool) {
-	vs, ok := l.q[name]
-	if !ok {
-		return "", false
-	}
-	if len(vs) != 1 {
-		l.verr.Add(name, assessment.CodeDuplicate)
-		return "", false
-	}
-	return vs[0], true
-}
+// one is the parameter's single value (queryValue); given twice, it is a field problem.
+func (l *listQuery) one(name string) (string, bool) { return queryValue(l.c, name, l.verr) }
 
 // page reads ?limit= (1 to maxPage, defaultPage when only a cursor is given) and
 // ?cursor= (an id); paged tells whether either was given.
