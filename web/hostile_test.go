@@ -203,7 +203,7 @@ func TestHostileInputCatalogue(t *testing.T) {
 		return []byte(`{"text":"Invite a partner","lead":"Unit manager"` + members + `}`)
 	}
 	actionForm := func(field, value string) url.Values {
-		v := ownerForm(url.Values{"text": {"Invite a partner"}, "lead": {"Unit manager"}, "pillar": {"staff"}, "theme": {""}, "support": {""}, "due": {"2027-03-31"}, "status": {"planned"}})
+		v := ownerForm(url.Values{"text": {"Invite a partner"}, "lead": {"Unit manager"}, "pillar": {"staff"}, "theme": {""}, "support": {""}, "due": {"2099-03-31"}, "status": {"planned"}})
 		v.Set(field, value)
 		return v
 	}
