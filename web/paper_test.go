@@ -196,6 +196,19 @@ func TestPaperPages(t *testing.T) {
 	if strings.Contains(report, "Leadership: 1 on paper") {
 		t.Error("the report tells the make-up of a withheld group")
 	}
+	// The team sees it too, in the summary: how much of a figure came through the
+	// facilitator's hands.
+	if rec := e.bearer(http.MethodPost, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10)+"/summary", token, nil); rec.Code != http.StatusCreated {
+		t.Fatalf("publish: %d", rec.Code)
+	}
+	sum, err := e.store.SummaryOf(t.Context(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := e.newBrowser().get("/s/" + sum.Token + "?lang=en").Body.String()
+	if !strings.Contains(summary, "Staff and healthcare teams: 2 on paper") || strings.Contains(summary, "Leadership: 1 on paper") {
+		t.Error("the summary does not say how many of a shown group came on paper, or tells a withheld group's")
+	}
 	if !strings.Contains(report, "Corrected from the sheet") {
 		t.Error("the corrected paper text is not in the report")
 	}

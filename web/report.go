@@ -134,19 +134,30 @@ func (s *Server) reportPage(c echo.Context) error {
 	a := rep.Assessment
 	lang := s.lang(c, "", a.Language)
 	v := s.reportView(lang, rep.Report, rep.Instrument)
-	paper, err := s.svc.PaperCounts(c.Request().Context(), &survey.Round{Assessment: a})
-	if err != nil {
+	if v.Paper, err = s.paperNotes(c, lang, rep); err != nil {
 		return err
-	}
-	for _, g := range rep.Groups {
-		// Shown groups only: a withheld group's make-up stays unsaid.
-		if n := paper[g.Pillar]; n > 0 && !g.Withheld {
-			v.Paper = append(v.Paper, rep.Instrument.Pillar(g.Pillar).Title.In(locale.Lang(lang))+": "+fmt.Sprintf(s.tmpl.Message(lang, "paper.count"), n))
-		}
 	}
 	p := s.facilitatorPageData(c, lang, "title.report", v)
 	p.Title = a.Title + " · " + p.Title
 	return s.render(c, http.StatusOK, "report", p)
+}
+
+// paperNotes says, per shown group of a report, how many of its responses were entered
+// from paper ("Staff: 2 on paper"): the report's notes and the team summary show it, so
+// the team sees how much of a figure came through the facilitator's hands. A withheld
+// group's make-up stays unsaid.
+func (s *Server) paperNotes(c echo.Context, lang string, rep *survey.Report) ([]string, error) {
+	paper, err := s.svc.PaperCounts(c.Request().Context(), &survey.Round{Assessment: rep.Assessment})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, g := range rep.Groups {
+		if n := paper[g.Pillar]; n > 0 && !g.Withheld {
+			out = append(out, rep.Instrument.Pillar(g.Pillar).Title.In(locale.Lang(lang))+": "+fmt.Sprintf(s.tmpl.Message(lang, "paper.count"), n))
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.Instrument) reportView {

@@ -68,6 +68,9 @@ func (s *Server) summaryPage(c echo.Context) error {
 		v.Moved.PreviousURL = "" // the facilitator's page, not for this reader
 	}
 	v.QuotedStrengths, v.QuotedOpportunities = ps.Quoted[assessment.KindStrength], ps.Quoted[assessment.KindOpportunity]
+	if v.Paper, err = s.paperNotes(c, lang, ps.Report); err != nil {
+		return err
+	}
 	for _, act := range ps.Report.Actions {
 		v.Actions = append(v.Actions, movedAction{Text: act.Text, Lead: act.Lead, Due: act.DueString(), Status: act.Status,
 			StatusText: s.tmpl.Message(lang, "action_status."+act.Status)})
