@@ -72,7 +72,8 @@ const (
 	bandFont        = PaletteInk
 	headerFill      = "DDEBF7"
 	// A heatmap cell without a score: light diagonal hatching (excelize's pattern 14,
-	// "lightUp") in a grey on white, under grey text at 6.5:1.
+	// "lightUp") in a grey on white, under grey italic text (7:1 on the white, 4:1 where
+	// it crosses a thin hatch line), which says "No score" in words.
 	noScorePattern = 14
 	noScoreHatch   = "BFC5CC"
 )
