@@ -81,6 +81,9 @@ func TestTeamSummary(t *testing.T) {
 	if strings.Contains(body, secret) {
 		t.Error("the summary shows a respondent's words")
 	}
+	if !strings.Contains(body, `<td class="score gap">Withheld</td>`) {
+		t.Error("the summary's withheld cells do not say why they are empty")
+	}
 	if strings.Contains(body, escaped(t, e.in.Theme("influence").Title.EN)+"</strong>") {
 		t.Error("the summary counts a theme named only in the withheld staff group")
 	}
