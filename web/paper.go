@@ -117,16 +117,22 @@ func (s *Server) apiEnterPaper(c echo.Context) error {
 		return err
 	}
 	id := pathID(c, "id")
-	ref, status, err := s.svc.EnterPaper(c.Request().Context(), me(c), id, survey.ResponseSave{Response: r, Submit: req.Submit, Problems: problems})
-	if err != nil {
-		return err
-	}
-	if status == assessment.Submitted {
-		s.metrics.responseSubmitted()
-	}
-	created(c, paperAPIPath(id, ref))
-	c.Response().Header().Set(headerETag, versionETag(1))
-	return c.JSON(http.StatusCreated, paperCreated{PaperID: ref, Status: string(status)})
+	// With an Idempotency-Key, a retried entry is answered as the first time and counted
+	// once (sendOnce), as a respondent's own POST is.
+	return s.sendOnce(c, body, func() (*survey.Reply, error) {
+		ref, status, err := s.svc.EnterPaper(c.Request().Context(), me(c), id, survey.ResponseSave{Response: r, Submit: req.Submit, Problems: problems})
+		if err != nil {
+			return nil, err
+		}
+		if status == assessment.Submitted {
+			s.metrics.responseSubmitted()
+		}
+		reply, err := jsonReply(http.StatusCreated, paperAPIPath(id, ref), paperCreated{PaperID: ref, Status: string(status)})
+		if reply != nil {
+			reply.ETag = versionETag(1)
+		}
+		return reply, err
+	})
 }
 
 func paperAPIPath(id int64, ref string) string {

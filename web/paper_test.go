@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -66,6 +67,23 @@ func TestAPIPaperResponses(t *testing.T) {
 	if rec.Code != http.StatusCreated || made.Status != "submitted" || rec.Header().Get("Location") != base+"/"+made.PaperID || rec.Header().Get("ETag") != `"v1"` {
 		t.Fatalf("enter: %d %s Location %q", rec.Code, rec.Body, rec.Header().Get("Location"))
 	}
+	// A retry with the same Idempotency-Key is answered as the first time and counted once.
+	retry := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, testBaseURL+base, bytes.NewReader(mustJSON(t, body(nil))))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Idempotency-Key", "paper-sheet-7")
+		return e.serve(req)
+	}
+	first, again := retry(), retry()
+	if first.Code != http.StatusCreated || again.Code != http.StatusCreated || first.Body.String() != again.Body.String() || again.Header().Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("a retried entry: %d %s / %d %s", first.Code, first.Body, again.Code, again.Body)
+	}
+	var retried paperCreated
+	decodeJSON(t, first.Body.Bytes(), &retried)
+	if rec := e.bearer(http.MethodDelete, base+"/"+retried.PaperID, token, nil); rec.Code != http.StatusNoContent {
+		t.Fatalf("delete the retried entry: %d", rec.Code)
+	}
 	counts := e.bearer(http.MethodGet, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10), token, nil).Body.String()
 	if !strings.Contains(counts, `"patient_partners":{"submitted":1`) {
 		t.Errorf("the paper response is not counted: %s", counts)
@@ -113,7 +131,7 @@ func TestAPIPaperResponses(t *testing.T) {
 		t.Error("a closed round's paper entries changed")
 	}
 	trail := strings.Join(e.auditActions(f), " ")
-	if strings.Count(trail, "paper_enter") != 2 || strings.Count(trail, "paper_correct") != 1 || strings.Count(trail, "paper_delete") != 1 {
+	if strings.Count(trail, "paper_enter") != 3 || strings.Count(trail, "paper_correct") != 1 || strings.Count(trail, "paper_delete") != 2 {
 		t.Errorf("activity trail %q", trail)
 	}
 }
