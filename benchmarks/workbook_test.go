@@ -41,7 +41,7 @@
 // target). Each child's CPU profile is written to $ECAT_BENCH_CPUPROFILE.<job> when
 // that is set.
 //
-// The database (100,000 submitted responses of 15 answers each, a strength and an
+// The database (100,000 submitted responses of seedAnswers (16) answers each, a strength and an
 // opportunity text each, a reflection for one in five, plus 2,000 drafts that must not
 // count, in an assessment owned by a facilitator with an API token) is seeded once per
 // process with plain SQL in one transaction into a temporary directory removed at exit;
@@ -97,6 +97,10 @@ const (
 	envOut        = "ECAT_BENCH_OUT"        // optional: also write the workbook or JSON to this file
 	envProfile    = "ECAT_BENCH_CPUPROFILE" // optional: write each child's CPU profile to <this>.<job>
 )
+
+// seedAnswers is the number of statements of each pillar in the current checklist (v2),
+// which the seed answers in full; it checks the instrument agrees.
+const seedAnswers = 16
 
 func TestMain(m *testing.M) {
 	if job := os.Getenv(envJob); job != "" {
@@ -384,8 +388,8 @@ func groupBy(ctx context.Context, db *sql.DB, id int64) (err error) {
 	for _, c := range counts {
 		sum += c.N
 	}
-	if sum != 15*workbookSubmitted {
-		return fmt.Errorf("the GROUP BY counted %d answers in %d rows, want %d", sum, len(counts), 15*workbookSubmitted)
+	if sum != seedAnswers*workbookSubmitted {
+		return fmt.Errorf("the GROUP BY counted %d answers in %d rows, want %d", sum, len(counts), seedAnswers*workbookSubmitted)
 	}
 	return nil
 }
@@ -511,7 +515,7 @@ func seed(path string) (_ int64, token string, err error) {
 		return 0, "", err
 	}
 	insAnswers, err := tx.PrepareContext(ctx, "INSERT INTO answers (response_id, item_id, value) VALUES "+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", 15), ", "))
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", seedAnswers), ", "))
 	if err != nil {
 		return 0, "", err
 	}
@@ -520,7 +524,7 @@ func seed(path string) (_ int64, token string, err error) {
 		return 0, "", err
 	}
 	now := time.Now().UTC()
-	args := make([]any, 0, 45)
+	args := make([]any, 0, 3*seedAnswers)
 	for i := range workbookSubmitted + workbookDrafts {
 		p := in.Pillar(pillars.PatientPartners)
 		switch {
@@ -529,8 +533,8 @@ func seed(path string) (_ int64, token string, err error) {
 		case i%10 < 8:
 			p = in.Pillar(pillars.Staff)
 		}
-		if len(p.Items()) != 15 {
-			return 0, "", fmt.Errorf("pillar %s has %d items; the seed writes 15", p.Key, len(p.Items()))
+		if len(p.Items()) != seedAnswers {
+			return 0, "", fmt.Errorf("pillar %s has %d items; the seed writes %d", p.Key, len(p.Items()), seedAnswers)
 		}
 		status, submittedAt := string(assessment.Submitted), any(now)
 		if i >= workbookSubmitted {
