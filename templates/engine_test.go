@@ -128,7 +128,7 @@ func samples() map[string]any {
 			"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff"}},
 			"Entries": []map[string]any{{"Ref": "r1", "Pillar": "Staff", "Status": "Complete", "Updated": "2027-01-01 10:00"}, {"Ref": "r2", "Pillar": "Staff", "Status": "Complete", "Updated": "2027-01-01 10:01", "Released": true}}},
 		"summary_texts": map[string]any{"A": map[string]any{"ID": 1, "Team": "4B", "Round": 1}, "Error": true,
-			"Strengths": []map[string]any{{"Title": "Resources", "Choices": []map[string]any{{"Value": "ab", "Text": "We pay partners", "Checked": true}}}}},
+			"Kinds": []map[string]any{{"Legend": "report.strengths", "Themes": []map[string]any{{"Title": "Resources", "Choices": []map[string]any{{"Value": "ab", "Text": "We pay partners", "Checked": true}}}}}, {"Legend": "report.opportunities"}}},
 		"summary": map[string]any{"QuotedStrengths": []string{"We pay partners"}, "QuotedOpportunities": []string{"Share more"},
 			"A": map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 2}, "Threshold": 3, "Submitted": 6, "ClosedAt": "2027-03-01",
 			"Withheld": []string{"Patient partners"}, "PillarTitles": []string{"Staff"},

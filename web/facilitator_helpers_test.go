@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -150,17 +149,7 @@ func (b *browser) loginFrom(remoteAddr, email, password, next string) *httptest.
 // bearer sends an API request with Authorization: Bearer token ("" sends none).
 func (e *testEnv) bearer(method, path, token string, body any) *httptest.ResponseRecorder {
 	e.t.Helper()
-	var req *http.Request
-	if body != nil {
-		req = httptest.NewRequest(method, testBaseURL+path, bytes.NewReader(mustJSON(e.t, body)))
-		req.Header.Set("Content-Type", "application/json")
-	} else {
-		req = httptest.NewRequest(method, testBaseURL+path, nil)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	return e.serve(req)
+	return e.sendIfMatch(method, path, token, "", body)
 }
 
 // storedAssessment reads an assessment back; nil when it no longer exists.

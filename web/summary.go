@@ -153,10 +153,16 @@ type quoteTheme struct {
 	Choices []quoteChoice
 }
 
+// quoteKind is one list of the page: the named strengths, or the opportunities.
+type quoteKind struct {
+	Legend string // its heading's message key
+	Themes []quoteTheme
+}
+
 type quoteView struct {
-	A                        *assessment.Assessment
-	Strengths, Opportunities []quoteTheme
-	Error                    bool
+	A     *assessment.Assessment
+	Kinds []quoteKind
+	Error bool
 }
 
 // quoteValue names a text in the form without repeating it: a hash of its kind and words.
@@ -203,8 +209,10 @@ func (s *Server) renderQuotePage(c echo.Context, status int, ticked map[string]b
 		}
 		return out
 	}
-	v := quoteView{A: rep.Assessment, Strengths: themes(assessment.KindStrength, rep.Strengths),
-		Opportunities: themes(assessment.KindOpportunity, rep.Opportunities), Error: status != http.StatusOK}
+	v := quoteView{A: rep.Assessment, Error: status != http.StatusOK, Kinds: []quoteKind{
+		{Legend: "report.strengths", Themes: themes(assessment.KindStrength, rep.Strengths)},
+		{Legend: "report.opportunities", Themes: themes(assessment.KindOpportunity, rep.Opportunities)},
+	}}
 	p := s.facilitatorPageData(c, lang, "title.summary_texts", v)
 	p.Title = rep.Assessment.Title + " · " + p.Title
 	return s.render(c, status, "summary_texts", p)
