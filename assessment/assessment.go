@@ -59,6 +59,8 @@ const (
 	DefaultThreshold = 3
 	MinThreshold     = 1
 	MaxThreshold     = 20
+	// MaxExpected is the largest expected headcount of a pillar.
+	MaxExpected = 10000
 	// SafeThreshold is the lowest threshold accepted without an explicit confirmation.
 	SafeThreshold = 3
 )
@@ -77,6 +79,18 @@ type Assessment struct {
 	InstrumentVersion string
 	Round             int
 	PreviousID        *int64
+	// SeriesID is the id of the team's first round: every round of one team shares it,
+	// and sharing an assessment shares the series.
+	SeriesID int64
+	// Unit is the program, site or department the team belongs to (free text, may be
+	// empty), by which an organization filters and groups its teams.
+	Unit string
+	// Expected is the headcount expected per pillar (pillar key → 0..MaxExpected), for
+	// the response rate; a pillar left out has no expectation.
+	Expected map[string]int
+	// ClosesAt, when set, is the moment the round closes itself: no answer is taken
+	// after it, even before the status says closed.
+	ClosesAt *time.Time
 	// FacilitatorID owns the assessment; nil for one created at the command line
 	// before any facilitator existed (the first facilitator adopts those).
 	FacilitatorID *int64
@@ -99,6 +113,7 @@ func NextRound(a *Assessment, instrumentVersion string) *Assessment {
 		Title: a.Title, Team: a.Team, Language: a.Language, Threshold: a.Threshold,
 		Status: Open, Code: NewJoinCode(), InstrumentVersion: instrumentVersion,
 		Round: a.Round + 1, PreviousID: &prev, FacilitatorID: a.FacilitatorID,
+		SeriesID: a.SeriesID, Unit: a.Unit, Expected: a.Expected,
 	}
 }
 

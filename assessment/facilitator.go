@@ -18,10 +18,75 @@ type Facilitator struct {
 	ID    int64
 	Email string // stored lower-case
 	Name  string
-	// PasswordHash is an encoded argon2id hash, never the password.
+	// PasswordHash is an encoded argon2id hash, never the password; empty for an
+	// invited account whose invitation is not taken up yet (it cannot sign in).
 	PasswordHash string
-	CreatedAt    time.Time
+	// Role is RoleAdmin or RoleFacilitator.
+	Role      string
+	CreatedAt time.Time
+	// DeactivatedAt is when an admin deactivated the account: it cannot sign in and its
+	// sessions and API tokens no longer work. Nil for an active account.
+	DeactivatedAt *time.Time
 }
+
+// Account roles. An admin sees and manages every assessment of the installation and the
+// accounts; a facilitator sees their own assessments and those shared with them. The
+// first account is an admin, and the last admin cannot lose that role.
+const (
+	RoleAdmin       = "admin"
+	RoleFacilitator = "facilitator"
+)
+
+// ValidRole reports whether r names an account role.
+func ValidRole(r string) bool { return r == RoleAdmin || r == RoleFacilitator }
+
+// IsAdmin reports whether f is an active admin.
+func (f *Facilitator) IsAdmin() bool {
+	return f != nil && f.Role == RoleAdmin && f.DeactivatedAt == nil
+}
+
+// Member roles: what a facilitator an assessment is shared with may do with it (every
+// round of its team). A co-facilitator does everything but deleting the assessment and
+// managing who it is shared with; a viewer reads it (report, workbook, discussion view,
+// action plan) and changes nothing.
+const (
+	MemberCoFacilitator = "co_facilitator"
+	MemberViewer        = "viewer"
+)
+
+// ValidMemberRole reports whether r names a member role.
+func ValidMemberRole(r string) bool { return r == MemberCoFacilitator || r == MemberViewer }
+
+// Access is what one facilitator may do with one assessment, from nothing to managing it.
+type Access int
+
+// Access levels, each including the ones before it.
+const (
+	// NoAccess: the assessment is someone else's, and is ErrNotFound to this person.
+	NoAccess Access = iota
+	// ReadAccess: a viewer.
+	ReadAccess
+	// ChangeAccess: a co-facilitator.
+	ChangeAccess
+	// ManageAccess: the owner, or an admin: also delete it, share it, hand it over.
+	ManageAccess
+)
+
+// ErrForbidden: the person may see the assessment but not make this change (a viewer's
+// write, a co-facilitator deleting). Someone who may not see it gets ErrNotFound instead.
+var ErrForbidden = errors.New("not allowed for your role on this assessment")
+
+// Member is a facilitator an assessment is shared with, or its owner (Role "owner").
+type Member struct {
+	FacilitatorID int64
+	Email         string
+	Name          string
+	Role          string // "owner", MemberCoFacilitator or MemberViewer
+	AddedAt       time.Time
+}
+
+// MemberOwner is the Role of the owner in a list of members.
+const MemberOwner = "owner"
 
 // APIToken lets a facilitator's scripts use the API. Only the token's hash is stored.
 type APIToken struct {
@@ -71,6 +136,11 @@ const (
 	AuditPaperEntered   = "paper_enter"
 	AuditPaperCorrected = "paper_correct"
 	AuditPaperDeleted   = "paper_delete"
+
+	AuditMemberAdded   = "member_add"
+	AuditMemberRemoved = "member_remove"
+	AuditHandedOver    = "assessment_hand_over"
+	AuditUpdated       = "assessment_update"
 )
 
 // Password length bounds, in characters. Long passphrases are welcome; the upper bound

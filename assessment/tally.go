@@ -53,4 +53,8 @@ type PillarCounts struct {
 type Listed struct {
 	Assessment
 	Counts map[string]PillarCounts
+	// SharedAs is the lister's member role when the assessment is shared with them
+	// (MemberCoFacilitator or MemberViewer); empty for their own, and for the rounds an
+	// admin sees as admin.
+	SharedAs string
 }

@@ -268,11 +268,8 @@ func (s *Store) Reassess(ctx context.Context, prevID int64, next *assessment.Ass
 		if n > 0 {
 			return assessment.ErrAlreadyReassessed
 		}
-		row := assessmentRow{
-			Title: next.Title, Team: next.Team, Language: next.Language, Threshold: next.Threshold,
-			Status: string(next.Status), Code: next.Code, InstrumentVersion: next.InstrumentVersion,
-			Round: next.Round, PreviousID: &prevID, FacilitatorID: next.FacilitatorID,
-		}
+		next.PreviousID, next.SeriesID = &prevID, prev.series()
+		row := newAssessmentRow(next)
 		if err := tx.Create(&row).Error; err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -28,6 +29,13 @@ type assessmentRow struct {
 	DiscussedAt       *time.Time
 	// Version counts the changes of the assessment (1 when created).
 	Version int64 `gorm:"default:1"`
+	// SeriesID is the id of the team's first round (set just after the first round's
+	// insert, from its own id).
+	SeriesID *int64
+	Unit     string
+	// Expected is the expected headcounts per pillar as a JSON object, "" for none.
+	Expected string
+	ClosesAt *time.Time
 }
 
 func (assessmentRow) TableName() string { return "assessments" }
@@ -49,11 +57,24 @@ func (r *assessmentRow) toDomain() *assessment.Assessment {
 		ClosedAt:          r.ClosedAt,
 		DiscussedAt:       r.DiscussedAt,
 		Version:           r.Version,
+		SeriesID:          r.series(),
+		Unit:              r.Unit,
+		Expected:          decodeExpected(r.Expected),
+		ClosesAt:          r.ClosesAt,
 	}
 }
 
-// CreateAssessment stores a new assessment and sets its ID and CreatedAt.
-func (s *Store) CreateAssessment(ctx context.Context, a *assessment.Assessment) error {
+// series is the row's series id; a first round read between its insert and the update
+// that names its series is its own series.
+func (r *assessmentRow) series() int64 {
+	if r.SeriesID != nil {
+		return *r.SeriesID
+	}
+	return r.ID
+}
+
+// newAssessmentRow is the row that stores a new assessment a.
+func newAssessmentRow(a *assessment.Assessment) assessmentRow {
 	row := assessmentRow{
 		Title:             a.Title,
 		Team:              a.Team,
@@ -65,11 +86,73 @@ func (s *Store) CreateAssessment(ctx context.Context, a *assessment.Assessment) 
 		Round:             a.Round,
 		PreviousID:        a.PreviousID,
 		FacilitatorID:     a.FacilitatorID,
+		Unit:              a.Unit,
+		Expected:          encodeExpected(a.Expected),
+		ClosesAt:          utcPtr(a.ClosesAt),
 	}
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+	if a.SeriesID > 0 {
+		series := a.SeriesID
+		row.SeriesID = &series
+	}
+	return row
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// encodeExpected stores expected headcounts as a JSON object with its keys in order;
+// "" for none.
+func encodeExpected(m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(m) // map keys are sorted: the same map, the same text
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func decodeExpected(s string) map[string]int {
+	if s == "" {
+		return nil
+	}
+	var m map[string]int
+	if json.Unmarshal([]byte(s), &m) != nil {
+		return nil
+	}
+	return m
+}
+
+// nameSeries makes a first round the first of its series, in the transaction of its
+// insert.
+func nameSeries(tx *gorm.DB, row *assessmentRow) error {
+	if row.SeriesID != nil {
+		return nil
+	}
+	id := row.ID
+	row.SeriesID = &id
+	return tx.Model(&assessmentRow{}).Where("id = ?", id).UpdateColumn("series_id", id).Error
+}
+
+// CreateAssessment stores a new assessment and sets its ID and CreatedAt.
+func (s *Store) CreateAssessment(ctx context.Context, a *assessment.Assessment) error {
+	row := newAssessmentRow(a)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		return nameSeries(tx, &row)
+	})
+	if err != nil {
 		return wrap(err, "create assessment %q", a.Title)
 	}
-	a.ID, a.CreatedAt, a.Version = row.ID, row.CreatedAt, 1
+	a.ID, a.CreatedAt, a.Version, a.SeriesID = row.ID, row.CreatedAt, 1, *row.SeriesID
 	return nil
 }
 
@@ -136,15 +219,20 @@ func (s *Store) AssessmentByCode(ctx context.Context, code string) (*assessment.
 
 // DeleteAssessment removes an assessment with all its responses and actions.
 func (s *Store) DeleteAssessment(ctx context.Context, id int64) error {
-	res := s.db.WithContext(ctx).Delete(&assessmentRow{}, "id = ?", id)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var row assessmentRow
+		if err := tx.Select("id", "series_id").Take(&row, "id = ?", id).Error; err != nil {
+			return notFound(err)
+		}
+		if err := tx.Delete(&assessmentRow{}, "id = ?", id).Error; err != nil {
+			return err
+		}
+		// The last round of a team gone, nobody is left to share it with.
+		return tx.Exec(`DELETE FROM assessment_members WHERE series_id = ?
+			AND NOT EXISTS (SELECT 1 FROM assessments WHERE series_id = ?)`, row.series(), row.series()).Error
+	})
 	s.codes.invalidate()
-	if res.Error != nil {
-		return wrap(res.Error, "delete assessment %d", id)
-	}
-	if res.RowsAffected == 0 {
-		return assessment.ErrNotFound
-	}
-	return nil
+	return wrap(err, "delete assessment %d", id)
 }
 
 // SetAssessmentStatus opens or closes an assessment. Closing records when. A round that
@@ -226,10 +314,10 @@ func addCount(counts map[string]assessment.PillarCounts, pillar, status string, 
 
 // ListAssessments lists assessments, newest first, each with its responses counted per
 // pillar and status, in one query (a dashboard of dozens of rounds costs one round trip,
-// not one per round). With owner nil it lists every assessment (the command line), else
-// that facilitator's.
-func (s *Store) ListAssessments(ctx context.Context, owner *int64) ([]assessment.Listed, error) {
-	return s.ListAssessmentsWhere(ctx, owner, ListFilter{})
+// not one per round). With viewer nil it lists every assessment (the command line, an
+// admin), else the ones that facilitator owns or that are shared with them (Listed.SharedAs).
+func (s *Store) ListAssessments(ctx context.Context, viewer *int64) ([]assessment.Listed, error) {
+	return s.ListAssessmentsWhere(ctx, viewer, ListFilter{})
 }
 
 // ListFilter narrows and pages a list of assessments. Zero fields filter nothing.
@@ -237,6 +325,7 @@ type ListFilter struct {
 	Status assessment.Status // open or closed
 	Team   string            // exactly this team
 	Round  int               // this round number
+	Unit   *string           // exactly this unit ("" for teams with none)
 	// Before lists only assessments with a smaller id (the cursor of the page before);
 	// Limit lists at most that many (0: all).
 	Before int64
@@ -244,54 +333,65 @@ type ListFilter struct {
 }
 
 // ListAssessmentsWhere is ListAssessments narrowed by f: newest first, at most f.Limit.
-func (s *Store) ListAssessmentsWhere(ctx context.Context, owner *int64, f ListFilter) ([]assessment.Listed, error) {
+func (s *Store) ListAssessmentsWhere(ctx context.Context, viewer *int64, f ListFilter) ([]assessment.Listed, error) {
 	var conds []string
 	var args []any
-	if owner != nil {
-		conds, args = append(conds, "facilitator_id = ?"), append(args, *owner)
+	chosen := "SELECT a.*, '' AS shared_as FROM assessments a"
+	if viewer != nil {
+		// The viewer's own rounds, and the rounds of every series shared with them.
+		chosen = `SELECT a.*, CASE WHEN a.facilitator_id = ? THEN '' ELSE COALESCE(m.role, '') END AS shared_as
+			FROM assessments a LEFT JOIN assessment_members m ON m.series_id = a.series_id AND m.facilitator_id = ?`
+		args = append(args, *viewer, *viewer)
+		conds, args = append(conds, "(a.facilitator_id = ? OR m.role IS NOT NULL)"), append(args, *viewer)
 	}
 	if f.Status != "" {
-		conds, args = append(conds, "status = ?"), append(args, string(f.Status))
+		conds, args = append(conds, "a.status = ?"), append(args, string(f.Status))
 	}
 	if f.Team != "" {
-		conds, args = append(conds, "team = ?"), append(args, f.Team)
+		conds, args = append(conds, "a.team = ?"), append(args, f.Team)
+	}
+	if f.Unit != nil {
+		conds, args = append(conds, "a.unit = ?"), append(args, *f.Unit)
 	}
 	if f.Round > 0 {
-		conds, args = append(conds, "round = ?"), append(args, f.Round)
+		conds, args = append(conds, "a.round = ?"), append(args, f.Round)
 	}
 	if f.Before > 0 {
-		conds, args = append(conds, "id < ?"), append(args, f.Before)
+		conds, args = append(conds, "a.id < ?"), append(args, f.Before)
 	}
-	chosen := "SELECT * FROM assessments"
 	if len(conds) > 0 {
 		chosen += " WHERE " + strings.Join(conds, " AND ")
 	}
-	chosen += " ORDER BY id DESC"
+	chosen += " ORDER BY a.id DESC"
 	if f.Limit > 0 {
 		chosen += " LIMIT ?"
 		args = append(args, f.Limit)
 	}
 	rows, err := s.read.WithContext(ctx).Raw(`SELECT a.id, a.title, a.team, a.language, a.threshold, a.status,
 			a.code, a.instrument_version, a.round, a.previous_id, a.facilitator_id, a.created_at,
-			a.closed_at, a.discussed_at, a.version, r.pillar, r.status AS response_status, COUNT(r.id) AS n
+			a.closed_at, a.discussed_at, a.version, a.series_id, a.unit, a.expected, a.closes_at, a.shared_as,
+			r.pillar, r.status AS response_status, COUNT(r.id) AS n
 		FROM (`+chosen+`) a LEFT JOIN responses r ON r.assessment_id = a.id
 		GROUP BY a.id, a.title, a.team, a.language, a.threshold, a.status, a.code, a.instrument_version, a.round,
-			a.previous_id, a.facilitator_id, a.created_at, a.closed_at, a.discussed_at, a.version, r.pillar, r.status
+			a.previous_id, a.facilitator_id, a.created_at, a.closed_at, a.discussed_at, a.version,
+			a.series_id, a.unit, a.expected, a.closes_at, a.shared_as, r.pillar, r.status
 		ORDER BY a.id DESC`, args...).Rows()
 	var out []assessment.Listed
 	err = eachRow(ctx, rows, err, func() error {
 		var (
 			row            assessmentRow
 			pillar, status *string
+			sharedAs       string
 			n              int
 		)
 		if err := rows.Scan(&row.ID, &row.Title, &row.Team, &row.Language, &row.Threshold, &row.Status,
 			&row.Code, &row.InstrumentVersion, &row.Round, &row.PreviousID, &row.FacilitatorID, &row.CreatedAt,
-			&row.ClosedAt, &row.DiscussedAt, &row.Version, &pillar, &status, &n); err != nil {
+			&row.ClosedAt, &row.DiscussedAt, &row.Version, &row.SeriesID, &row.Unit, &row.Expected, &row.ClosesAt,
+			&sharedAs, &pillar, &status, &n); err != nil {
 			return err
 		}
 		if len(out) == 0 || out[len(out)-1].ID != row.ID {
-			out = append(out, assessment.Listed{Assessment: *row.toDomain(), Counts: map[string]assessment.PillarCounts{}})
+			out = append(out, assessment.Listed{Assessment: *row.toDomain(), Counts: map[string]assessment.PillarCounts{}, SharedAs: sharedAs})
 		}
 		if pillar != nil && status != nil {
 			addCount(out[len(out)-1].Counts, *pillar, *status, n)

@@ -15,14 +15,17 @@ type facilitatorRow struct {
 	ID           int64 `gorm:"primaryKey"`
 	Email        string
 	Name         string
-	PasswordHash string
-	CreatedAt    time.Time
+	PasswordHash  string
+	Role          string
+	CreatedAt     time.Time
+	DeactivatedAt *time.Time
 }
 
 func (facilitatorRow) TableName() string { return "facilitators" }
 
 func (r *facilitatorRow) toDomain() *assessment.Facilitator {
-	return &assessment.Facilitator{ID: r.ID, Email: r.Email, Name: r.Name, PasswordHash: r.PasswordHash, CreatedAt: r.CreatedAt}
+	return &assessment.Facilitator{ID: r.ID, Email: r.Email, Name: r.Name, PasswordHash: r.PasswordHash,
+		Role: r.Role, CreatedAt: r.CreatedAt, DeactivatedAt: r.DeactivatedAt}
 }
 
 type sessionRow struct {
@@ -98,21 +101,26 @@ func (s *Store) createFacilitator(tx *gorm.DB, f *assessment.Facilitator) error 
 	if err := s.lockAccounts(tx); err != nil {
 		return err
 	}
-	row := facilitatorRow{Email: f.Email, Name: f.Name, PasswordHash: f.PasswordHash}
+	// The first account is an admin, whatever was asked: someone must manage the others.
+	var count int64
+	if err := tx.Model(&facilitatorRow{}).Count(&count).Error; err != nil {
+		return err
+	}
+	role := f.Role
+	if count == 0 || role == "" {
+		role = map[bool]string{true: assessment.RoleAdmin, false: assessment.RoleFacilitator}[count == 0]
+	}
+	row := facilitatorRow{Email: f.Email, Name: f.Name, PasswordHash: f.PasswordHash, Role: role}
 	if err := tx.Create(&row).Error; err != nil {
 		if isUniqueViolation(err) {
 			return assessment.ErrDuplicate
 		}
 		return err
 	}
-	f.ID, f.CreatedAt = row.ID, row.CreatedAt
+	f.ID, f.CreatedAt, f.Role = row.ID, row.CreatedAt, row.Role
 	// Assessments opened at the command line before anyone had an account belong to
 	// the first facilitator.
-	var count int64
-	if err := tx.Model(&facilitatorRow{}).Count(&count).Error; err != nil {
-		return err
-	}
-	if count == 1 {
+	if count == 0 {
 		return tx.Model(&assessmentRow{}).Where("facilitator_id IS NULL").Update("facilitator_id", f.ID).Error
 	}
 	return nil

@@ -32,7 +32,51 @@ func migrations() []migration {
 		migrateSummaries,
 		migratePaperResponses,
 		migrateSummaryTexts,
+		migrateOrganization,
 	}
+}
+
+// migrateOrganization brings the organization in: account roles (the oldest account
+// becomes the admin) and deactivation, one-time account links (invitations and password
+// resets, by the hash of their token), the series of rounds of one team (the id of its
+// first round, filled along the previous_id chains of the rounds already there), the
+// facilitators each series is shared with, the unit a team belongs to, the headcount
+// expected per pillar, and the moment a round closes itself.
+func migrateOrganization(tx *gorm.DB, d Dialect) error {
+	return execAll(tx, d,
+		`ALTER TABLE facilitators ADD COLUMN role TEXT NOT NULL DEFAULT 'facilitator'`,
+		`ALTER TABLE facilitators ADD COLUMN deactivated_at {time}`,
+		`UPDATE facilitators SET role = 'admin'
+			WHERE id = (SELECT id FROM facilitators ORDER BY created_at, id LIMIT 1)`,
+		`CREATE TABLE account_links (
+			token_hash TEXT PRIMARY KEY,
+			facilitator_id BIGINT NOT NULL REFERENCES facilitators(id) ON DELETE CASCADE,
+			purpose TEXT NOT NULL,
+			created_at {time} NOT NULL,
+			expires_at {time} NOT NULL
+		)`,
+		`CREATE INDEX account_links_facilitator ON account_links (facilitator_id)`,
+		`ALTER TABLE assessments ADD COLUMN series_id BIGINT`,
+		`ALTER TABLE assessments ADD COLUMN unit TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE assessments ADD COLUMN expected TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE assessments ADD COLUMN closes_at {time}`,
+		`WITH RECURSIVE chain (id, root) AS (
+			SELECT id, id FROM assessments WHERE previous_id IS NULL
+			UNION ALL
+			SELECT a.id, c.root FROM assessments a JOIN chain c ON a.previous_id = c.id
+		)
+		UPDATE assessments SET series_id = (SELECT root FROM chain WHERE chain.id = assessments.id)`,
+		`CREATE INDEX assessments_series ON assessments (series_id, round)`,
+		`CREATE INDEX assessments_closes_at ON assessments (closes_at) WHERE closes_at IS NOT NULL`,
+		`CREATE TABLE assessment_members (
+			series_id BIGINT NOT NULL,
+			facilitator_id BIGINT NOT NULL REFERENCES facilitators(id) ON DELETE CASCADE,
+			role TEXT NOT NULL,
+			added_at {time} NOT NULL,
+			PRIMARY KEY (series_id, facilitator_id)
+		)`,
+		`CREATE INDEX assessment_members_facilitator ON assessment_members (facilitator_id, series_id)`,
+	)
 }
 
 // migrateSummaryTexts keeps the respondents' words the facilitator chose to quote in the

@@ -170,7 +170,7 @@ func TestPostgresTablesLiveInTheTestSchema(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "actions,answers,api_tokens,assessments,audit_events,facilitators,idempotency_keys,reflections,responses,schema_version,sessions,settings,summaries,summary_texts"
+		want := "account_links,actions,answers,api_tokens,assessment_members,assessments,audit_events,facilitators,idempotency_keys,reflections,responses,schema_version,sessions,settings,summaries,summary_texts"
 		if got := strings.Join(tables, ","); got != want {
 			t.Errorf("tables in %s = %s, want %s", schema, got, want)
 		}

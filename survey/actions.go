@@ -17,7 +17,7 @@ import (
 
 // Actions lists the actions of actor's assessment id, in the order they were recorded.
 func (s *Service) Actions(ctx context.Context, actor *assessment.Facilitator, id int64) ([]assessment.Action, error) {
-	a, err := s.owned(ctx, s.store, actor, id)
+	a, err := s.owned(ctx, s.store, actor, id, assessment.ReadAccess)
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +35,7 @@ type ActionFilter struct {
 
 // ActionsWhere is Actions narrowed and paged by f, in the order they were recorded.
 func (s *Service) ActionsWhere(ctx context.Context, actor *assessment.Facilitator, id int64, f ActionFilter) ([]assessment.Action, error) {
-	a, err := s.owned(ctx, s.store, actor, id)
+	a, err := s.owned(ctx, s.store, actor, id, assessment.ReadAccess)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ type OwnedAction struct {
 
 // Action returns actor's action id with its round.
 func (s *Service) Action(ctx context.Context, actor *assessment.Facilitator, id int64) (*OwnedAction, error) {
-	return s.ownedAction(ctx, s.store, actor, id)
+	return s.ownedAction(ctx, s.store, actor, id, assessment.ReadAccess)
 }
 
 // RecordAction adds an action to actor's assessment id. The text and lead are needed;
@@ -60,7 +60,7 @@ func (s *Service) Action(ctx context.Context, actor *assessment.Facilitator, id 
 func (s *Service) RecordAction(ctx context.Context, actor *assessment.Facilitator, id int64, in assessment.ActionInput, problems *assessment.ValidationError) (*assessment.Action, error) {
 	var act *assessment.Action
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
-		a, err := s.owned(ctx, tx, actor, id)
+		a, err := s.owned(ctx, tx, actor, id, assessment.ChangeAccess)
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func (s *Service) UpdateAction(ctx context.Context, actor *assessment.Facilitato
 func (s *Service) UpdateActionIf(ctx context.Context, actor *assessment.Facilitator, id int64, in assessment.ActionInput, problems *assessment.ValidationError, ifVersion int64) (*OwnedAction, error) {
 	var out *OwnedAction
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
-		oa, err := s.ownedAction(ctx, tx, actor, id)
+		oa, err := s.ownedAction(ctx, tx, actor, id, assessment.ChangeAccess)
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func (s *Service) UpdateActionIf(ctx context.Context, actor *assessment.Facilita
 func (s *Service) DeleteAction(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) (*OwnedAction, error) {
 	var out *OwnedAction
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
-		oa, err := s.ownedAction(ctx, tx, actor, id)
+		oa, err := s.ownedAction(ctx, tx, actor, id, assessment.ChangeAccess)
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (s *Service) DeleteAction(ctx context.Context, actor *assessment.Facilitato
 	return out, err
 }
 
-func (s *Service) ownedAction(ctx context.Context, tx *storage.Store, actor *assessment.Facilitator, id int64) (*OwnedAction, error) {
+func (s *Service) ownedAction(ctx context.Context, tx *storage.Store, actor *assessment.Facilitator, id int64, need assessment.Access) (*OwnedAction, error) {
 	if id <= 0 {
 		return nil, assessment.ErrNotFound
 	}
@@ -137,7 +137,7 @@ func (s *Service) ownedAction(ctx context.Context, tx *storage.Store, actor *ass
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.owned(ctx, tx, actor, act.AssessmentID)
+	a, err := s.owned(ctx, tx, actor, act.AssessmentID, need)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func checkAction(act *assessment.Action, in assessment.ActionInput, round *Round
 func (s *Service) MarkDiscussed(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) (*assessment.Assessment, error) {
 	var out *assessment.Assessment
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
-		a, err := s.ownedAt(ctx, tx, actor, id, ifVersion)
+		a, err := s.ownedAt(ctx, tx, actor, id, ifVersion, assessment.ChangeAccess)
 		if err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Service) Plan(ctx context.Context, round *Round) (*Plan, error) {
 	if round.PreviousID != nil {
 		prev, err := s.store.Assessment(ctx, *round.PreviousID)
 		switch {
-		case err == nil && sameOwner(prev, round.Assessment):
+		case err == nil && prev.SeriesID == round.SeriesID:
 			p.Previous = prev
 		case err != nil && !isNotFound(err):
 			return nil, err
@@ -224,7 +224,7 @@ func (s *Service) Plan(ctx context.Context, round *Round) (*Plan, error) {
 	}
 	next, err := s.store.NextRoundOf(ctx, round.ID)
 	switch {
-	case err == nil && sameOwner(next, round.Assessment):
+	case err == nil && next.SeriesID == round.SeriesID:
 		p.Next = next
 	case err != nil && !isNotFound(err):
 		return nil, err

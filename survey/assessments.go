@@ -95,9 +95,15 @@ func (s *Service) CreateAssessmentAt(ctx context.Context, ownerEmail string, in 
 	return s.createAssessment(ctx, nil, owner, a)
 }
 
-// Assessment returns actor's assessment id with its instrument.
+// Assessment returns assessment id with its instrument, when actor may read it.
 func (s *Service) Assessment(ctx context.Context, actor *assessment.Facilitator, id int64) (*Round, error) {
-	a, err := s.owned(ctx, s.store, actor, id)
+	return s.AssessmentFor(ctx, actor, id, assessment.ReadAccess)
+}
+
+// AssessmentFor returns assessment id with its instrument when actor's access to it is
+// at least need (assessment.ErrForbidden when actor may only see it).
+func (s *Service) AssessmentFor(ctx context.Context, actor *assessment.Facilitator, id int64, need assessment.Access) (*Round, error) {
+	a, err := s.owned(ctx, s.store, actor, id, need)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +125,16 @@ func (s *Service) Assessments(ctx context.Context, actor *assessment.Facilitator
 	if actor == nil {
 		return nil, nil
 	}
-	return s.store.ListAssessments(ctx, &actor.ID)
+	return s.store.ListAssessments(ctx, listedFor(actor))
+}
+
+// listedFor is whose list actor sees: an admin every assessment (nil), anyone else the
+// ones they own or that are shared with them.
+func listedFor(actor *assessment.Facilitator) *int64 {
+	if actor.IsAdmin() {
+		return nil
+	}
+	return &actor.ID
 }
 
 // ListFilter narrows and pages a facilitator's list of assessments. Zero fields filter
@@ -128,6 +143,7 @@ type ListFilter struct {
 	Status assessment.Status // open or closed
 	Team   string            // exactly this team
 	Round  int               // this round number
+	Unit   *string           // exactly this unit ("" for teams with none)
 	// Before lists only assessments older than the one with this id (the cursor of the
 	// page before); Limit lists at most that many (0: all).
 	Before int64
@@ -139,7 +155,7 @@ func (s *Service) AssessmentsWhere(ctx context.Context, actor *assessment.Facili
 	if actor == nil {
 		return nil, nil
 	}
-	return s.store.ListAssessmentsWhere(ctx, &actor.ID, storage.ListFilter(f))
+	return s.store.ListAssessmentsWhere(ctx, listedFor(actor), storage.ListFilter(f))
 }
 
 // AssessmentsAt lists every assessment for the command line, as Assessments does.
@@ -195,8 +211,8 @@ func (s *Service) statusAt(ctx context.Context, id int64, status assessment.Stat
 
 // ownedAt is owned for a change of the assessment's state: it also moves the
 // assessment's version on, when it is still ifVersion (see TouchAssessment).
-func (s *Service) ownedAt(ctx context.Context, tx *storage.Store, actor *assessment.Facilitator, id, ifVersion int64) (*assessment.Assessment, error) {
-	a, err := s.owned(ctx, tx, actor, id)
+func (s *Service) ownedAt(ctx context.Context, tx *storage.Store, actor *assessment.Facilitator, id, ifVersion int64, need assessment.Access) (*assessment.Assessment, error) {
+	a, err := s.owned(ctx, tx, actor, id, need)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +225,7 @@ func (s *Service) ownedAt(ctx context.Context, tx *storage.Store, actor *assessm
 func (s *Service) setStatus(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64, status assessment.Status, action string) (*assessment.Assessment, error) {
 	var out *assessment.Assessment
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
-		if _, err := s.ownedAt(ctx, tx, actor, id, ifVersion); err != nil {
+		if _, err := s.ownedAt(ctx, tx, actor, id, ifVersion, assessment.ChangeAccess); err != nil {
 			return err
 		}
 		a, err := tx.SetAssessmentStatus(ctx, id, status)
@@ -226,7 +242,7 @@ func (s *Service) setStatus(ctx context.Context, actor *assessment.Facilitator, 
 // activity trail keeps a line naming it.
 func (s *Service) Delete(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) error {
 	return s.store.InTx(ctx, func(tx *storage.Store) error {
-		a, err := s.ownedAt(ctx, tx, actor, id, ifVersion)
+		a, err := s.ownedAt(ctx, tx, actor, id, ifVersion, assessment.ManageAccess)
 		if err != nil {
 			return err
 		}
@@ -244,7 +260,7 @@ func (s *Service) Delete(ctx context.Context, actor *assessment.Facilitator, id,
 func (s *Service) Reassess(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) (*assessment.Assessment, error) {
 	var next *assessment.Assessment
 	err := s.store.InTx(ctx, func(tx *storage.Store) error {
-		a, err := s.ownedAt(ctx, tx, actor, id, ifVersion)
+		a, err := s.ownedAt(ctx, tx, actor, id, ifVersion, assessment.ChangeAccess)
 		if err != nil {
 			return err
 		}

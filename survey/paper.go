@@ -23,7 +23,7 @@ type PaperEntry = storage.PaperEntry
 // ResponseSave without Round and Stored. It returns the entry's reference.
 func (s *Service) EnterPaper(ctx context.Context, actor *assessment.Facilitator, id int64, in ResponseSave) (ref string, status assessment.ResponseStatus, err error) {
 	err = s.store.InTx(ctx, func(tx *storage.Store) error {
-		a, err := s.owned(ctx, tx, actor, id)
+		a, err := s.owned(ctx, tx, actor, id, assessment.ChangeAccess)
 		if err != nil {
 			return err
 		}
@@ -50,7 +50,7 @@ func (s *Service) PaperResponse(ctx context.Context, actor *assessment.Facilitat
 	if !assessment.LooksLikeResumeToken(ref) {
 		return nil, assessment.ErrNotFound
 	}
-	a, err := s.owned(ctx, s.store, actor, id)
+	a, err := s.owned(ctx, s.store, actor, id, assessment.ChangeAccess)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (s *Service) DeletePaper(ctx context.Context, actor *assessment.Facilitator
 		return assessment.ErrNotFound
 	}
 	return s.store.InTx(ctx, func(tx *storage.Store) error {
-		a, err := s.owned(ctx, tx, actor, id)
+		a, err := s.owned(ctx, tx, actor, id, assessment.ChangeAccess)
 		if err != nil {
 			return err
 		}
@@ -114,7 +114,7 @@ func (s *Service) DeletePaper(ctx context.Context, actor *assessment.Facilitator
 
 // PaperEntries lists the paper entries of actor's assessment id, most recent first.
 func (s *Service) PaperEntries(ctx context.Context, actor *assessment.Facilitator, id int64) ([]PaperEntry, error) {
-	a, err := s.owned(ctx, s.store, actor, id)
+	a, err := s.owned(ctx, s.store, actor, id, assessment.ChangeAccess)
 	if err != nil {
 		return nil, err
 	}

@@ -90,8 +90,8 @@ func (s *Service) loadReport(ctx context.Context, round *Round, trend, texts boo
 	if err != nil {
 		return nil, err
 	}
-	var earlier []assessment.Assessment // the unbroken run of the owner's rounds before this one
-	for i := len(all) - 2; i >= 0 && sameOwner(&all[i], round.Assessment); i-- {
+	var earlier []assessment.Assessment // the unbroken run of the team's rounds before this one
+	for i := len(all) - 2; i >= 0 && all[i].SeriesID == round.SeriesID; i-- {
 		earlier = append([]assessment.Assessment{all[i]}, earlier...)
 	}
 	if len(earlier) == 0 {
@@ -136,11 +136,6 @@ func (s *Service) loadReport(ctx context.Context, round *Round, trend, texts boo
 		rep.Rounds = append(rep.Rounds, reports.Summarize(prevRep), reports.Summarize(rep))
 	}
 	return out, nil
-}
-
-func sameOwner(x, y *assessment.Assessment) bool {
-	return x.FacilitatorID == nil && y.FacilitatorID == nil ||
-		x.FacilitatorID != nil && y.FacilitatorID != nil && *x.FacilitatorID == *y.FacilitatorID
 }
 
 // Agenda is the team discussion's material, chosen once from the report: the projected

@@ -23,7 +23,7 @@ type Summary = storage.Summary
 // keeps the same link (created false).
 func (s *Service) PublishSummary(ctx context.Context, actor *assessment.Facilitator, id int64) (sum *Summary, created bool, err error) {
 	err = s.store.InTx(ctx, func(tx *storage.Store) error {
-		a, err := s.owned(ctx, tx, actor, id)
+		a, err := s.owned(ctx, tx, actor, id, assessment.ChangeAccess)
 		if err != nil {
 			return err
 		}
@@ -43,7 +43,7 @@ func (s *Service) PublishSummary(ctx context.Context, actor *assessment.Facilita
 // an error.
 func (s *Service) UnpublishSummary(ctx context.Context, actor *assessment.Facilitator, id int64) error {
 	return s.store.InTx(ctx, func(tx *storage.Store) error {
-		a, err := s.owned(ctx, tx, actor, id)
+		a, err := s.owned(ctx, tx, actor, id, assessment.ChangeAccess)
 		if err != nil {
 			return err
 		}
@@ -57,7 +57,7 @@ func (s *Service) UnpublishSummary(ctx context.Context, actor *assessment.Facili
 
 // SummaryOf returns the published summary of actor's assessment id, nil when none.
 func (s *Service) SummaryOf(ctx context.Context, actor *assessment.Facilitator, id int64) (*Summary, error) {
-	a, err := s.owned(ctx, s.store, actor, id)
+	a, err := s.owned(ctx, s.store, actor, id, assessment.ReadAccess)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +141,7 @@ func quotable(rep *Report) map[string]map[string]bool {
 // SummaryChoices returns the report of actor's assessment id (whose named strengths and
 // opportunities are what may be quoted) and the words quoted now.
 func (s *Service) SummaryChoices(ctx context.Context, actor *assessment.Facilitator, id int64) (*Report, Quoted, error) {
-	round, err := s.Assessment(ctx, actor, id)
+	round, err := s.AssessmentFor(ctx, actor, id, assessment.ChangeAccess)
 	if err != nil {
 		return nil, nil, err
 	}

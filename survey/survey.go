@@ -102,17 +102,35 @@ func (s *Service) round(a *assessment.Assessment) (*Round, error) {
 	return &Round{Assessment: a, Instrument: in}, nil
 }
 
-// owns reports whether actor may see and change a. Every assessment belongs to one
-// facilitator; an assessment opened at the command line before any account existed
-// belongs to nobody until the first account adopts it.
-func owns(actor *assessment.Facilitator, a *assessment.Assessment) bool {
-	return actor != nil && a.FacilitatorID != nil && *a.FacilitatorID == actor.ID
+// accessTo tells what actor may do with a: an admin and the owner manage it, a
+// facilitator it is shared with (every round of its team, see assessment.Member) may
+// change it or only read it, anybody else has no access. A deactivated account has none.
+// An assessment opened at the command line before any account existed belongs to nobody
+// until the first account adopts it.
+func accessTo(ctx context.Context, st *storage.Store, actor *assessment.Facilitator, a *assessment.Assessment) (assessment.Access, error) {
+	switch {
+	case actor == nil || actor.DeactivatedAt != nil:
+		return assessment.NoAccess, nil
+	case actor.IsAdmin(), a.FacilitatorID != nil && *a.FacilitatorID == actor.ID:
+		return assessment.ManageAccess, nil
+	}
+	role, err := st.MemberRole(ctx, a.SeriesID, actor.ID)
+	switch {
+	case err != nil:
+		return assessment.NoAccess, err
+	case role == assessment.MemberCoFacilitator:
+		return assessment.ChangeAccess, nil
+	case role == assessment.MemberViewer:
+		return assessment.ReadAccess, nil
+	}
+	return assessment.NoAccess, nil
 }
 
-// owned loads assessment id for actor, inside tx when one is given. Someone else's
-// assessment is assessment.ErrNotFound, exactly like one that does not exist, so an id
-// tells nobody what is not theirs.
-func (s *Service) owned(ctx context.Context, st *storage.Store, actor *assessment.Facilitator, id int64) (*assessment.Assessment, error) {
+// owned loads assessment id for actor, inside tx when one is given, when actor's access
+// to it is at least need. An assessment actor may not see is assessment.ErrNotFound,
+// exactly like one that does not exist, so an id tells nobody what is not theirs; one
+// they may see but not change this way is assessment.ErrForbidden.
+func (s *Service) owned(ctx context.Context, st *storage.Store, actor *assessment.Facilitator, id int64, need assessment.Access) (*assessment.Assessment, error) {
 	if id <= 0 {
 		return nil, assessment.ErrNotFound
 	}
@@ -120,8 +138,14 @@ func (s *Service) owned(ctx context.Context, st *storage.Store, actor *assessmen
 	if err != nil {
 		return nil, err
 	}
-	if !owns(actor, a) {
+	has, err := accessTo(ctx, st, actor, a)
+	switch {
+	case err != nil:
+		return nil, err
+	case has == assessment.NoAccess:
 		return nil, assessment.ErrNotFound
+	case has < need:
+		return nil, assessment.ErrForbidden
 	}
 	return a, nil
 }

@@ -32,17 +32,19 @@ func (e *httpError) Error() string {
 }
 
 var (
-	errBodyTooLarge     = &httpError{Status: http.StatusBadRequest, Code: "body_too_large", Key: "too_large"}
-	errUnsupported      = &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Key: "unsupported"}
-	errCSRF             = &httpError{Status: http.StatusForbidden, Code: "csrf_token_invalid", Key: "csrf"}
-	errCrossOrigin      = &httpError{Status: http.StatusForbidden, Code: "cross_origin", Key: "csrf"}
-	errNotFound         = &httpError{Status: http.StatusNotFound, Code: "not_found", Key: "not_found"}
-	errCodeUnknown      = &httpError{Status: http.StatusNotFound, Code: "assessment_not_found", Key: "code_unknown"}
-	errTokenUnknown     = &httpError{Status: http.StatusNotFound, Code: "response_not_found", Key: "token_unknown"}
-	errClosed           = &httpError{Status: http.StatusConflict, Code: "assessment_closed", Key: "closed"}
-	errMethod           = &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Key: "method"}
-	errUnauthorized     = &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Key: "unauthorized"}
-	errSignInRequired   = &httpError{Status: http.StatusForbidden, Code: "sign_in_required", Key: "sign_in_required"}
+	errBodyTooLarge   = &httpError{Status: http.StatusBadRequest, Code: "body_too_large", Key: "too_large"}
+	errUnsupported    = &httpError{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Key: "unsupported"}
+	errCSRF           = &httpError{Status: http.StatusForbidden, Code: "csrf_token_invalid", Key: "csrf"}
+	errCrossOrigin    = &httpError{Status: http.StatusForbidden, Code: "cross_origin", Key: "csrf"}
+	errNotFound       = &httpError{Status: http.StatusNotFound, Code: "not_found", Key: "not_found"}
+	errCodeUnknown    = &httpError{Status: http.StatusNotFound, Code: "assessment_not_found", Key: "code_unknown"}
+	errTokenUnknown   = &httpError{Status: http.StatusNotFound, Code: "response_not_found", Key: "token_unknown"}
+	errClosed         = &httpError{Status: http.StatusConflict, Code: "assessment_closed", Key: "closed"}
+	errMethod         = &httpError{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Key: "method"}
+	errUnauthorized   = &httpError{Status: http.StatusUnauthorized, Code: "unauthorized", Key: "unauthorized"}
+	errSignInRequired = &httpError{Status: http.StatusForbidden, Code: "sign_in_required", Key: "sign_in_required"}
+	// errForbidden: the assessment is shared with the person, but not for this change.
+	errForbidden        = &httpError{Status: http.StatusForbidden, Code: "forbidden", Key: "forbidden"}
 	errTooMany          = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Key: "too_many"}
 	errTooManyLookups   = &httpError{Status: http.StatusTooManyRequests, Code: "too_many_requests", Key: "too_many_lookups"}
 	errServer           = &httpError{Status: http.StatusInternalServerError, Code: "internal", Key: "server"}
@@ -101,6 +103,8 @@ func classify(err error) *httpError {
 		return errTooManyDrafts
 	case errors.Is(err, assessment.ErrStale):
 		return errStale
+	case errors.Is(err, assessment.ErrForbidden):
+		return errForbidden
 	case errors.Is(err, survey.ErrKeyReused):
 		return errKeyReused
 	case errors.Is(err, survey.ErrKeyInProgress):

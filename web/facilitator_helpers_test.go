@@ -27,13 +27,32 @@ const testPassword = "correct horse battery staple"
 // hash costs 64 MiB and about half a second under the race detector.
 var testPasswordHash = sync.OnceValue(func() string { return survey.HashPassword(testPassword) })
 
-// newFacilitator stores an account whose password is testPassword.
+// newFacilitator stores an account whose password is testPassword, with the facilitator
+// role: the installation's first account, which is its admin and sees every assessment,
+// is made first (newAdmin) so that accounts made here see only their own.
 func (e *testEnv) newFacilitator(email, name string) *assessment.Facilitator {
+	e.t.Helper()
+	if n, err := e.store.CountFacilitators(e.t.Context()); err != nil {
+		e.t.Fatalf("count facilitators: %v", err)
+	} else if n == 0 {
+		e.newAccount("admin@example.org", "Admin", assessment.RoleAdmin)
+	}
+	return e.newAccount(email, name, assessment.RoleFacilitator)
+}
+
+// newAdmin stores an admin account whose password is testPassword.
+func (e *testEnv) newAdmin(email, name string) *assessment.Facilitator {
+	e.t.Helper()
+	return e.newAccount(email, name, assessment.RoleAdmin)
+}
+
+func (e *testEnv) newAccount(email, name, role string) *assessment.Facilitator {
 	e.t.Helper()
 	f, err := assessment.NewFacilitator(email, name, testPassword)
 	if err != nil {
 		e.t.Fatalf("new facilitator: %v", err)
 	}
+	f.Role = role
 	f.PasswordHash = testPasswordHash()
 	if err := e.store.CreateFacilitator(e.t.Context(), f); err != nil {
 		e.t.Fatalf("create facilitator: %v", err)

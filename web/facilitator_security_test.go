@@ -477,7 +477,7 @@ func TestFacilitatorSetupLinkGoneOnceAnAccountExists(t *testing.T) {
 	if err := e.store.SetSetupToken(t.Context(), assessment.HashToken(token)); err != nil {
 		t.Fatal(err)
 	}
-	e.newFacilitator("cli@example.org", "Made at the command line")
+	e.newAdmin("cli@example.org", "Made at the command line")
 	b := e.newBrowser()
 	if rec := b.get("/setup/" + token); rec.Code != http.StatusNotFound {
 		t.Errorf("GET setup link after an account exists = %d, want 404", rec.Code)
