@@ -37,6 +37,10 @@ const (
 	RoleFacilitator = "facilitator"
 )
 
+// ErrLastAdmin: the change would leave the installation without an active admin (the
+// last one demoted or deactivated); it is refused.
+var ErrLastAdmin = errors.New("the last administrator must stay an active administrator")
+
 // ValidRole reports whether r names an account role.
 func ValidRole(r string) bool { return r == RoleAdmin || r == RoleFacilitator }
 
@@ -87,6 +91,10 @@ type Member struct {
 
 // MemberOwner is the Role of the owner in a list of members.
 const MemberOwner = "owner"
+
+// ErrOwnAssessment: an assessment cannot be shared with its owner, nor with the person
+// sharing it: they have their access already.
+var ErrOwnAssessment = errors.New("the assessment is theirs already")
 
 // APIToken lets a facilitator's scripts use the API. Only the token's hash is stored.
 type APIToken struct {
@@ -141,6 +149,22 @@ const (
 	AuditMemberRemoved = "member_remove"
 	AuditHandedOver    = "assessment_hand_over"
 	AuditUpdated       = "assessment_update"
+	// The new owner's line of a hand-over (the one handing over has AuditHandedOver).
+	AuditHandedOverToMe = "assessment_received"
+
+	// Accounts, managed by an admin (the detail names the account), and the one-time
+	// links an account is set up or its password reset with (in the account's own trail).
+	AuditAccountInvited     = "account_invite"
+	AuditRoleAdmin          = "account_role_admin"
+	AuditRoleFacilitator    = "account_role_facilitator"
+	AuditAccountDeactivated = "account_deactivate"
+	AuditAccountReactivated = "account_reactivate"
+	AuditResetLinkCreated   = "account_reset_link"
+	AuditInviteAccepted     = "account_invite_accept"
+	AuditPasswordReset      = "password_reset"
+
+	// The organization's roll-up downloaded as a workbook (the detail names the unit).
+	AuditRollupExport = "rollup_export"
 )
 
 // Password length bounds, in characters. Long passphrases are welcome; the upper bound
@@ -163,6 +187,16 @@ func NewFacilitator(email, name, password string) (*Facilitator, error) {
 	f.Email = checkEmail(verr, email)
 	f.Name = requiredTextMax(verr, "name", name, MaxNameLen)
 	checkPassword(verr, "password", password)
+	return f, verr.OrNil()
+}
+
+// NewInvitedFacilitator checks the details of an account an admin invites: it has no
+// password until the invitation is taken up.
+func NewInvitedFacilitator(email, name string) (*Facilitator, error) {
+	verr := &ValidationError{}
+	f := &Facilitator{}
+	f.Email = checkEmail(verr, email)
+	f.Name = requiredTextMax(verr, "name", name, MaxNameLen)
 	return f, verr.OrNil()
 }
 

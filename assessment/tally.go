@@ -35,6 +35,16 @@ type NamedText struct {
 	Text   string `json:"text"`
 }
 
+// NamedCount is how many submitted responses of a pillar named a key strength or
+// opportunity (Kind) and tied it to Theme ("" for none): the texts counted, never read.
+// The organization's roll-up counts named themes this way, without any text.
+type NamedCount struct {
+	Pillar string
+	Kind   string // KindStrength or KindOpportunity
+	Theme  string
+	N      int
+}
+
 // ReflectionText is one respondent's answer to a reflection prompt, verbatim.
 type ReflectionText struct {
 	Pillar   string `json:"pillar"`

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -61,10 +63,11 @@ func press(t *testing.T, ctx context.Context, key string, mods ...chromedp.Modif
 	}
 }
 
-// stepState is what the view shows: the steps on screen, the focused element and the
-// agenda link marked current.
+// stepState is what the view shows: the steps on screen, the screens of the step shown
+// (by their heading's id), the focused element and the agenda link marked current.
 type stepState struct {
 	Visible []string `json:"visible"`
+	Screens []string `json:"screens"`
 	Focus   string   `json:"focus"`
 	Current string   `json:"current"`
 }
@@ -73,10 +76,51 @@ const stepStateJS = `(function(){
 	var a = document.activeElement, cur = document.querySelector('.agenda a[aria-current="step"]');
 	return {
 		visible: Array.from(document.querySelectorAll("section.step")).filter(s => s.checkVisibility()).map(s => s.getAttribute("aria-labelledby")),
+		screens: Array.from(document.querySelectorAll("section.step .screen")).filter(s => s.checkVisibility()).map(s => s.querySelector("h3").id),
 		focus: a ? (a.id || a.tagName.toLowerCase() + (a.textContent ? ":" + a.textContent.trim() : "")) : "",
 		current: cur ? cur.getAttribute("href") : ""
 	};
 })()`
+
+// stop is one screen of the discussion with JavaScript: a step, or one screen of a step
+// that has several. The first screen of a step is named by the step (#step-N), the
+// others by their own id (#step-N-k).
+type stop struct {
+	step   int
+	screen string // "" for a step without screens
+}
+
+func (s stop) hash() string {
+	if s.screen == "" || strings.HasSuffix(s.screen, "-1") {
+		return fmt.Sprintf("step-%d", s.step)
+	}
+	return s.screen
+}
+
+// reportSeedStops are the screens of the report seed's discussion (no reflections, so
+// step 2 has only its questions).
+var reportSeedStops = []stop{{1, ""}, {2, "step-2-1"}, {3, "step-3-1"}, {3, "step-3-2"}, {3, "step-3-3"}, {3, "step-3-4"}, {4, ""}}
+
+// expectStop fails unless that screen alone is on screen, its heading has focus (when
+// focused), the agenda marks its step current and the location names it.
+func expectStop(t *testing.T, ctx context.Context, what string, s stop, focused bool) {
+	t.Helper()
+	want := fmt.Sprintf("step-%d", s.step)
+	screens := "[]"
+	if s.screen != "" {
+		screens = fmt.Sprintf("[%q]", s.screen)
+	}
+	focus := map[bool]string{true: fmt.Sprintf(` && st.focus===%q`, map[bool]string{true: want, false: s.screen}[s.hash() == want]), false: ""}[focused]
+	ok := waitJS(t, ctx, fmt.Sprintf(`(function(){var st=%s; return st.visible.length===1 && st.visible[0]===%q && JSON.stringify(st.screens)===%q && st.current==="#%s"%s;})()`,
+		stepStateJS, want, screens, want, focus), 3*time.Second)
+	if !ok {
+		st := eval[stepState](t, ctx, stepStateJS)
+		t.Fatalf("%s: visible %v, screens %v, focus %q, current %q; want %s alone (screen %q), focused=%v", what, st.Visible, st.Screens, st.Focus, st.Current, want, s.screen, focused)
+	}
+	if h := eval[string](t, ctx, `location.hash`); h != "#"+s.hash() {
+		t.Errorf("%s: location hash %q, want #%s", what, h, s.hash())
+	}
+}
 
 // expectStep fails unless step n alone is on screen, its heading has focus (when
 // focused) and the agenda marks it current.
@@ -146,38 +190,42 @@ func TestDiscussionInBrowser(t *testing.T) {
 				}
 			}
 
-			// Every step, reached with the Right arrow: alone on screen, its heading
-			// focused, axe-clean, no sideways scrolling.
-			for n := 1; n <= 4; n++ {
-				if n > 1 {
+			// Every screen, reached with the Right arrow: alone, its heading focused,
+			// axe-clean, no sideways scrolling.
+			stops := reportSeedStops
+			last := len(stops) - 1
+			for i, st := range stops {
+				if i > 0 {
 					press(t, ctx, kb.ArrowRight)
-					expectStep(t, ctx, fmt.Sprintf("ArrowRight to step %d", n), n, true)
+					expectStop(t, ctx, "ArrowRight to #"+st.hash(), st, true)
 				}
-				checkAxe(t, ctx, fmt.Sprintf("discussion step %d", n))
-				noHorizontalScroll(t, ctx, fmt.Sprintf("discussion step %d", n), vp.width)
-				shot(t, ctx, fmt.Sprintf("step-%d", n))
+				checkAxe(t, ctx, "discussion #"+st.hash())
+				noHorizontalScroll(t, ctx, "discussion #"+st.hash(), vp.width)
+				shot(t, ctx, st.hash())
 			}
 			press(t, ctx, kb.ArrowRight)
-			expectStep(t, ctx, "ArrowRight on the last step", 4, true)
+			expectStop(t, ctx, "ArrowRight on the last step", stops[last], true)
 			if !eval[bool](t, ctx, `document.querySelector('[data-step="1"]').disabled`) {
 				t.Error("Next is enabled on the last step")
 			}
 			press(t, ctx, kb.ArrowLeft)
-			expectStep(t, ctx, "ArrowLeft", 3, true)
+			expectStop(t, ctx, "ArrowLeft", stops[last-1], true)
+			// Page Up from the top of a screen goes back, as a clicker expects.
 			press(t, ctx, kb.PageUp)
-			expectStep(t, ctx, "PageUp", 2, true)
-			press(t, ctx, kb.PageDown)
-			expectStep(t, ctx, "PageDown", 3, true)
+			expectStop(t, ctx, "PageUp", stops[last-2], true)
+			// Page Down goes on once the screen has nothing more to show below.
+			pageDownToNext(t, ctx, stops[last-2])
+			expectStop(t, ctx, "PageDown", stops[last-1], true)
 			press(t, ctx, kb.ArrowRight, chromedp.ModifierAlt) // the browser's, not ours
-			expectStep(t, ctx, "Alt+ArrowRight", 3, true)
+			expectStop(t, ctx, "Alt+ArrowRight", stops[last-1], true)
 
 			// The Next and Previous buttons, reached with Tab and pressed with Enter and Space.
 			tabTo(t, ctx, `[data-step="1"]`)
 			press(t, ctx, kb.Enter)
-			expectStep(t, ctx, "Next with Enter", 4, true)
+			expectStop(t, ctx, "Next with Enter", stops[last], true)
 			tabTo(t, ctx, `[data-step="-1"]`)
 			press(t, ctx, " ")
-			expectStep(t, ctx, "Previous with Space", 3, true)
+			expectStop(t, ctx, "Previous with Space", stops[last-1], true)
 
 			// A link of the step navigation, followed with Enter.
 			press(t, ctx, kb.Tab, chromedp.ModifierShift) // back out of the step heading
@@ -246,7 +294,7 @@ func TestDiscussionInBrowser(t *testing.T) {
 			tabTo(t, ctx, toggle)
 			press(t, ctx, kb.Enter)
 			press(t, ctx, kb.ArrowRight)
-			expectStep(t, ctx, "away from a running countdown", 3, true)
+			expectStop(t, ctx, "away from a running countdown", stops[2], true)
 			if got := announced(t, ctx); !strings.HasPrefix(got, "Timer paused:") {
 				t.Errorf("leaving step 2 announced %q, want its timer paused", got)
 			}
@@ -275,9 +323,10 @@ func TestDiscussionInBrowser(t *testing.T) {
 			shot(t, ctx, "time-up")
 
 			// Step 4 links to the action plan.
-			press(t, ctx, kb.PageDown)
-			press(t, ctx, kb.PageDown)
-			expectStep(t, ctx, "to step 4", 4, true)
+			for range 5 {
+				press(t, ctx, kb.ArrowRight)
+			}
+			expectStop(t, ctx, "to step 4", stops[last], true)
 			if got, want := attrs(t, ctx, "section.step:not([hidden]) a.button")["href"], fmt.Sprintf("/assessments/%d?lang=en#actions", e.a.ID); got != want {
 				t.Errorf("action plan link %q, want %q", got, want)
 			}
@@ -406,6 +455,12 @@ func pdfPages(t *testing.T, ctx context.Context, width, height float64) int {
 		t.Fatalf("print to PDF: %v", err)
 	}
 	pdf := res.Data
+	if dir := os.Getenv(envScreenshots); dir != "" {
+		name := regexp.MustCompile(`[^A-Za-z0-9._-]+`).ReplaceAllString(fmt.Sprintf("%s-%.2fx%.2f", t.Name(), width, height), "_")
+		if err := os.WriteFile(filepath.Join(dir, name+".pdf"), pdf, 0o644); err != nil {
+			t.Errorf("keep the PDF: %v", err)
+		}
+	}
 	return len(regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1))
 }
 
@@ -458,8 +513,8 @@ func TestHandoutInBrowser(t *testing.T) {
 			}
 			if vp.name == "desktop" {
 				for _, paper := range papers {
-					if n := pdfPages(t, ctx, paper.width, paper.height); n != 1 {
-						t.Errorf("printed on %s the handout takes %d pages, want 1", paper.name, n)
+					if n := pdfPages(t, ctx, paper.width, paper.height); n < 1 || n > 2 {
+						t.Errorf("printed on %s the handout takes %d pages, want one or two", paper.name, n)
 					}
 				}
 			}
@@ -467,10 +522,12 @@ func TestHandoutInBrowser(t *testing.T) {
 	}
 }
 
-// TestHandoutFitsOnePage: with every list as full as it gets (three groups shown, long
-// verbatims, many contrasts, gaps and Unknown answers), the handout still prints on one
-// A4 page and one Letter page, in English and in French (the longer language).
-func TestHandoutFitsOnePage(t *testing.T) {
+// TestHandoutReadableOnTwoPages: with every list as full as it gets (three groups shown,
+// long verbatims, many contrasts, gaps and Unknown answers), the handout prints on at most
+// two A4 pages and two Letter pages, in English and in French (the longer language), in
+// type of at least 9 pt, with nothing cut off: every quote, finding and heading on the
+// page is in the PDF.
+func TestHandoutReadableOnTwoPages(t *testing.T) {
 	requireChrome(t)
 	e, setupURL := startFacilitatorECAT(t)
 	seedCrowdedHandout(t, e)
@@ -487,9 +544,33 @@ func TestHandoutFitsOnePage(t *testing.T) {
 				t.Fatalf("%s: %s is %+v: the seed should fill the lists", lang, sel, v)
 			}
 		}
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+			t.Fatalf("emulate print: %v", err)
+		}
+		// 9 pt is 12 CSS pixels.
+		small := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("main *")).filter(e => e.checkVisibility() &&
+			Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim()) && parseFloat(getComputedStyle(e).fontSize) < 12)
+			.slice(0, 5).map(e => e.tagName + "." + e.className + " " + getComputedStyle(e).fontSize)`)
+		if len(small) > 0 {
+			t.Errorf("%s: printed smaller than 9 pt: %v", lang, small)
+		}
+		texts := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("main h1, main h2, main h3, .pillar q, .findings li, .cues li, table.plan th"))
+			.filter(e => e.checkVisibility()).map(e => e.textContent)`)
+		if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+			t.Fatalf("end print emulation: %v", err)
+		}
 		for _, paper := range papers {
-			if n := pdfPages(t, ctx, paper.width, paper.height); n != 1 {
-				t.Errorf("%s on %s: the handout takes %d pages, want 1", lang, paper.name, n)
+			pages := pdfPageTexts(t, printPDFOn(t, ctx, lang+"-"+paper.name, paper.width, paper.height))
+			if len(pages) < 1 || len(pages) > 2 {
+				t.Errorf("%s on %s: the handout takes %d pages, want one or two", lang, paper.name, len(pages))
+			}
+			// Compared without spaces: a line may break after a hyphen ("s'est-|il").
+			squeeze := func(s string) string { return strings.Join(strings.Fields(pdfWords(s)), "") }
+			all := squeeze(strings.Join(pages, " "))
+			for _, text := range texts {
+				if !strings.Contains(all, squeeze(text)) {
+					t.Errorf("%s on %s: %q is not printed whole", lang, paper.name, pdfWords(text))
+				}
 			}
 		}
 	}

@@ -91,6 +91,12 @@ type Group struct {
 	// group's figures change only by at least Threshold responses at a time, so a second
 	// look never tells what one person answered. Always 0 for a withheld group.
 	Held int `json:"held"`
+	// Expected is the headcount the assessment expects in the pillar, nil for none;
+	// ResponseRate, for a group shown, is Submitted as a whole percentage of it (nil
+	// without a headcount of 1 or more, and always for a withheld group). See
+	// participation.
+	Expected     *int `json:"expected,omitempty"`
+	ResponseRate *int `json:"response_rate,omitempty"`
 }
 
 // Team is the figures over every group that is shown; withheld groups are left out
@@ -160,6 +166,19 @@ type Report struct {
 // Build computes the report of an assessment from its tallies. Groups below the
 // assessment's threshold are withheld before anything is computed from them.
 func Build(a *assessment.Assessment, in *pillars.Instrument, t *assessment.Tallies) *Report {
+	r := buildGroups(a, in, t)
+	r.Gaps = gaps(in, r.Groups)
+	r.Contrasts = contrasts(r.Groups)
+	r.Strengths, r.Opportunities = namedThemes(in, r.Groups)
+	r.HighestThemes, r.LowestThemes = extremes(r.Team.Themes, 3)
+	r.UnknownHotspots = hotspots(r.Team.Items)
+	return r
+}
+
+// buildGroups is the part of Build that the rest is made from: the groups, with the
+// anonymity rule applied, and the team's figures over the groups shown. The roll-up
+// (rollup.go) needs these only.
+func buildGroups(a *assessment.Assessment, in *pillars.Instrument, t *assessment.Tallies) *Report {
 	r := &Report{Assessment: a, Threshold: a.Threshold}
 	counts := map[string]map[string]*Counts{} // pillar → item → counts
 	for _, ic := range t.Items {
@@ -237,11 +256,9 @@ func Build(a *assessment.Assessment, in *pillars.Instrument, t *assessment.Talli
 		r.Team.Items = append(r.Team.Items, g.Items...)
 	}
 	r.Team.Themes = themeScores(in, r.Team.Items)
-	r.Gaps = gaps(in, r.Groups)
-	r.Contrasts = contrasts(r.Groups)
-	r.Strengths, r.Opportunities = namedThemes(in, r.Groups)
-	r.HighestThemes, r.LowestThemes = extremes(r.Team.Themes, 3)
-	r.UnknownHotspots = hotspots(r.Team.Items)
+	for i := range r.Groups {
+		participation(a, &r.Groups[i])
+	}
 	return r
 }
 
@@ -394,20 +411,22 @@ func percentages(c Counts) Counts {
 	if total == 0 {
 		return Counts{}
 	}
-	values := []int{c.Yes, c.Somewhat, c.No, c.Unknown, c.Unanswered}
-	floors := make([]int, len(values))
+	// Arrays, not slices: every statement of every group is worked out here, and the
+	// roll-up does it for every team.
+	values := [...]int{c.Yes, c.Somewhat, c.No, c.Unknown, c.Unanswered}
+	var floors [len(values)]int
 	type rem struct {
 		i int
 		r int
 	}
-	rems := make([]rem, len(values))
+	var rems [len(values)]rem
 	sum := 0
 	for i, v := range values {
 		floors[i] = v * 100 / total
 		rems[i] = rem{i, v * 100 % total}
 		sum += floors[i]
 	}
-	sort.SliceStable(rems, func(a, b int) bool { return rems[a].r > rems[b].r })
+	slices.SortStableFunc(rems[:], func(a, b rem) int { return cmp.Compare(b.r, a.r) })
 	for k := 0; sum < 100; k++ {
 		floors[rems[k].i]++
 		sum++

@@ -160,6 +160,14 @@ func (e *jsonWriter) group(g *Group) {
 	})
 	e.raw(`,"held":`)
 	e.int(g.Held)
+	if g.Expected != nil {
+		e.raw(`,"expected":`)
+		e.int(*g.Expected)
+	}
+	if g.ResponseRate != nil {
+		e.raw(`,"response_rate":`)
+		e.int(*g.ResponseRate)
+	}
 	e.raw("}")
 }
 

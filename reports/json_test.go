@@ -59,7 +59,9 @@ func TestEncodeJSONMatchesEncodingJSON(t *testing.T) {
 			rs = append(rs, x)
 		}
 	}
-	odd := Build(roundAssessment(12, 2), in, tally(in, rs))
+	oddRound := roundAssessment(12, 2)
+	oddRound.Expected = map[string]int{pillars.Leadership: 40, pillars.Staff: 0, pillars.PatientPartners: 5} // a rate, none, withheld
+	odd := Build(oddRound, in, tally(in, rs))
 	odd.Previous = Compare(Build(roundAssessment(11, 1), in, tally(in, rs[:6])), odd, []assessment.Action{
 		{ID: 7, AssessmentID: 11, Text: "Invite <partners>", Lead: "Sam", Status: assessment.ActionDone},
 	})
@@ -122,7 +124,8 @@ func TestEncodeJSONKnowsEveryField(t *testing.T) {
 	}{
 		{Document{}, []string{"assessment", "texts,omitempty", "threshold", "groups", "team", "gaps", "contrasts", "strengths",
 			"opportunities", "highest_themes", "lowest_themes", "unknown_hotspots", "previous,omitempty"}},
-		{Group{}, []string{"pillar", "submitted", "withheld", "items", "sections", "themes", "strengths", "opportunities", "reflections", "held"}},
+		{Group{}, []string{"pillar", "submitted", "withheld", "items", "sections", "themes", "strengths", "opportunities", "reflections", "held",
+			"expected,omitempty", "response_rate,omitempty"}},
 		{NamedTheme{}, []string{"theme", "count", "texts"}},
 		{assessment.NamedText{}, []string{"pillar", "kind", "theme", "text"}},
 		{assessment.ReflectionText{}, []string{"pillar", "prompt_id", "text"}},

@@ -128,6 +128,9 @@ type book struct {
 	// wraps holds the styles that wrap their text, and whether their font is bold, for
 	// the row heights (see rowHeight).
 	wraps map[int]bool
+	// heading, when set, heads every printed page on the left instead of the team and
+	// round (a workbook of no one round: the organization's roll-up).
+	heading string
 }
 
 type styles struct {
@@ -564,6 +567,9 @@ func (s *sheet) close(extra ...func() error) error {
 // report's date on the right.
 func (b *book) pageHeader() string {
 	date := b.now.Format(time.DateOnly)
+	if b.heading != "" {
+		return "&L" + headerText(b.heading, headerTextMax) + "&R" + date
+	}
 	a := b.r.Assessment
 	if a == nil {
 		return "&R" + date
@@ -750,6 +756,7 @@ func (b *book) summary() error {
 		s.add(b.text(b.pillarTitle(g.Pillar)), b.count(g.Submitted), b.text(l.T("summary.shown")))
 	}
 	s.add(b.bold(l.T("summary.team_total")), excelize.Cell{StyleID: b.st.heading, Value: b.r.Team.Submitted})
+	b.participation(s)
 	s.skip()
 	s.add(b.text(l.F("summary.threshold", b.r.Threshold)))
 	s.merge(1, 3)

@@ -237,12 +237,15 @@ func (s *Store) DeleteAssessment(ctx context.Context, id int64) error {
 
 // SetAssessmentStatus opens or closes an assessment. Closing records when. A round that
 // has a next round cannot be reopened (assessment.ErrAlreadyReassessed): the team would
-// have two open rounds, and the next round's comparison a moving target.
+// have two open rounds, and the next round's comparison a moving target. Reopening
+// clears a closing moment that has come (the round would close again at once).
 func (s *Store) SetAssessmentStatus(ctx context.Context, id int64, status assessment.Status) (*assessment.Assessment, error) {
-	var closedAt *time.Time
+	now := s.db.NowFunc()
+	set := map[string]any{"status": string(status), "closed_at": nil}
 	if status == assessment.Closed {
-		now := s.db.NowFunc()
-		closedAt = &now
+		set["closed_at"] = &now
+	} else {
+		set["closes_at"] = clearPassedClosing(now)
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if status == assessment.Open {
@@ -250,8 +253,7 @@ func (s *Store) SetAssessmentStatus(ctx context.Context, id int64, status assess
 				return err
 			}
 		}
-		res := tx.Model(&assessmentRow{}).Where("id = ?", id).
-			Updates(map[string]any{"status": string(status), "closed_at": closedAt})
+		res := tx.Model(&assessmentRow{}).Where("id = ?", id).Updates(set)
 		if res.Error != nil {
 			return res.Error
 		}

@@ -12,9 +12,9 @@ import (
 )
 
 type facilitatorRow struct {
-	ID           int64 `gorm:"primaryKey"`
-	Email        string
-	Name         string
+	ID            int64 `gorm:"primaryKey"`
+	Email         string
+	Name          string
 	PasswordHash  string
 	Role          string
 	CreatedAt     time.Time
@@ -197,7 +197,7 @@ func (s *Store) CreateSession(ctx context.Context, idHash string, facilitatorID 
 }
 
 // SessionFacilitator returns the facilitator of a live session, or ErrNotFound when the
-// session is unknown or expired (an expired one is removed).
+// session is unknown or expired (an expired one is removed), or its account deactivated.
 func (s *Store) SessionFacilitator(ctx context.Context, idHash string) (*assessment.Facilitator, error) {
 	db := s.read.WithContext(ctx)
 	var sess sessionRow
@@ -211,7 +211,7 @@ func (s *Store) SessionFacilitator(ctx context.Context, idHash string) (*assessm
 		return nil, assessment.ErrNotFound
 	}
 	var row facilitatorRow
-	if err := db.Take(&row, "id = ?", sess.FacilitatorID).Error; err != nil {
+	if err := db.Take(&row, "id = ? AND deactivated_at IS NULL", sess.FacilitatorID).Error; err != nil {
 		return nil, wrap(notFound(err), "find the facilitator of a session")
 	}
 	return row.toDomain(), nil
@@ -266,7 +266,8 @@ func (s *Store) RevokeAPIToken(ctx context.Context, facilitatorID, tokenID int64
 }
 
 // FacilitatorByAPIToken returns the owner of a live (not revoked) token, and the token's
-// id, for TouchAPIToken.
+// id, for TouchAPIToken; ErrNotFound when the token is unknown or revoked, or its
+// owner's account deactivated.
 func (s *Store) FacilitatorByAPIToken(ctx context.Context, tokenHash string) (*assessment.Facilitator, int64, error) {
 	db := s.read.WithContext(ctx)
 	var tok apiTokenRow
@@ -274,7 +275,7 @@ func (s *Store) FacilitatorByAPIToken(ctx context.Context, tokenHash string) (*a
 		return nil, 0, wrap(notFound(err), "find an API token")
 	}
 	var row facilitatorRow
-	if err := db.Take(&row, "id = ?", tok.FacilitatorID).Error; err != nil {
+	if err := db.Take(&row, "id = ? AND deactivated_at IS NULL", tok.FacilitatorID).Error; err != nil {
 		return nil, 0, wrap(notFound(err), "find the owner of API token %d", tok.ID)
 	}
 	return row.toDomain(), tok.ID, nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -26,11 +27,13 @@ const maxRowsPerInsert = 40
 
 // leanStatements are the prepared statements of the hot path.
 type leanStatements struct {
-	// insertResponse inserts a response only if its assessment is open: the open check is
-	// the statement's own WHERE, so no earlier read can go stale. On PostgreSQL it also
-	// takes a share lock on the assessment row (closing waits for it) and returns the id.
+	// insertResponse inserts a response only if its assessment takes answers (open, and
+	// its closing moment, if any, later than the response's own time): the check is the
+	// statement's own WHERE, so no earlier read can go stale. On PostgreSQL it also takes
+	// a share lock on the assessment row (closing waits for it) and returns the id.
 	insertResponse *sql.Stmt
-	// countDrafts counts an assessment's drafts; assessmentStatus reads one's status.
+	// countDrafts counts an assessment's drafts; assessmentStatus reads one's status and
+	// closing moment.
 	countDrafts, assessmentStatus *sql.Stmt
 	// answers[n-1] and reflections[n-1] insert n rows at once.
 	answers, reflections []*sql.Stmt
@@ -77,14 +80,16 @@ func prepareLean(ctx context.Context, db *sql.DB, d Dialect) (*leanStatements, e
 	insert := `INSERT INTO responses
 		(assessment_id, pillar, language, status, token_hash, strength_text, strength_theme,
 		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at, writer_hash)
-		SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM assessments WHERE id = ? AND status = 'open'`
+		SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM assessments
+		WHERE id = ? AND status = 'open' AND (closes_at IS NULL OR closes_at > ?)`
 	if d == Postgres {
 		insert = `INSERT INTO responses
 		(assessment_id, pillar, language, status, token_hash, strength_text, strength_theme,
 		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at, writer_hash)
 		SELECT id, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text,
 			?::timestamptz, ?::timestamptz, ?::timestamptz, ?::text
-		FROM assessments WHERE id = ? AND status = 'open' FOR SHARE RETURNING id`
+		FROM assessments WHERE id = ? AND status = 'open' AND (closes_at IS NULL OR closes_at > ?::timestamptz)
+		FOR SHARE RETURNING id`
 	}
 	l.insertResponse = prepare(insert)
 	if d == Postgres {
@@ -101,7 +106,7 @@ func prepareLean(ctx context.Context, db *sql.DB, d Dialect) (*leanStatements, e
 		SELECT id FROM r`)
 	}
 	l.countDrafts = prepare(`SELECT COUNT(*) FROM responses WHERE assessment_id = ? AND status = 'draft'`)
-	l.assessmentStatus = prepare(`SELECT status FROM assessments WHERE id = ?`)
+	l.assessmentStatus = prepare(`SELECT status, closes_at FROM assessments WHERE id = ?`)
 	l.deleteAnswers = prepare(`DELETE FROM answers WHERE response_id = ?`)
 	l.deleteReflections = prepare(`DELETE FROM reflections WHERE response_id = ?`)
 	for n := 1; n <= maxRowsPerInsert; n++ {
@@ -194,12 +199,13 @@ func (s *Store) createResponse(tx *gorm.DB, row *responseRow, r *assessment.Resp
 		}
 	}
 	args := []any{row.Pillar, row.Language, row.Status, row.TokenHash, row.StrengthText, row.StrengthTheme,
-		row.OpportunityText, row.OpportunityTheme, row.CreatedAt, row.UpdatedAt, row.SubmittedAt, row.WriterHash, row.AssessmentID}
+		row.OpportunityText, row.OpportunityTheme, row.CreatedAt, row.UpdatedAt, row.SubmittedAt, row.WriterHash, row.AssessmentID,
+		row.CreatedAt}
 	insert := t.StmtContext(ctx, l.insertResponse)
 	if s.dialect == Postgres {
 		err = insert.QueryRowContext(ctx, args...).Scan(&row.ID)
 		if err == sql.ErrNoRows {
-			return whyNotOpen(ctx, t.StmtContext(ctx, l.assessmentStatus), row.AssessmentID)
+			return whyNotOpen(ctx, t.StmtContext(ctx, l.assessmentStatus), row.AssessmentID, row.CreatedAt)
 		}
 		if err != nil {
 			return err
@@ -212,7 +218,7 @@ func (s *Store) createResponse(tx *gorm.DB, row *responseRow, r *assessment.Resp
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return whyNotOpen(ctx, t.StmtContext(ctx, l.assessmentStatus), row.AssessmentID)
+			return whyNotOpen(ctx, t.StmtContext(ctx, l.assessmentStatus), row.AssessmentID, row.CreatedAt)
 		}
 		if row.ID, err = res.LastInsertId(); err != nil {
 			return err
@@ -237,12 +243,12 @@ func (s *Store) createWhole(ctx context.Context, row *responseRow, r *assessment
 	}
 	err := s.lean.createWhole.QueryRowContext(ctx, row.Pillar, row.Language, row.Status, row.TokenHash,
 		row.StrengthText, row.StrengthTheme, row.OpportunityText, row.OpportunityTheme,
-		row.CreatedAt, row.UpdatedAt, row.SubmittedAt, row.WriterHash, row.AssessmentID,
+		row.CreatedAt, row.UpdatedAt, row.SubmittedAt, row.WriterHash, row.AssessmentID, row.CreatedAt,
 		items, values, prompts, texts).Scan(&row.ID)
 	if err != sql.ErrNoRows {
 		return err
 	}
-	return whyNotOpen(ctx, s.lean.assessmentStatus, row.AssessmentID)
+	return whyNotOpen(ctx, s.lean.assessmentStatus, row.AssessmentID, row.CreatedAt)
 }
 
 // inTx tells whether the store works inside a transaction (InTx).
@@ -251,18 +257,22 @@ func (s *Store) inTx() bool {
 	return ok
 }
 
-// whyNotOpen tells why a response could not be added to an assessment: it is gone
-// (assessment.ErrNotFound) or not open (assessment.ErrClosed).
-// status is the prepared assessmentStatus, or its copy in the transaction at hand.
-func whyNotOpen(ctx context.Context, status *sql.Stmt, id int64) error {
-	var stored string
-	err := status.QueryRowContext(ctx, id).Scan(&stored)
+// whyNotOpen tells why a response could not be added to an assessment at now: it is
+// gone (assessment.ErrNotFound), or not open or past its closing moment
+// (assessment.ErrClosed). status is the prepared assessmentStatus, or its copy in the
+// transaction at hand.
+func whyNotOpen(ctx context.Context, status *sql.Stmt, id int64, now time.Time) error {
+	var (
+		stored   string
+		closesAt sql.NullTime
+	)
+	err := status.QueryRowContext(ctx, id).Scan(&stored, &closesAt)
 	switch {
 	case err == sql.ErrNoRows:
 		return assessment.ErrNotFound
 	case err != nil:
 		return err
-	case assessment.Status(stored) == assessment.Open:
+	case assessment.Status(stored) == assessment.Open && (!closesAt.Valid || now.Before(closesAt.Time)):
 		return fmt.Errorf("storage: assessment %d is open but the response was not inserted", id)
 	}
 	return assessment.ErrClosed

@@ -41,7 +41,7 @@ func (s *Store) PaperResponse(ctx context.Context, assessmentID int64, ref strin
 // yet (assessment.ErrReleased): the report's figures change only by whole groups.
 func (s *Store) DeletePaperResponse(ctx context.Context, assessmentID int64, ref string) error {
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		if err := s.lockOpenAssessment(tx, assessmentID); err != nil {
+		if err := s.lockOpenAssessment(tx, assessmentID, s.db.NowFunc()); err != nil {
 			return err
 		}
 		var row responseRow

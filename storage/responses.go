@@ -49,22 +49,26 @@ type reflectionRow struct {
 
 func (reflectionRow) TableName() string { return "reflections" }
 
-// lockOpenAssessment checks, inside tx, that the assessment exists and is open, and on
-// PostgreSQL holds a share lock on its row so that closing it waits for this write.
-// (SQLite transactions here are IMMEDIATE, so writers are already serialized.)
-func (s *Store) lockOpenAssessment(tx *gorm.DB, id int64) error {
-	q := tx.Model(&assessmentRow{}).Select("status").Where("id = ?", id)
+// lockOpenAssessment checks, inside tx, that the assessment exists and takes answers at
+// now (open, and its closing moment, if any, not come), and on PostgreSQL holds a share
+// lock on its row so that closing it waits for this write. (SQLite transactions here are
+// IMMEDIATE, so writers are already serialized.)
+func (s *Store) lockOpenAssessment(tx *gorm.DB, id int64, now time.Time) error {
+	q := tx.Model(&assessmentRow{}).Select("status", "closes_at").Where("id = ?", id)
 	if s.dialect == Postgres {
 		q = q.Clauses(clause.Locking{Strength: "SHARE"})
 	}
-	var status []string
-	if err := q.Pluck("status", &status).Error; err != nil {
+	var found []struct {
+		Status   string
+		ClosesAt *time.Time
+	}
+	if err := q.Scan(&found).Error; err != nil {
 		return err
 	}
-	if len(status) == 0 {
+	if len(found) == 0 {
 		return assessment.ErrNotFound
 	}
-	if assessment.Status(status[0]) != assessment.Open {
+	if assessment.Status(found[0].Status) != assessment.Open || due(found[0].ClosesAt, now) {
 		return assessment.ErrClosed
 	}
 	return nil
@@ -162,11 +166,11 @@ type Rotation struct {
 // token) is gone.
 func (s *Store) UpdateResponseAs(ctx context.Context, r *assessment.Response, rot *Rotation, ifVersion int64) error {
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		if err := s.lockOpenAssessment(tx, r.AssessmentID); err != nil {
+		now := s.db.NowFunc()
+		if err := s.lockOpenAssessment(tx, r.AssessmentID, now); err != nil {
 			return err
 		}
 		row := toResponseRow(r)
-		now := s.db.NowFunc()
 		set := map[string]any{
 			"pillar":            row.Pillar,
 			"language":          row.Language,

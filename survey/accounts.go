@@ -345,7 +345,9 @@ func (s *Service) SignIn(ctx context.Context, email, password, replacing string)
 		return nil, herr
 	}
 	var ok bool
-	if f == nil {
+	if f == nil || f.DeactivatedAt != nil || f.PasswordHash == "" {
+		// No account, or one that cannot sign in (deactivated, or invited and not set up
+		// yet): the same answer, after the same work, as a wrong password.
 		s.timingSafeMiss(password)
 	} else {
 		ok = CheckPassword(f.PasswordHash, password)

@@ -53,6 +53,12 @@ func (s *Service) Action(ctx context.Context, actor *assessment.Facilitator, id 
 	return s.ownedAction(ctx, s.store, actor, id, assessment.ReadAccess)
 }
 
+// ActionToChange is Action for a page that changes the action (its edit form): actor
+// must be able to change the assessment (assessment.ErrForbidden for a viewer).
+func (s *Service) ActionToChange(ctx context.Context, actor *assessment.Facilitator, id int64) (*OwnedAction, error) {
+	return s.ownedAction(ctx, s.store, actor, id, assessment.ChangeAccess)
+}
+
 // RecordAction adds an action to actor's assessment id. The text and lead are needed;
 // pillar and theme must be the round's instrument's; due is a YYYY-MM-DD date; status
 // defaults to planned. Every bad field is listed at once (*assessment.ValidationError),

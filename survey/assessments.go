@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/storage"
@@ -21,6 +22,12 @@ type NewAssessment struct {
 	Threshold             int
 	// ConfirmLowThreshold accepts a threshold below assessment.SafeThreshold.
 	ConfirmLowThreshold bool
+	// Unit is the program, site or department of the team ("" for none); Expected the
+	// headcount expected per pillar (nil for none); ClosesAt the moment the round closes
+	// by itself (nil for none). See assessment.ApplySettings.
+	Unit     string
+	Expected map[string]int
+	ClosesAt *time.Time
 	// Problems are what reading the request found wrong already (a field given twice).
 	Problems *assessment.ValidationError
 }
@@ -41,9 +48,11 @@ func (s *Service) newAssessment(in NewAssessment) (*assessment.Assessment, error
 		problems = &assessment.ValidationError{}
 	}
 	a, err := assessment.NewAssessment(in.Title, in.Team, in.Language, in.Threshold, in.ConfirmLowThreshold, s.catalog.Current().Version)
+	unit, expected, closesAt := s.newSettings(in, problems)
 	if err := MergeValidation(problems, err); err != nil {
 		return nil, err
 	}
+	a.Unit, a.Expected, a.ClosesAt = unit, expected, closesAt
 	return a, nil
 }
 

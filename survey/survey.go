@@ -70,8 +70,11 @@ func (s *Service) LimitHashing(slots int, wait time.Duration) {
 }
 
 // SetClock sets what time it is for the use cases (tests fix it; time.Now otherwise):
-// when sessions end, which drafts are old, and which day is today for a due date. It
-// must be called before use.
+// when sessions end, which drafts are old, which day is today for a due date, and
+// whether a round's closing moment has come. The store keeps its own clock, which
+// stamps rows and decides in its statements whether a moment has come: a test of
+// closing sets both (storage.Store.SetClock) to the same time. It must be called before
+// use.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
 // Store is the store the use cases run over, for serving /readyz and closing at exit.
@@ -93,8 +96,10 @@ type Round struct {
 // not have (a database from a newer ecat); a server fault, never the person's.
 var ErrUnknownInstrument = errors.New("survey: instrument version unknown to this ecat")
 
-// round pairs a with its instrument.
+// round pairs a with its instrument, as it stands now (asOfNow: a round whose closing
+// moment has come is closed).
 func (s *Service) round(a *assessment.Assessment) (*Round, error) {
+	a = s.asOfNow(a)
 	in, ok := s.catalog.Version(a.InstrumentVersion)
 	if !ok {
 		return nil, fmt.Errorf("%w: assessment %d uses %q", ErrUnknownInstrument, a.ID, a.InstrumentVersion)

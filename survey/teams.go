@@ -18,16 +18,33 @@ type TeamRounds struct {
 	LastActivity time.Time
 }
 
-// Teams lists actor's assessments by team, each team's rounds newest first and the
-// teams most recently active first: the list of Assessments (one query, the counts
+// Workspace is what the dashboard lists, by team: actor's own teams, the teams shared
+// with them, and (for an admin) every other team of the installation.
+type Workspace struct {
+	Own, Shared, Others []TeamRounds
+}
+
+// Teams lists the assessments actor may see by team, each team's rounds newest first and
+// the teams most recently active first: the list of Assessments (one query, the counts
 // included), grouped. A team is its name exactly as typed, as the API's ?team= filter
 // matches it; a new round takes its team's name, so its rounds stay together.
-func (s *Service) Teams(ctx context.Context, actor *assessment.Facilitator) ([]TeamRounds, error) {
+func (s *Service) Teams(ctx context.Context, actor *assessment.Facilitator) (*Workspace, error) {
 	list, err := s.Assessments(ctx, actor)
 	if err != nil {
 		return nil, err
 	}
-	return groupByTeam(list), nil
+	var own, shared, others []assessment.Listed
+	for _, a := range list {
+		switch {
+		case a.FacilitatorID != nil && *a.FacilitatorID == actor.ID:
+			own = append(own, a)
+		case a.SharedAs != "":
+			shared = append(shared, a)
+		default:
+			others = append(others, a)
+		}
+	}
+	return &Workspace{Own: groupByTeam(own), Shared: groupByTeam(shared), Others: groupByTeam(others)}, nil
 }
 
 func groupByTeam(list []assessment.Listed) []TeamRounds {

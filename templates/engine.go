@@ -55,6 +55,8 @@ type Page struct {
 	RequestID string
 	// User is the signed-in facilitator's name; it turns on the facilitator menu.
 	User string
+	// Admin: the signed-in facilitator is an admin (the menu leads to the accounts).
+	Admin bool
 	// Staff marks a facilitator's page (signed in or not: sign-in, setup): its footer
 	// speaks of team members' answers, not the reader's.
 	Staff bool

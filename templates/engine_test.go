@@ -57,7 +57,9 @@ func samples() map[string]any {
 		"A":    map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 1, "Status": "open", "Threshold": 3},
 		"Code": "AAAA-BBBB-CCCC-DDDD", "JoinURL": "http://x/j/AAAA", "HomeURL": "http://x/", "CreatedAt": "2026-01-01", "StatusText": "Open",
 		"Submitted": 4, "Drafts": 1,
-		"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff", "Submitted": 4, "Drafts": 1, "Shown": true}},
+		"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff", "Submitted": 4, "Drafts": 1, "Shown": true, "Expected": "5", "Rate": "80%"},
+			{"Key": "leadership", "Title": "Leadership", "Submitted": 0, "Drafts": 0}},
+		"Expecting": true, "ClosesAt": "2027-03-10 at 13:00 UTC",
 	}
 	withQR := map[string]any{}
 	for k, v := range summary {
@@ -78,6 +80,8 @@ func samples() map[string]any {
 	withPlan["Open"], withPlan["NewAction"], withPlan["NeedAction"], withPlan["Discussed"] = false, actionForm, true, "2027-01-01"
 	withPlan["ActionsLater"] = true // the action form itself is action_edit's
 	withPlan["Previous"] = map[string]any{"ID": 1, "Round": 1}
+	withPlan["CanChange"], withPlan["CanManage"] = true, true
+	withPlan["Members"] = []map[string]any{{"Name": "Olive", "Role": "owner"}, {"Name": "Vic", "Role": "viewer"}}
 	withPlan["Actions"] = []map[string]any{{"ID": 1, "Text": "Invite partners", "Lead": "Manager", "Support": "Time", "Due": "2027-01-31",
 		"PillarTitle": "Staff", "ThemeTitle": "Influence", "Status": "planned", "StatusText": "Planned", "CarriedFromRound": 1,
 		"EditURL": "/assessments/2/actions/1/edit", "DeleteURL": "/assessments/2/actions/1/delete"}}
@@ -105,6 +109,9 @@ func samples() map[string]any {
 		"Gaps": []map[string]any{{"Theme": "Influence", "PillarA": "Staff", "ScoreA": "30", "PillarB": "Leadership",
 			"ScoreB": "80", "Points": "50"}},
 		"MoreContrasts": 2, "MoreHotspots": 1, "MoreGaps": 0,
+		"Reflections": []map[string]any{{"Pillar": "Staff", "Quotes": []map[string]any{{"Text": "typed <text>", "Count": 2}}, "More": 1}},
+		"HeatTitles":  []string{"Staff"},
+		"Heat":        []map[string]any{{"Theme": "Resources", "Cells": []map[string]string{{"Score": "50", "Band": "developing"}}, "Team": map[string]string{"Missing": "No score"}, "Gap": ""}},
 	}
 	viewed := map[string]any{}
 	for k, v := range form {
@@ -118,7 +125,8 @@ func samples() map[string]any {
 	return map[string]any{
 		"home": map[string]any{"Code": "ABC", "Error": "bad code"},
 		"join": map[string]any{"Title": "T", "Team": "X", "Threshold": 1, "LowThreshold": true, "Action": "/j/C/form", "Lang": "en", "Error": "choose",
-			"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff", "Description": "D", "Role": "R", "Checked": true}}},
+			"ClosesAt": "2027-03-10 at 13:00 UTC",
+			"Pillars":  []map[string]any{{"Key": "staff", "Title": "Staff", "Description": "D", "Role": "R", "Checked": true}}},
 		"form":   form,
 		"print":  printed,
 		"view":   viewed,
@@ -127,6 +135,9 @@ func samples() map[string]any {
 		"paper": map[string]any{"A": map[string]any{"ID": 1, "Team": "4B", "Round": 1}, "Open": true, "Notice": "entered",
 			"Pillars": []map[string]any{{"Key": "staff", "Title": "Staff"}},
 			"Entries": []map[string]any{{"Ref": "r1", "Pillar": "Staff", "Status": "Complete", "Updated": "2027-01-01 10:00"}, {"Ref": "r2", "Pillar": "Staff", "Status": "Complete", "Updated": "2027-01-01 10:01", "Released": true}}},
+		"members": map[string]any{"A": map[string]any{"ID": 1, "Team": "4B", "Round": 1}, "Manage": true, "Done": "shared", "Role": "viewer",
+			"Members": []map[string]any{{"FacilitatorID": 1, "Name": "Olive", "Email": "o@x.org", "Role": "owner"}, {"FacilitatorID": 2, "Name": "Cora", "Email": "c@x.org", "Role": "co_facilitator"}},
+			"Fields":  map[string]string{"email": "Unknown"}, "Errors": []map[string]string{{"Target": "member-email", "Message": "Unknown"}}},
 		"summary_texts": map[string]any{"A": map[string]any{"ID": 1, "Team": "4B", "Round": 1}, "Error": true,
 			"Kinds": []map[string]any{{"Legend": "report.strengths", "Themes": []map[string]any{{"Title": "Resources", "Choices": []map[string]any{{"Value": "ab", "Text": "We pay partners", "Checked": true}}}}}, {"Legend": "report.opportunities"}}},
 		"summary": map[string]any{"QuotedStrengths": []string{"We pay partners"}, "QuotedOpportunities": []string{"Share more"},
@@ -141,13 +152,32 @@ func samples() map[string]any {
 			"Actions": []map[string]any{{"Text": "Pay partners", "Lead": "Kim", "Due": "2027-06-01", "StatusText": "Planned"}},
 		},
 		"error": map[string]any{"Heading": "Not found", "Message": "M", "Hint": "H"},
+		"accounts": map[string]any{"Notice": "Ada is now an administrator.", "Error": "Last admin",
+			"Link": map[string]any{"Name": "Ada", "Email": "ada@x.org", "URL": "http://x/account/link/tok", "Expires": "2027-01-08 10:00 UTC", "Invite": true},
+			"Accounts": []map[string]any{
+				{"ID": 1, "Name": "Ada", "Email": "ada@x.org", "Created": "2026-01-01", "RoleText": "Administrator", "StateText": "Active", "Self": true, "Active": true, "Admin": true, "LastAdmin": true},
+				{"ID": 2, "Name": "Bo", "Email": "bo@x.org", "Created": "2026-01-02", "RoleText": "Facilitator", "StateText": "Invited", "Active": true, "Invited": true},
+				{"ID": 3, "Name": "Cy", "Email": "cy@x.org", "Created": "2026-01-03", "RoleText": "Facilitator", "StateText": "Deactivated"},
+			},
+			"Invite": map[string]any{"Name": "N", "Email": "bad", "Role": "admin", "Fields": map[string]string{"email": "bad", "role": "choose"},
+				"Errors": []map[string]any{{"Target": "invite-email", "Message": "bad"}}}},
+		"account_link": map[string]any{"Name": "Ada", "Email": "ada@x.org", "Action": "/account/link/tok", "Invite": true, "Error": "busy",
+			"Fields": map[string]string{"password": "too short"}, "Errors": []map[string]any{{"Target": "password", "Message": "too short"}}},
+		"handover": map[string]any{"A": map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 1}, "Email": "x@y.org",
+			"Fields": map[string]string{"email": "unknown"}, "Errors": []map[string]any{{"Target": "handover-email", "Message": "unknown"}}},
 
 		"setup": map[string]any{"Action": "/setup/tok", "Email": "a@b.org", "Name": "Sam",
 			"Fields": map[string]string{"password": "too short", "email": "bad"}},
-		"login":     map[string]any{"Email": "a@b.org", "Next": "/dashboard", "Error": "no match"},
-		"dashboard": map[string]any{"Teams": []map[string]any{{"N": 1, "Team": "4B", "Trend": "3 → 4", "Rounds": []map[string]any{summary, summary}}}},
+		"login": map[string]any{"Email": "a@b.org", "Next": "/dashboard", "Error": "no match"},
+		"dashboard": map[string]any{"Teams": []map[string]any{{"N": 1, "Team": "4B", "Trend": "3 → 4", "Rounds": []map[string]any{summary, summary}}},
+			"Shared":    []map[string]any{{"N": 2, "Team": "5C", "SharedAs": "viewer", "Rounds": []map[string]any{summary}}},
+			"Others":    []map[string]any{{"N": 3, "Team": "6D", "Rounds": []map[string]any{summary}, "Unit": "Medicine", "Sub": true, "UnitHeading": "Medicine"}},
+			"UnitNames": []string{"Medicine", "Surgery <typed>"}, "Unit": "Medicine"},
 		"assessment_new": map[string]any{"Title": "T", "Team": "X", "Language": "fr", "Threshold": "2", "NeedConfirm": true,
-			"Fields": map[string]string{"threshold": "confirm", "title": "required"}, "Errors": []map[string]any{{"Target": "title", "Message": "required"}}},
+			"Fields": map[string]string{"threshold": "confirm", "title": "required", "unit": "too long", "closes_at": "passed"},
+			"Errors": []map[string]any{{"Target": "title", "Message": "required"}},
+			"Unit":   "Medicine", "Units": []string{"Medicine", "Surgery"}, "ClosesAt": "2027-03-10T13:00",
+			"Expected": []map[string]any{{"Key": "staff", "Title": "Staff", "Value": "-1", "Error": "whole number"}, {"Key": "leadership", "Title": "Leadership", "Value": "4"}}},
 		"assessment":        withPlan,
 		"action_edit":       map[string]any{"A": map[string]any{"ID": 1, "Team": "4B", "Round": 2}, "Form": actionForm},
 		"invitation":        withQR,
@@ -158,25 +188,50 @@ func samples() map[string]any {
 			"A": map[string]any{"ID": 1, "Title": "Spring", "Team": "4B", "Round": 1}, "Threshold": 3, "Submitted": 6, "Open": true,
 			"Included": []string{"Staff"}, "Withheld": []string{"Patient partners"}, "PillarTitles": []string{"Staff", "Patient partners"},
 			"Groups": []map[string]any{
-				{"Key": "staff", "Title": "Staff", "Submitted": 6, "Held": 1, "NeedMore": 2, "Items": []map[string]any{{"ID": "S-01", "Text": "t", "Score": "50", "BandText": "developing", "Bar": template.HTML("<svg></svg>"), "Counts": map[string]int{"Yes": 1, "Somewhat": 1, "No": 1, "Unknown": 1}}}},
-				{"Key": "patient_partners", "Title": "Patient partners", "Withheld": true},
+				{"Key": "staff", "Title": "Staff", "Submitted": 6, "Held": 1, "NeedMore": 2, "Items": []map[string]any{{"ID": "S-01", "Text": "t", "Score": "50", "BandText": "developing", "Bar": template.HTML("<svg></svg>"), "Counts": map[string]int{"Yes": 1, "Somewhat": 1, "No": 1, "Unknown": 1}}},
+					"Sections": []map[string]any{{"Key": "staff-a", "Title": "Roles", "Score": "50", "BandText": "developing", "Items": []map[string]any{{"ID": "S-01", "Text": "t", "Score": "50", "Bar": template.HTML("<svg></svg>"), "Counts": map[string]int{"Yes": 1}}}}}},
+				{"Key": "patient_partners", "Title": "Patient partners", "Withheld": true, "Expecting": true, "Expected": 4},
+				{"Key": "leadership", "Title": "Leadership", "Submitted": 3, "Expecting": true, "Expected": 4, "Rated": true, "Rate": 75},
 			},
 			"Heat":      []map[string]any{{"Theme": "Resources", "Cells": []map[string]string{{"Score": "50", "Band": "developing"}}, "Team": map[string]string{"Score": "50", "Band": "developing"}, "Gap": "30"}},
-			"Strengths": []map[string]any{{"Title": "Resources", "Count": 2, "Texts": []string{"a", "b"}}},
+			"Strengths": []map[string]any{{"Title": "Resources", "Count": 3, "Texts": []map[string]any{{"Text": "a", "Count": 2}, {"Text": "b", "Count": 1}}}},
 			"Highest":   []map[string]any{{"Title": "Resources", "Score": "50"}},
-			"Contrasts": []map[string]any{{"ID": "S-01", "Text": "t", "Counts": map[string]int{"Yes": 1, "Somewhat": 1, "No": 1, "Unknown": 1}}},
-			"Hotspots":  []map[string]any{{"ID": "S-01", "Text": "t", "Percent": map[string]int{"Unknown": 30}}},
+			"PrintHead": "4B · round 1 · Spring",
+			"Overview": map[string]any{
+				"Cards": []map[string]any{{"Title": "Team", "Team": true, "Score": "50", "Band": "developing", "BandText": "developing", "Submitted": 6},
+					{"Title": "Staff", "Score": "—", "Submitted": 1}, {"Title": "Patient partners", "Withheld": true}},
+				"Rows":   []map[string]any{{"Theme": "Resources", "Score": "50", "BandText": "developing", "Chart": template.HTML("<svg></svg>")}},
+				"Legend": []map[string]any{{"Title": "Team", "Kind": "team"}, {"Title": "Staff", "Kind": "group", "Mark": template.HTML("<svg></svg>")}, {"Title": "50, 75", "Kind": "limit"}}},
+			"SortLinks":   []map[string]any{{"Label": "Checklist", "URL": "/assessments/1/report?lang=en#statements", "Current": true}, {"Label": "Score", "URL": "/assessments/1/report?sort=score&lang=en#statements"}},
+			"Reflections": []map[string]any{{"Title": "Staff", "Prompts": []map[string]any{{"Question": "Q?", "Texts": []map[string]any{{"Text": "r", "Count": 2}}}}}},
+			"Contrasts":   []map[string]any{{"ID": "S-01", "Text": "t", "Counts": map[string]int{"Yes": 1, "Somewhat": 1, "No": 1, "Unknown": 1}}},
+			"Hotspots":    []map[string]any{{"ID": "S-01", "Text": "t", "Percent": map[string]int{"Unknown": 30}}},
 		},
 		"activity":   []map[string]any{{"When": "2026-01-01", "Action": "Signed in", "Detail": "d", "AssessmentURL": "/assessments/1"}},
 		"discussion": discussion,
 		"handout":    discussion,
 		"password":   map[string]any{"Done": true, "Error": "too many", "Fields": map[string]string{"current_password": "wrong", "password": "too short", "password_confirm": "differ"}, "Errors": []map[string]any{{"Target": "current_password", "Message": "wrong"}}},
+		"organization": map[string]any{
+			"Units": []map[string]any{{"Value": "Surgery", "Selected": true}, {"Value": "Medicine"}}, "Unit": "Surgery",
+			"Themes": []string{"Commitment", "Resources"}, "Download": "/organization.xlsx?lang=en&unit=Surgery",
+			"Teams": []map[string]any{
+				{"Team": "4B <typed>", "Unit": "Surgery", "URL": "/assessments/1/report", "Round": 2, "Closed": "2026-01-01", "Submitted": 9, "Withheld": "Leadership",
+					"Cells": []map[string]any{{"Score": "80.0", "Band": "strength"}, {"Missing": "No score"}}},
+				{"Team": "5C", "URL": "/assessments/2/report", "Round": 1, "Submitted": 0, "Cells": []map[string]any{{"Missing": "Withheld"}, {"Missing": "Withheld"}}},
+			},
+			"Mean":         []map[string]any{{"Score": "80.0", "Band": "strength"}, {"Missing": "No score"}},
+			"Distribution": []map[string]any{{"Title": "Commitment", "Score": map[string]any{"Score": "80.0", "Band": "strength"}, "Strength": 1}, {"Title": "Resources", "Score": map[string]any{"Missing": "No score"}}},
+			"Pillars":      []map[string]any{{"Title": "Staff", "Score": "80.0", "Band": "strength", "Teams": 1}, {"Title": "Leadership", "Score": "—"}},
+			"Strengths":    []map[string]any{{"Title": "Commitment", "Count": 3}},
+			"NotClosed":    []map[string]any{{"Team": "6D", "Unit": "", "URL": "/assessments/3", "Round": 1, "Status": "Open"}},
+		},
 	}
 }
 
 // facilitatorPages are rendered signed in, with the facilitator menu.
-var facilitatorPages = map[string]bool{"summary_texts": true, "paper": true, "dashboard": true, "assessment_new": true, "assessment": true, "invitation": true,
-	"assessment_delete": true, "tokens": true, "activity": true, "report": true, "action_edit": true, "password": true}
+var facilitatorPages = map[string]bool{"accounts": true, "handover": true, "members": true, "summary_texts": true, "paper": true, "dashboard": true, "assessment_new": true, "assessment": true, "invitation": true,
+	"assessment_delete": true, "tokens": true, "activity": true, "report": true, "action_edit": true, "password": true,
+	"organization": true}
 
 func TestRenderEveryPage(t *testing.T) {
 	e := newEngine(t)
@@ -203,13 +258,13 @@ func TestRenderEveryPage(t *testing.T) {
 					t.Fatal(err)
 				}
 				html := buf.String()
-				for _, want := range []string{`<html lang="` + lang + `">`, "<title>Title · ecat</title>", `<main id="main"`, "</html>"} {
+				for _, want := range []string{`<html lang="` + lang + `"`, "<title>Title · ecat</title>", `<main id="main"`, "</html>"} {
 					if !strings.Contains(html, want) {
 						t.Errorf("missing %q", want)
 					}
 				}
 				// A key printed instead of its message means a missing translation.
-				if m := regexp.MustCompile(`>\s*((?:home|join|form|print|view|thanks|summary|paper|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit|report|band|discussion|handout)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
+				if m := regexp.MustCompile(`>\s*((?:home|join|form|print|view|thanks|summary|paper|error|errors|field|answer|nav|setup|account|login|dashboard|status|new|assessment|invitation|delete|tokens|activity|audit|report|band|discussion|handout|org)\.[a-z_.]+)\s*<`).FindStringSubmatch(html); m != nil {
 					t.Errorf("untranslated key %q in page", m[1])
 				}
 				if strings.Contains(html, "typed <text>") {

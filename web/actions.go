@@ -341,9 +341,12 @@ func (s *Server) createActionForm(c echo.Context) error {
 }
 
 func (s *Server) editActionPage(c echo.Context) error {
-	oa, err := s.ownAction(c, "action")
+	oa, err := s.svc.ActionToChange(c.Request().Context(), me(c), pathID(c, "action"))
 	if err != nil {
 		return err
+	}
+	if pathID(c, "id") != oa.ID {
+		return errNotFound
 	}
 	act := oa.Action
 	form := url.Values{"text": {act.Text}, "pillar": {act.Pillar}, "theme": {act.Theme}, "lead": {act.Lead},

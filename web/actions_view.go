@@ -178,6 +178,11 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 	if published != nil {
 		v.SummaryURL, v.SummaryPublished = s.baseURL(c)+summaryPath(published.Token), s.formatDate(lang, published.PublishedAt)
 	}
+	access := s.svc.AccessTo(c.Request().Context(), me(c), a.Assessment)
+	v.CanChange, v.CanManage = access >= assessment.ChangeAccess, access >= assessment.ManageAccess
+	if v.Members, err = s.svc.Members(c.Request().Context(), me(c), a.ID); err != nil {
+		return err
+	}
 	if change != nil {
 		change(&v)
 	}
@@ -198,4 +203,5 @@ var validNotice = map[string]bool{
 	"open": true, "closed": true, "reassessed": true, "discussed": true,
 	"action_added": true, "action_saved": true, "action_deleted": true,
 	"summary_published": true, "summary_unpublished": true, "summary_quoted": true,
+	"settings_saved": true,
 }

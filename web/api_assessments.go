@@ -21,6 +21,7 @@ type assessmentJSON struct {
 	ID                int64                 `json:"id"`
 	Title             string                `json:"title"`
 	Team              string                `json:"team"`
+	Unit              string                `json:"unit"`
 	Language          string                `json:"language"`
 	Threshold         int                   `json:"threshold"`
 	Status            string                `json:"status"`
@@ -31,7 +32,9 @@ type assessmentJSON struct {
 	InstrumentVersion string                `json:"instrument_version"`
 	CreatedAt         time.Time             `json:"created_at"`
 	ClosedAt          *time.Time            `json:"closed_at"`
+	ClosesAt          *time.Time            `json:"closes_at"`
 	DiscussedAt       *time.Time            `json:"discussed_at"`
+	Expected          map[string]int        `json:"expected"`
 	Responses         map[string]countsJSON `json:"responses"`
 	// Version is the assessment's version: its ETag is "v" and it, in quotes. Responses
 	// coming in do not change it (their counts are live figures).
@@ -40,12 +43,12 @@ type assessmentJSON struct {
 
 func (s *Server) assessmentJSON(c echo.Context, a *assessment.Assessment, counts map[string]assessment.PillarCounts) assessmentJSON {
 	return assessmentJSON{
-		ID: a.ID, Title: a.Title, Team: a.Team, Language: a.Language, Threshold: a.Threshold,
+		ID: a.ID, Title: a.Title, Team: a.Team, Unit: a.Unit, Language: a.Language, Threshold: a.Threshold,
 		Status: string(a.Status), Code: a.Code, JoinURL: s.baseURL(c) + "/j/" + a.Code, Round: a.Round,
 		PreviousID: a.PreviousID, InstrumentVersion: a.InstrumentVersion, CreatedAt: a.CreatedAt, ClosedAt: a.ClosedAt,
-		DiscussedAt: a.DiscussedAt,
-		Responses:   countsJSONOf(counts),
-		Version:     a.Version,
+		ClosesAt: a.ClosesAt, DiscussedAt: a.DiscussedAt, Expected: expectedJSON(a),
+		Responses: countsJSONFor(a, counts),
+		Version:   a.Version,
 	}
 }
 
@@ -118,11 +121,16 @@ type createAssessmentRequest struct {
 	Threshold           *int   `json:"threshold"`
 	Language            string `json:"language"`
 	ConfirmLowThreshold bool   `json:"confirm_low_threshold"`
+	// Unit, Expected (pillar → headcount; null for a pillar: none) and ClosesAt (RFC
+	// 3339): see createSettings.
+	Unit     *string         `json:"unit"`
+	Expected map[string]*int `json:"expected"`
+	ClosesAt *string         `json:"closes_at"`
 }
 
 // createAssessmentMembers are the members of a createAssessmentRequest body; one given
 // twice is a duplicate field error, as in every other body.
-var createAssessmentMembers = []string{"title", "team", "threshold", "language", "confirm_low_threshold"}
+var createAssessmentMembers = []string{"title", "team", "threshold", "language", "confirm_low_threshold", "unit", "expected", "closes_at"}
 
 func (s *Server) apiCreateAssessment(c echo.Context) error {
 	body, err := readJSON(c)
@@ -142,11 +150,13 @@ func (s *Server) apiCreateAssessment(c echo.Context) error {
 	}
 	problems := &assessment.ValidationError{}
 	duplicateMembers(body, createAssessmentMembers, problems)
+	in := survey.NewAssessment{
+		Title: req.Title, Team: req.Team, Language: req.Language, Threshold: threshold,
+		ConfirmLowThreshold: req.ConfirmLowThreshold, Problems: problems,
+	}
+	createSettings(body, &req, &in, problems)
 	return s.sendOnce(c, body, func() (*survey.Reply, error) {
-		a, err := s.svc.CreateAssessment(c.Request().Context(), me(c), survey.NewAssessment{
-			Title: req.Title, Team: req.Team, Language: req.Language, Threshold: threshold,
-			ConfirmLowThreshold: req.ConfirmLowThreshold, Problems: problems,
-		})
+		a, err := s.svc.CreateAssessment(c.Request().Context(), me(c), in)
 		if err != nil {
 			return nil, err
 		}
@@ -252,6 +262,13 @@ func listFilter(c echo.Context) (f survey.ListFilter, paged bool, err error) {
 	if v, ok := l.one("team"); ok {
 		if f.Team = strings.TrimSpace(v); f.Team == "" {
 			l.verr.Add("team", assessment.CodeInvalid)
+		}
+	}
+	if v, ok := l.one("unit"); ok {
+		if unit := strings.TrimSpace(v); unit == "" {
+			l.verr.Add("unit", assessment.CodeInvalid)
+		} else {
+			f.Unit = &unit
 		}
 	}
 	if v, ok := l.one("round"); ok {

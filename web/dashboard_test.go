@@ -40,11 +40,11 @@ func TestDashboardByTeam(t *testing.T) {
 	e.submitAs(fall, "staff", 3, "fall", "")
 
 	body := e.signedIn(f).get("/dashboard").Body.String()
-	headings := regexp.MustCompile(`<h2 id="team-(\d+)">([^<]*)</h2>`).FindAllStringSubmatch(body, -1)
+	headings := regexp.MustCompile(`<h3 id="team-(\d+)">([^<]*)</h3>`).FindAllStringSubmatch(body, -1)
 	if len(headings) != 2 || headings[0][2] != "Ward 9" || headings[1][2] != "Clinic" {
 		t.Fatalf("team headings %v, want Ward 9 then Clinic", headings)
 	}
-	ward := body[strings.Index(body, `<h2 id="team-1">`):strings.Index(body, `<h2 id="team-2">`)]
+	ward := body[strings.Index(body, `<h3 id="team-1">`):strings.Index(body, `<h3 id="team-2">`)]
 	fallAt, springAt := strings.Index(ward, escaped(t, fall.Title)), strings.Index(ward, escaped(t, spring.Title))
 	if fallAt < 0 || springAt < 0 || fallAt > springAt {
 		t.Errorf("Ward 9's rounds are not together, newest first (fall at %d, spring at %d)", fallAt, springAt)
@@ -61,7 +61,7 @@ func TestDashboardByTeam(t *testing.T) {
 			t.Errorf("Ward 9 lacks %q:\n%s", want, ward)
 		}
 	}
-	clinicPart := body[strings.Index(body, `<h2 id="team-2">`):]
+	clinicPart := body[strings.Index(body, `<h3 id="team-2">`):]
 	if !strings.Contains(clinicPart, e.tmpl.Counted("en", "dashboard.team_rounds", 1)) || strings.Contains(clinicPart, "→") {
 		t.Errorf("the clinic's facts: one round, no trend:\n%s", clinicPart)
 	}

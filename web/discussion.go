@@ -97,6 +97,12 @@ type discussionView struct {
 	MoreContrasts, MoreHotspots, MoreGaps int
 	// Focus are the lowest scoring themes, to consider first when deciding.
 	Focus []scoredTheme
+	// Reflections are a few of each shown group's own reflections, for the round of
+	// insights (reports.ChooseReflections).
+	Reflections []reflectionCard
+	// HeatTitles and Heat are the heatmap of the shown groups, a screen of step 3.
+	HeatTitles []string
+	Heat       []heatRow
 }
 
 // discussionPage is the projected view of the team discussion.
@@ -230,5 +236,7 @@ func (s *Server) discussionView(langCode string, rep *survey.Report) discussionV
 	for _, t := range ag.Focus {
 		v.Focus = append(v.Focus, scoredTheme{Theme: themeTitle(t.Key), Score: score(t.Score)})
 	}
+	v.Reflections = s.reflectionCards(langCode, rep.Report, in)
+	v.HeatTitles, v.Heat = s.shownHeat(langCode, rep.Report, in)
 	return v
 }

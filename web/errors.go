@@ -309,6 +309,14 @@ func (s *Server) fieldMessage(lang, field string, fe assessment.FieldError) stri
 		return s.tmpl.Message(lang, "field.threshold_confirm")
 	case field == "due" && fe.Code == assessment.CodeInvalid:
 		return s.tmpl.Message(lang, "field.due_invalid")
+	case strings.HasPrefix(field, "expected.") && fe.Code == assessment.CodeInvalid:
+		return s.tmpl.Message(lang, "field.expected_invalid")
+	case strings.HasPrefix(field, "expected.") && fe.Code == assessment.CodeUnknown:
+		return s.tmpl.Message(lang, "field.expected_unknown")
+	case field == "closes_at" && fe.Code == assessment.CodeInvalid:
+		return s.tmpl.Message(lang, "field.closes_at_invalid")
+	case field == "closes_at" && fe.Code == assessment.CodePast:
+		return s.tmpl.Message(lang, "field.closes_at_past")
 	case (field == "theme" || strings.HasSuffix(field, ".theme")) && fe.Code == assessment.CodeUnknown:
 		return s.tmpl.Message(lang, "field.theme_unknown")
 	case field == "threshold":

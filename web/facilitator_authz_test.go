@@ -18,9 +18,13 @@ import (
 // another facilitator, and by the owner of the assessment (or token) in its path.
 
 // facilitatorRoutePrefixes select the routes that need a facilitator.
-var facilitatorRoutePrefixes = []string{"/dashboard", "/assessments", "/account", "/logout", "/api/v1/assessments", "/api/v1/actions"}
+var facilitatorRoutePrefixes = []string{"/dashboard", "/assessments", "/account", "/logout", "/api/v1/assessments", "/api/v1/actions", "/admin",
+	"/organization", "/organization.xlsx", "/api/v1/rollup", "/api/v1/rollup.xlsx"}
 
 func isFacilitatorRoute(path string) bool {
+	if strings.HasPrefix(path, "/account/link/") {
+		return false // a one-time account link is opened signed out, by its token (admin_test.go)
+	}
 	for _, p := range facilitatorRoutePrefixes {
 		if path == p || strings.HasPrefix(path, p+"/") {
 			return true
@@ -41,8 +45,16 @@ type authzCase struct {
 	other int
 	// owner is the status for the owner.
 	owner int
-	// ownerDid checks what the owner's request did.
+	// ownerDid checks what the owner's request did (and anyone's allowed to make it).
 	ownerDid func(t *testing.T, e *testEnv, rec *httptest.ResponseRecorder, a *assessment.Assessment, token string)
+	// need is the access the route needs on the assessment in its path; zero means
+	// ReadAccess for a GET and ChangeAccess for anything else. A viewer has ReadAccess,
+	// a co-facilitator ChangeAccess, the owner and an admin ManageAccess; less than the
+	// need is 403 forbidden, no access at all 404.
+	need assessment.Access
+	// admin, when not zero, is the status for an admin on a route without an
+	// assessment in its path (an admin-only page: 200 where a facilitator gets 403).
+	admin int
 }
 
 // A draft paper entry, as a form and as an API body.
@@ -127,10 +139,30 @@ func authzTable() map[string]authzCase {
 		"GET /assessments/:id/report.xlsx": {owner: 200, ownerDid: isWorkbook},
 		"POST /assessments/:id/close":      {owner: 303, ownerDid: statusIs(assessment.Closed)},
 		"POST /assessments/:id/reopen":     {closedFirst: true, owner: 303, ownerDid: statusIs(assessment.Open)},
-		"GET /assessments/:id/delete":      {owner: 200},
-		"POST /assessments/:id/delete":     {form: url.Values{"confirm": {"yes"}}, owner: 303, ownerDid: deleted},
-		"GET /account/tokens":              {other: 200, owner: 200},
-		"POST /account/tokens":             {form: url.Values{"label": {"matrix"}}, other: 201, owner: 201},
+		"GET /assessments/:id/edit":        {owner: 200, need: assessment.ChangeAccess},
+		"POST /assessments/:id/edit": {form: url.Values{"title": {"Renamed in the matrix"}, "team": {"Ward 9"}, "unit": {"Medicine"}, "expected_staff": {"12"}},
+			owner: 303, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+				t.Helper()
+				if got := e.storedAssessment(a.ID); got == nil || got.Title != "Renamed in the matrix" || got.Unit != "Medicine" || got.Expected["staff"] != 12 {
+					t.Errorf("after the owner's settings: %+v", got)
+				}
+			}},
+		"PATCH /api/v1/assessments/:id": {body: map[string]any{"unit": "Medicine"}, owner: 200, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+			t.Helper()
+			if got := e.storedAssessment(a.ID); got == nil || got.Unit != "Medicine" {
+				t.Errorf("after the owner's PATCH: %+v", got)
+			}
+		}},
+		"GET /assessments/:id/delete":  {owner: 200, need: assessment.ManageAccess},
+		"POST /assessments/:id/delete": {form: url.Values{"confirm": {"yes"}}, owner: 303, ownerDid: deleted, need: assessment.ManageAccess},
+		"GET /account/tokens":          {other: 200, owner: 200},
+		"POST /account/tokens":         {form: url.Values{"label": {"matrix"}}, other: 201, owner: 201},
+
+		// The roll-up: everyone's own (rollup_test.go checks whose teams each one holds).
+		"GET /organization":       {other: 200, owner: 200},
+		"GET /organization.xlsx":  {other: 200, owner: 200, ownerDid: isWorkbook},
+		"GET /api/v1/rollup":      {other: 200, owner: 200},
+		"GET /api/v1/rollup.xlsx": {other: 200, owner: 200, ownerDid: isWorkbook},
 
 		// The facilitator's own password.
 		"GET /account/password": {other: 200, owner: 200},
@@ -171,7 +203,7 @@ func authzTable() map[string]authzCase {
 			}
 		}},
 		"POST /assessments/:id/actions":             {form: actionForm, owner: 303, ownerDid: actionCount(2)},
-		"GET /assessments/:id/actions/:action/edit": {owner: 200},
+		"GET /assessments/:id/actions/:action/edit": {owner: 200, need: assessment.ChangeAccess},
 		"POST /assessments/:id/actions/:action": {form: actionForm, owner: 303, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
 			t.Helper()
 			if list := e.storedActions(a.ID); len(list) != 1 || list[0].Text != "Agreed in the matrix" || list[0].Status != assessment.ActionInProgress {
@@ -205,23 +237,65 @@ func authzTable() map[string]authzCase {
 		"DELETE /api/v1/actions/:id":                         {owner: 204, ownerDid: actionCount(0)},
 		"POST /api/v1/assessments/:id/close":                 {owner: 200, ownerDid: statusIs(assessment.Closed)},
 		"POST /api/v1/assessments/:id/reopen":                {closedFirst: true, owner: 200, ownerDid: statusIs(assessment.Open)},
-		"DELETE /api/v1/assessments/:id":                     {owner: 204, ownerDid: deleted},
+		"DELETE /api/v1/assessments/:id":                     {owner: 204, ownerDid: deleted, need: assessment.ManageAccess},
 		"GET /api/v1/assessments/:id/report.xlsx":            {owner: 200, ownerDid: isWorkbook},
 		"POST /assessments/:id/summary":                      {closedFirst: true, owner: 303, ownerDid: summaryPublished(true)},
-		"GET /assessments/:id/paper":                         {owner: 200},
-		"GET /assessments/:id/summary/texts":                 {closedFirst: true, owner: 200},
+		"GET /assessments/:id/paper":                         {owner: 200, need: assessment.ChangeAccess},
+		"GET /assessments/:id/summary/texts":                 {closedFirst: true, owner: 200, need: assessment.ChangeAccess},
 		"POST /assessments/:id/summary/texts":                {closedFirst: true, owner: 303},
 		"POST /assessments/:id/paper":                        {form: paperForm, owner: 303, ownerDid: paperCount(1)},
-		"GET /assessments/:id/paper/:ref":                    {owner: 200},
+		"GET /assessments/:id/paper/:ref":                    {owner: 200, need: assessment.ChangeAccess},
 		"POST /assessments/:id/paper/:ref":                   {form: paperForm, owner: 303, ownerDid: paperCount(1)},
 		"POST /assessments/:id/paper/:ref/delete":            {owner: 303, ownerDid: paperCount(0)},
 		"POST /api/v1/assessments/:id/responses":             {body: paperBody, owner: 201, ownerDid: paperCount(1)},
-		"GET /api/v1/assessments/:id/responses/:paper_id":    {owner: 200},
+		"GET /api/v1/assessments/:id/responses/:paper_id":    {owner: 200, need: assessment.ChangeAccess},
 		"PUT /api/v1/assessments/:id/responses/:paper_id":    {body: paperBody, owner: 200, ownerDid: paperCount(1)},
 		"DELETE /api/v1/assessments/:id/responses/:paper_id": {owner: 204, ownerDid: paperCount(0)},
 		"POST /assessments/:id/summary/delete":               {closedFirst: true, owner: 303, ownerDid: summaryPublished(false)},
 		"POST /api/v1/assessments/:id/summary":               {closedFirst: true, owner: 201, ownerDid: summaryPublished(true)},
 		"DELETE /api/v1/assessments/:id/summary":             {closedFirst: true, owner: 204, ownerDid: summaryPublished(false)},
+
+		// Who has access: anyone who reads the assessment sees the list; its owner and
+		// admins share it and stop sharing it.
+		// Handing over (the owner's or an admin's), and the admins' accounts pages: a
+		// facilitator, the owner included, is 403 there (TestAdminRoutesAreAdminOnly
+		// tries each as an admin).
+		"GET /assessments/:id/handover": {owner: 200, need: assessment.ManageAccess},
+		"POST /assessments/:id/handover": {form: url.Values{"email": {"other@example.org"}}, owner: 200, need: assessment.ManageAccess,
+			ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+				t.Helper()
+				if got := e.storedAssessment(a.ID); got == nil || got.FacilitatorID == nil || *got.FacilitatorID == *a.FacilitatorID {
+					t.Errorf("after the hand-over the assessment is %+v, want it other's", got)
+				}
+			}},
+		"GET /admin/accounts":                                    {other: 403, owner: 403},
+		"POST /admin/accounts":                                   {form: url.Values{"email": {"new@example.org"}, "name": {"New"}, "role": {"admin"}}, other: 403, owner: 403},
+		"POST /admin/accounts/:account/link":                     {other: 403, owner: 403},
+		"POST /admin/accounts/:account/role":                     {form: url.Values{"role": {"admin"}}, other: 403, owner: 403},
+		"POST /admin/accounts/:account/deactivate":               {other: 403, owner: 403},
+		"POST /admin/accounts/:account/reactivate":               {other: 403, owner: 403},
+		"GET /assessments/:id/members":                           {owner: 200},
+		"POST /assessments/:id/members":                          {form: url.Values{"email": {"other@example.org"}, "role": {"viewer"}}, owner: 303, ownerDid: sharedWith("other@example.org", true), need: assessment.ManageAccess},
+		"POST /assessments/:id/members/:facilitator/delete":      {owner: 303, ownerDid: sharedWith("third@example.org", false), need: assessment.ManageAccess},
+		"GET /api/v1/assessments/:id/members":                    {owner: 200},
+		"POST /api/v1/assessments/:id/members":                   {body: map[string]any{"email": "other@example.org", "role": "co_facilitator"}, owner: 201, ownerDid: sharedWith("other@example.org", true), need: assessment.ManageAccess},
+		"GET /api/v1/assessments/:id/members/:facilitator_id":    {owner: 200},
+		"DELETE /api/v1/assessments/:id/members/:facilitator_id": {owner: 204, ownerDid: sharedWith("third@example.org", false), need: assessment.ManageAccess},
+	}
+}
+
+// sharedWith checks whether a is shared with the account of email after the request.
+func sharedWith(email string, want bool) func(*testing.T, *testEnv, *httptest.ResponseRecorder, *assessment.Assessment, string) {
+	return func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+		t.Helper()
+		f, err := e.store.FacilitatorByEmail(t.Context(), email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		role, err := e.store.MemberRole(t.Context(), a.SeriesID, f.ID)
+		if got := err == nil && role != ""; got != want {
+			t.Errorf("after the request %s has role %q (%v), want shared: %v", email, role, err, want)
+		}
 	}
 }
 
@@ -295,6 +369,13 @@ func TestFacilitatorAuthorizationMatrix(t *testing.T) {
 	owner := e.newFacilitator("owner@example.org", "Olive Owner")
 	other := e.newFacilitator("other@example.org", "Oscar Other")
 	otherToken, _ := e.newAPIToken(other, "other's script")
+	viewer := e.newFacilitator("viewer@example.org", "Vera Viewer")
+	viewerToken, _ := e.newAPIToken(viewer, "viewer's script")
+	coFacilitator := e.newFacilitator("co@example.org", "Cora Co")
+	coToken, _ := e.newAPIToken(coFacilitator, "co-facilitator's script")
+	admin := e.newAdmin("boss@example.org", "Bea Boss")
+	adminToken, _ := e.newAPIToken(admin, "admin's script")
+	third := e.newFacilitator("third@example.org", "Theo Third") // every assessment here is shared with Theo
 
 	for _, key := range keys {
 		c, ok := table[key]
@@ -308,31 +389,64 @@ func TestFacilitatorAuthorizationMatrix(t *testing.T) {
 			method, pattern, _ := strings.Cut(key, " ")
 			api := strings.HasPrefix(pattern, "/api/")
 
-			a := e.ownedAssessment(owner, "Olive private round")
-			if c.closedFirst {
-				e.closeAssessment(a)
+			need := c.need
+			if need == assessment.NoAccess {
+				need = assessment.ChangeAccess
+				if method == http.MethodGet {
+					need = assessment.ReadAccess
+				}
 			}
-			before := *e.storedAssessment(a.ID)
-			ownerToken, ownerTokenID := e.newAPIToken(owner, "owner's script")
-			act := e.newAction(a, "Agreed before the request")
-			path := pattern
 			hasID := strings.Contains(pattern, ":id")
-			switch {
-			case strings.HasPrefix(pattern, "/account/tokens/"):
-				path = strings.Replace(path, ":id", strconv.FormatInt(ownerTokenID, 10), 1)
-			case strings.HasPrefix(pattern, "/api/v1/actions/"):
-				path = strings.Replace(path, ":id", strconv.FormatInt(act.ID, 10), 1)
-			default:
-				path = strings.Replace(path, ":action", strconv.FormatInt(act.ID, 10), 1)
-				path = strings.Replace(path, ":id", strconv.FormatInt(a.ID, 10), 1)
-			}
-			if strings.Contains(path, ":ref") || strings.Contains(path, ":paper_id") {
-				ref := e.newPaperEntry(a)
-				path = strings.NewReplacer(":ref", ref, ":paper_id", ref).Replace(path)
-			}
+			// onAssessment: the route's :id is an assessment or one of its actions, which
+			// the assessment's members reach by their role.
+			onAssessment := hasID && !strings.HasPrefix(pattern, "/account/")
 
-			// send runs the request as b (pages) or with token (API).
+			// fixture is an assessment of the owner's, with an action, a token of the
+			// owner's, a third facilitator it is shared with, and the route's path to it.
+			type fixture struct {
+				a          *assessment.Assessment
+				before     assessment.Assessment
+				ownerToken string
+				act        *assessment.Action
+				path       string
+			}
+			newFixture := func() fixture {
+				t.Helper()
+				a := e.ownedAssessment(owner, "Olive private round")
+				if c.closedFirst {
+					e.closeAssessment(a)
+				}
+				e.share(a, third, assessment.MemberViewer)
+				before := *e.storedAssessment(a.ID)
+				ownerToken, ownerTokenID := e.newAPIToken(owner, "owner's script")
+				act := e.newAction(a, "Agreed before the request")
+				path := pattern
+				switch {
+				case strings.HasPrefix(pattern, "/account/tokens/"):
+					path = strings.Replace(path, ":id", strconv.FormatInt(ownerTokenID, 10), 1)
+				case strings.HasPrefix(pattern, "/api/v1/actions/"):
+					path = strings.Replace(path, ":id", strconv.FormatInt(act.ID, 10), 1)
+				default:
+					path = strings.Replace(path, ":action", strconv.FormatInt(act.ID, 10), 1)
+					path = strings.Replace(path, ":id", strconv.FormatInt(a.ID, 10), 1)
+				}
+				path = strings.NewReplacer(":facilitator_id", strconv.FormatInt(third.ID, 10), ":facilitator", strconv.FormatInt(third.ID, 10)).Replace(path)
+				if strings.Contains(path, ":ref") || strings.Contains(path, ":paper_id") {
+					ref := e.newPaperEntry(a)
+					path = strings.NewReplacer(":ref", ref, ":paper_id", ref).Replace(path)
+				}
+				return fixture{a: a, before: before, ownerToken: ownerToken, act: act, path: path}
+			}
+			fx := newFixture()
+			a, ownerToken, path := fx.a, fx.ownerToken, fx.path
+
+			// send runs the request as b (pages) or with token (API); sendTo, to path.
+			var sendTo func(path string, b *browser, token string) *httptest.ResponseRecorder
 			send := func(b *browser, token string) *httptest.ResponseRecorder {
+				t.Helper()
+				return sendTo(path, b, token)
+			}
+			sendTo = func(path string, b *browser, token string) *httptest.ResponseRecorder {
 				t.Helper()
 				var rec *httptest.ResponseRecorder
 				switch {
@@ -347,8 +461,14 @@ func TestFacilitatorAuthorizationMatrix(t *testing.T) {
 				assertNoStore(t, rec)
 				return rec
 			}
+			var unchangedAt func(fx fixture, who string)
 			unchanged := func(who string) {
 				t.Helper()
+				unchangedAt(fx, who)
+			}
+			unchangedAt = func(fx fixture, who string) {
+				t.Helper()
+				a, before, ownerToken, act := fx.a, fx.before, fx.ownerToken, fx.act
 				got := e.storedAssessment(a.ID)
 				if got == nil {
 					t.Fatalf("%s: the owner's assessment was deleted", who)
@@ -417,7 +537,54 @@ func TestFacilitatorAuthorizationMatrix(t *testing.T) {
 			}
 			unchanged("other facilitator")
 
-			// (c) The owner.
+			// (c) A viewer, a co-facilitator and an admin, each on an assessment of its
+			// own (an allowed request changes it): what their access allows, else 403.
+			if onAssessment {
+				for _, r := range []struct {
+					name  string
+					f     *assessment.Facilitator
+					token string
+					role  string
+					has   assessment.Access
+				}{
+					{"viewer", viewer, viewerToken, assessment.MemberViewer, assessment.ReadAccess},
+					{"co-facilitator", coFacilitator, coToken, assessment.MemberCoFacilitator, assessment.ChangeAccess},
+					{"admin", admin, adminToken, "", assessment.ManageAccess},
+				} {
+					rfx := newFixture()
+					if r.role != "" {
+						e.share(rfx.a, r.f, r.role)
+					}
+					rec := sendTo(rfx.path, e.signedIn(r.f), r.token)
+					if r.has >= need {
+						if rec.Code != c.owner {
+							t.Errorf("%s: status %d, want %d (as the owner); body %.300s", r.name, rec.Code, c.owner, rec.Body)
+						} else if c.ownerDid != nil {
+							c.ownerDid(t, e, rec, rfx.a, rfx.ownerToken)
+						}
+						continue
+					}
+					if rec.Code != http.StatusForbidden {
+						t.Errorf("%s: status %d, want 403; body %.300s", r.name, rec.Code, rec.Body)
+					} else if api {
+						if got := decodeAPIError(t, rec).Error.Code; got != "forbidden" {
+							t.Errorf("%s: error code %q, want forbidden", r.name, got)
+						}
+					} else {
+						e.assertErrorPage(t, rec, "forbidden")
+					}
+					unchangedAt(rfx, r.name)
+				}
+			}
+
+			// An admin on a route of their own (no assessment in its path).
+			if !onAssessment && c.admin != 0 {
+				if rec := send(e.signedIn(admin), adminToken); rec.Code != c.admin {
+					t.Errorf("admin: status %d, want %d; body %.300s", rec.Code, c.admin, rec.Body)
+				}
+			}
+
+			// (d) The owner.
 			rec = send(e.signedIn(owner), ownerToken)
 			if rec.Code != c.owner {
 				t.Errorf("owner: status %d, want %d; body %.300s", rec.Code, c.owner, rec.Body)

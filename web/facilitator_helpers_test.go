@@ -307,3 +307,11 @@ func (e *testEnv) assertErrorPage(t *testing.T, rec *httptest.ResponseRecorder, 
 	}
 	e.assertText(t, rec.Body.String(), "en", "error."+key+".heading")
 }
+
+// share shares a (every round of its team) with f as role, as its owner would.
+func (e *testEnv) share(a *assessment.Assessment, f *assessment.Facilitator, role string) {
+	e.t.Helper()
+	if _, err := e.store.PutMember(e.t.Context(), a.SeriesID, f.ID, role); err != nil {
+		e.t.Fatalf("share assessment %d with %s: %v", a.ID, f.Email, err)
+	}
+}

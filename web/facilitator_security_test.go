@@ -36,34 +36,44 @@ func TestFacilitatorCSRF(t *testing.T) {
 	}
 	// Fields that would make each form succeed with a valid token.
 	fields := map[string]url.Values{
-		"/login":                                  {"email": {owner.Email}, "password": {testPassword}},
-		"/setup/:token":                           {"email": {"new@example.org"}, "name": {"New"}, "password": {testPassword}, "password_confirm": {testPassword}},
-		"/logout":                                 {},
-		"/assessments":                            {"title": {"Forged round"}, "team": {"Ward 1"}, "threshold": {"3"}, "language": {"en"}},
-		"/assessments/:id/close":                  {},
-		"/assessments/:id/reopen":                 {},
-		"/assessments/:id/delete":                 {"confirm": {"yes"}},
-		"/account/tokens":                         {"label": {"forged"}},
-		"/account/tokens/:id/revoke":              {},
-		"/account/password":                       {"current_password": {testPassword}, "password": {"forged passphrase 123"}, "password_confirm": {"forged passphrase 123"}},
-		"/assessments/:id/actions":                {"text": {"Forged action"}, "lead": {"Mallory"}},
-		"/assessments/:id/actions/:action":        {"text": {"Forged edit"}, "lead": {"Mallory"}, "status": {"dropped"}},
-		"/assessments/:id/actions/:action/delete": {},
-		"/assessments/:id/discussed":              {},
-		"/assessments/:id/reassess":               {},
-		"/assessments/:id/summary":                {},
-		"/assessments/:id/paper":                  {"pillar": {"staff"}, "lang": {"en"}, "action": {"save"}, "a.S-01": {"no"}},
-		"/assessments/:id/paper/:ref":             {"pillar": {"staff"}, "lang": {"en"}, "action": {"save"}, "a.S-01": {"no"}},
-		"/assessments/:id/paper/:ref/delete":      {},
-		"/assessments/:id/summary/delete":         {},
-		"/assessments/:id/summary/texts":          {},
+		"/login":                                       {"email": {owner.Email}, "password": {testPassword}},
+		"/setup/:token":                                {"email": {"new@example.org"}, "name": {"New"}, "password": {testPassword}, "password_confirm": {testPassword}},
+		"/logout":                                      {},
+		"/assessments":                                 {"title": {"Forged round"}, "team": {"Ward 1"}, "threshold": {"3"}, "language": {"en"}},
+		"/assessments/:id/close":                       {},
+		"/assessments/:id/reopen":                      {},
+		"/assessments/:id/delete":                      {"confirm": {"yes"}},
+		"/assessments/:id/edit":                        {"title": {"Forged title"}, "team": {"Ward 1"}, "unit": {"Forged unit"}},
+		"/account/tokens":                              {"label": {"forged"}},
+		"/account/tokens/:id/revoke":                   {},
+		"/account/password":                            {"current_password": {testPassword}, "password": {"forged passphrase 123"}, "password_confirm": {"forged passphrase 123"}},
+		"/assessments/:id/actions":                     {"text": {"Forged action"}, "lead": {"Mallory"}},
+		"/assessments/:id/actions/:action":             {"text": {"Forged edit"}, "lead": {"Mallory"}, "status": {"dropped"}},
+		"/assessments/:id/actions/:action/delete":      {},
+		"/assessments/:id/discussed":                   {},
+		"/assessments/:id/reassess":                    {},
+		"/assessments/:id/summary":                     {},
+		"/assessments/:id/paper":                       {"pillar": {"staff"}, "lang": {"en"}, "action": {"save"}, "a.S-01": {"no"}},
+		"/assessments/:id/paper/:ref":                  {"pillar": {"staff"}, "lang": {"en"}, "action": {"save"}, "a.S-01": {"no"}},
+		"/assessments/:id/paper/:ref/delete":           {},
+		"/assessments/:id/summary/delete":              {},
+		"/assessments/:id/summary/texts":               {},
+		"/assessments/:id/handover":                    {"email": {"other@example.org"}},
+		"/admin/accounts":                              {"email": {"forged@example.org"}, "name": {"Forged"}, "role": {"admin"}},
+		"/admin/accounts/:account/link":                {},
+		"/admin/accounts/:account/role":                {"role": {"admin"}},
+		"/admin/accounts/:account/deactivate":          {},
+		"/admin/accounts/:account/reactivate":          {},
+		"/account/link/:token":                         {"password": {"forged passphrase 123"}, "password_confirm": {"forged passphrase 123"}},
+		"/assessments/:id/members":                     {"email": {"other@example.org"}, "role": {"viewer"}},
+		"/assessments/:id/members/:facilitator/delete": {},
 	}
 	var paths []string
 	for _, r := range e.srv.Routes() {
 		if r.Method != http.MethodPost || strings.HasPrefix(r.Path, "/api/") {
 			continue
 		}
-		if isFacilitatorRoute(r.Path) || r.Path == "/login" || strings.HasPrefix(r.Path, "/setup/") {
+		if isFacilitatorRoute(r.Path) || r.Path == "/login" || strings.HasPrefix(r.Path, "/setup/") || strings.HasPrefix(r.Path, "/account/link/") {
 			if _, ok := fields[r.Path]; !ok {
 				t.Errorf("facilitator form %s has no fields in this test: add them", r.Path)
 				continue
@@ -76,6 +86,8 @@ func TestFacilitatorCSRF(t *testing.T) {
 	}
 
 	act := e.newAction(a, "Agreed at the meeting")
+	member := e.newFacilitator("other@example.org", "Vera Viewer")
+	e.share(a, member, assessment.MemberViewer)
 	closed := e.ownedAssessment(owner, "Olive closed round")
 	e.closeAssessment(closed)
 	b := e.signedIn(owner)
@@ -83,7 +95,8 @@ func TestFacilitatorCSRF(t *testing.T) {
 	strangerToken := stranger.ensureCSRF()
 	before := e.allTablesChecksum()
 	for _, pattern := range paths {
-		path := strings.NewReplacer(":token", setup, ":id", strconv.FormatInt(a.ID, 10), ":action", strconv.FormatInt(act.ID, 10)).Replace(pattern)
+		path := strings.NewReplacer(":token", setup, ":id", strconv.FormatInt(a.ID, 10), ":action", strconv.FormatInt(act.ID, 10),
+			":facilitator", strconv.FormatInt(member.ID, 10)).Replace(pattern)
 		switch {
 		case strings.HasPrefix(pattern, "/account/tokens/"):
 			path = strings.Replace(pattern, ":id", strconv.FormatInt(tokenID, 10), 1)
@@ -907,6 +920,7 @@ type apiAssessment struct {
 	ID                int64                 `json:"id"`
 	Title             string                `json:"title"`
 	Team              string                `json:"team"`
+	Unit              string                `json:"unit"`
 	Language          string                `json:"language"`
 	Threshold         int                   `json:"threshold"`
 	Status            string                `json:"status"`
@@ -917,7 +931,9 @@ type apiAssessment struct {
 	InstrumentVersion string                `json:"instrument_version"`
 	CreatedAt         time.Time             `json:"created_at"`
 	ClosedAt          *time.Time            `json:"closed_at"`
+	ClosesAt          *time.Time            `json:"closes_at"`
 	DiscussedAt       *time.Time            `json:"discussed_at"`
+	Expected          map[string]int        `json:"expected"`
 	Responses         map[string]countsJSON `json:"responses"`
 	Version           int64                 `json:"version"`
 }

@@ -445,7 +445,7 @@ func pageIDs(body string) map[string]bool {
 	return ids
 }
 
-var htmlLangRE = regexp.MustCompile(`<html lang="([^"]*)">`)
+var htmlLangRE = regexp.MustCompile(`<html lang="([^"]*)"`)
 
 func htmlLang(body string) string {
 	m := htmlLangRE.FindStringSubmatch(body)

@@ -212,6 +212,25 @@ func newStrictEnvOn(t *testing.T, store *storage.Store) *strictEnv {
 			return r
 		}}
 	}
+	// memberRig is an operation on who has access to a new owner's assessment: a
+	// colleague's account exists, and the assessment is shared with them when shared.
+	memberRig := func(shared bool, body func(colleague string) any) strictRig {
+		return strictRig{bases: []string{""}, fresh: func(int) strictRequest {
+			o := newOwned(false, false)
+			s.n++
+			colleague := e.newFacilitator(fmt.Sprintf("colleague%d@example.org", s.n), "Colleague")
+			r := strictRequest{bearer: o.token, params: map[string]string{"id": id(o.assessment)}}
+			if shared {
+				a := e.storedAssessment(o.assessment)
+				e.share(a, colleague, assessment.MemberViewer)
+				r.params["facilitator_id"] = id(colleague.ID)
+			}
+			if body != nil {
+				r.body, r.hasBody = body(colleague.Email), true
+			}
+			return r
+		}}
+	}
 	action := func(int) any {
 		return map[string]any{"text": "Invite a partner to huddles", "lead": "Unit manager", "support": "Time in the rota",
 			"pillar": "staff", "theme": theme, "due": "2190-01-31", "status": "planned"}
@@ -229,14 +248,26 @@ func newStrictEnvOn(t *testing.T, store *storage.Store) *strictEnv {
 		"put /responses/{token}": {bases: responseBases, fresh: func(base int) strictRequest {
 			return strictRequest{params: map[string]string{"token": newToken()}, body: responseBody(base, ""), hasBody: true}
 		}},
+		"get /rollup": {bases: []string{""}, fresh: func(int) strictRequest {
+			return strictRequest{bearer: newOwned(true, false).token}
+		}},
+		"get /rollup.xlsx": {bases: []string{""}, fresh: func(int) strictRequest {
+			return strictRequest{bearer: newOwned(true, false).token}
+		}},
 		"get /assessments": {bases: []string{""}, fresh: func(int) strictRequest {
 			return strictRequest{bearer: newOwned(false, false).token}
 		}},
 		"post /assessments": {bases: []string{""}, fresh: func(int) strictRequest {
 			return strictRequest{bearer: newOwned(false, false).token, hasBody: true, body: map[string]any{
 				"title": "Spring round", "team": "Ward 4B", "threshold": 3, "language": "en", "confirm_low_threshold": false,
+				"unit": "Medicine", "expected": map[string]any{"leadership": 2, "staff": 10, "patient_partners": 3},
+				"closes_at": "2190-01-31T17:00:00Z",
 			}}
 		}},
+		"patch /assessments/{id}": ownedRig(false, false, false, []string{""}, func(int) any {
+			return map[string]any{"title": "Renamed round", "team": "Ward 5", "unit": "Surgery",
+				"expected": map[string]any{"leadership": 1, "staff": 12, "patient_partners": 0}, "closes_at": "2190-02-28T09:30:00+01:00"}
+		}),
 		"get /assessments/{id}":             ownedRig(false, false, false, nil, nil),
 		"delete /assessments/{id}":          ownedRig(false, false, false, nil, nil),
 		"post /assessments/{id}/close":      ownedRig(false, false, false, nil, nil),
@@ -261,6 +292,12 @@ func newStrictEnvOn(t *testing.T, store *storage.Store) *strictEnv {
 		"put /assessments/{id}/responses/{paper_id}":    paperRig(func(base int) any { return responseBody(base, "") }),
 		"delete /assessments/{id}/responses/{paper_id}": paperRig(nil),
 		"delete /assessments/{id}/summary":              ownedRig(true, false, false, nil, nil),
+		"get /assessments/{id}/members":                 memberRig(false, nil),
+		"post /assessments/{id}/members": memberRig(false, func(colleague string) any {
+			return map[string]any{"email": colleague, "role": "co_facilitator"}
+		}),
+		"get /assessments/{id}/members/{facilitator_id}":    memberRig(true, nil),
+		"delete /assessments/{id}/members/{facilitator_id}": memberRig(true, nil),
 	}
 	return s
 }
@@ -715,7 +752,8 @@ func semanticOnly(fields map[string]string, body any) bool {
 			f == "theme" || strings.HasSuffix(f, ".theme")):
 		case code == assessment.CodeRequired && submit && (strings.HasPrefix(f, "answers.") || f == "strength.text" || f == "opportunity.text"):
 		case code == assessment.CodeConfirm && f == "threshold":
-		case code == assessment.CodePast && f == "due": // today moves; no schema can say it
+		case code == assessment.CodeUnknown && f == "email": // an account of this installation, or not
+		case code == assessment.CodePast && (f == "due" || f == "closes_at"): // today moves; no schema can say it
 		default:
 			return false
 		}

@@ -482,6 +482,13 @@ func TestOpenAPIMatchesLiveAnswers(t *testing.T) {
 	id := strconv.FormatInt(a.ID, 10)
 	call("GET", "/assessments/{id}", "/assessments/"+id, nil, true, 200)
 	call("GET", "/assessments/{id}", "/assessments/"+strconv.FormatInt(otherA.ID, 10), nil, true, 404)
+	// Settings: a unit, headcounts (a rate in the counts), a closing moment; a moment
+	// that has passed (422); another's round (404).
+	call("PATCH", "/assessments/{id}", "/assessments/"+id, map[string]any{"unit": "Medicine", "expected": map[string]any{"staff": 4, "leadership": nil},
+		"closes_at": "2190-01-31T17:00:00-05:00"}, true, 200)
+	call("PATCH", "/assessments/{id}", "/assessments/"+id, map[string]any{"closes_at": "2020-01-31T17:00:00Z"}, true, 422)
+	call("PATCH", "/assessments/{id}", "/assessments/"+strconv.FormatInt(otherA.ID, 10), map[string]any{"unit": "Mine"}, true, 404)
+	call("GET", "/assessments", "/assessments?unit=Medicine", nil, true, 200)
 	call("GET", "/assessments", "/assessments", nil, false, 401)
 
 	resp := call("POST", "/responses", "/responses", e.completeBody(a.Code, "staff"), false, 201)
@@ -534,7 +541,23 @@ func TestOpenAPIMatchesLiveAnswers(t *testing.T) {
 	call("POST", "/assessments/{id}/summary", "/assessments/"+id+"/summary", nil, true, 201)
 	call("POST", "/assessments/{id}/summary", "/assessments/"+id+"/summary", nil, true, 200)
 	call("DELETE", "/assessments/{id}/summary", "/assessments/"+id+"/summary", nil, true, 204)
+	// Who has access: shared with Other as a viewer (201), again as a co-facilitator
+	// (200), with oneself (409), with nobody known (422); read, then unshared.
+	otherID := strconv.FormatInt(other.ID, 10)
+	call("GET", "/assessments/{id}/members", "/assessments/"+id+"/members", nil, true, 200)
+	call("POST", "/assessments/{id}/members", "/assessments/"+id+"/members", map[string]any{"email": other.Email, "role": "viewer"}, true, 201)
+	call("POST", "/assessments/{id}/members", "/assessments/"+id+"/members", map[string]any{"email": other.Email, "role": "co_facilitator"}, true, 200)
+	call("POST", "/assessments/{id}/members", "/assessments/"+id+"/members", map[string]any{"email": f.Email, "role": "viewer"}, true, 409)
+	call("POST", "/assessments/{id}/members", "/assessments/"+id+"/members", map[string]any{"email": "nobody@example.org", "role": "viewer"}, true, 422)
+	call("GET", "/assessments/{id}/members", "/assessments/"+id+"/members", nil, true, 200)
+	call("GET", "/assessments/{id}/members/{facilitator_id}", "/assessments/"+id+"/members/"+otherID, nil, true, 200)
+	call("DELETE", "/assessments/{id}/members/{facilitator_id}", "/assessments/"+id+"/members/"+otherID, nil, true, 204)
+	call("DELETE", "/assessments/{id}/members/{facilitator_id}", "/assessments/"+id+"/members/"+otherID, nil, true, 404)
+	call("GET", "/assessments/{id}/members/{facilitator_id}", "/assessments/"+id+"/members/"+otherID, nil, true, 404)
 	call("PUT", "/responses/{token}", "/responses/"+r.ResumeToken, upd, false, 409)
+	// Closed: the closing moment no longer changes (409); the unit still does.
+	call("PATCH", "/assessments/{id}", "/assessments/"+id, map[string]any{"closes_at": nil}, true, 409)
+	call("PATCH", "/assessments/{id}", "/assessments/"+id, map[string]any{"unit": "Surgery"}, true, 200)
 	call("POST", "/assessments/{id}/reopen", "/assessments/"+id+"/reopen", nil, true, 200)
 	call("POST", "/assessments/{id}/close", "/assessments/"+id+"/close", nil, true, 200)
 	// A second action, deleted; the first is carried into the next round.
@@ -560,6 +583,16 @@ func TestOpenAPIMatchesLiveAnswers(t *testing.T) {
 	call("PATCH", "/actions/{id}", actionPath, map[string]any{"status": "done"}, true, 409)
 	call("DELETE", "/actions/{id}", actionPath, nil, true, 409)
 
+	// The roll-up: round 1 closed (its team's latest closed round), round 2 open.
+	call("GET", "/rollup", "/rollup", nil, true, 200)
+	call("GET", "/rollup", "/rollup?unit=Surgery", nil, true, 200)
+	call("GET", "/rollup", "/rollup?unit=", nil, true, 422)
+	call("GET", "/rollup", "/rollup", nil, false, 401)
+	call("GET", "/rollup.xlsx", "/rollup.xlsx?lang=xx", nil, true, 422)
+	call("GET", "/rollup.xlsx", "/rollup.xlsx", nil, false, 401)
+	if rx := e.bearer("GET", "/api/v1/rollup.xlsx?lang=fr&unit=Surgery", token, nil); rx.Code != 200 || !strings.Contains(rx.Header().Get("Content-Type"), "spreadsheetml") {
+		t.Fatalf("rollup.xlsx: %d %q", rx.Code, rx.Header().Get("Content-Type"))
+	}
 	x := e.bearer("GET", "/api/v1/assessments/"+id+"/report.xlsx", token, nil)
 	if x.Code != 200 || !strings.Contains(x.Header().Get("Content-Type"), "spreadsheetml") {
 		t.Fatalf("report.xlsx: %d %q", x.Code, x.Header().Get("Content-Type"))

@@ -198,7 +198,7 @@ type paperView struct {
 // paperPage answers GET /assessments/{id}/paper: with ?pillar= the form to enter one
 // paper response of that pillar, else the choice of pillar and the entries so far.
 func (s *Server) paperPage(c echo.Context) error {
-	a, err := s.ownAssessment(c)
+	a, err := s.svc.AssessmentFor(c.Request().Context(), me(c), pathID(c, "id"), assessment.ChangeAccess)
 	if err != nil {
 		return err
 	}

@@ -70,11 +70,27 @@ func (s *Server) apiReport(c echo.Context) error {
 
 type reportItemView struct {
 	ID, Text, ThemeTitle string
-	Score                string
-	Band, BandText       string
-	Bar                  template.HTML
-	Counts               reports.Counts
-	Percent              reports.Counts
+	// Pillar and Section are titles: the lists across groups and the sorted statements
+	// say where a statement comes from.
+	Pillar, Section string
+	Score           string
+	Band, BandText  string
+	Bar             template.HTML
+	Counts          reports.Counts
+	Percent         reports.Counts
+
+	// What the orders of the statements compare: the score as reported, the share of
+	// Unknown, and how evenly Yes and No split the answers (the smaller share).
+	score          *float64
+	unknown, split float64
+	section        string
+}
+
+// reportSectionView is one section of a group's checklist, with its score.
+type reportSectionView struct {
+	Key, Title            string
+	Score, Band, BandText string
+	Items                 []reportItemView
 }
 
 type reportGroupView struct {
@@ -84,8 +100,16 @@ type reportGroupView struct {
 	// Held counts the newer responses not shown yet, NeedMore how many more they wait for.
 	Held, NeedMore int
 	Items          []reportItemView
-	Strengths      []reports.NamedTheme
-	Opps           []reports.NamedTheme
+	// Sections hold Items in the checklist's order; Sorted holds them in the order the
+	// reader asked for (nil in the checklist's order).
+	Sections  []reportSectionView
+	Sorted    []reportItemView
+	Strengths []reports.NamedTheme
+	Opps      []reports.NamedTheme
+	// Expected is the headcount expected in the group (when Expecting); Rate its response
+	// rate (when Rated: a group shown, with a headcount of 1 or more).
+	Expected, Rate   int
+	Expecting, Rated bool
 }
 
 type heatCell struct {
@@ -105,7 +129,8 @@ type heatRow struct {
 type themeLine struct {
 	Title, Score string
 	Count        int
-	Texts        []string
+	// Texts are the verbatims, identical ones once with how many wrote them.
+	Texts []reports.TextCount
 }
 
 type reportView struct {
@@ -124,9 +149,23 @@ type reportView struct {
 	Open bool
 	// Paper names, per group shown, how many of its responses were entered from paper.
 	Paper []string
+	// Overview is the picture of the whole that opens the page.
+	Overview *overviewView
+	// Sort is the statements' order (?sort=), SortLinks the choices.
+	Sort      string
+	SortLinks []sortLink
+	// Reflections are the shown groups' reflections, set by the report page only (the
+	// team summary, which shares this view, quotes nobody).
+	Reflections []reflectionGroup
+	// PrintHead heads every printed page: team, round and title.
+	PrintHead string
 }
 
 func (s *Server) reportPage(c echo.Context) error {
+	order, err := querySort(c)
+	if err != nil {
+		return err
+	}
 	rep, err := s.loadReport(c)
 	if err != nil {
 		return err
@@ -137,8 +176,12 @@ func (s *Server) reportPage(c echo.Context) error {
 	if v.Paper, err = s.paperNotes(c, lang, rep); err != nil {
 		return err
 	}
+	sortStatements(&v, order)
+	v.SortLinks = s.sortLinks(lang, a.ID, order)
+	v.Reflections = reflectionsView(lang, rep.Report, rep.Instrument)
 	p := s.facilitatorPageData(c, lang, "title.report", v)
 	p.Title = a.Title + " · " + p.Title
+	p.Script = true // the print button
 	return s.render(c, http.StatusOK, "report", p)
 }
 
@@ -174,7 +217,18 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 	item := func(ir reports.ItemResult) reportItemView {
 		it, _, _ := in.Item(ir.ID)
 		v := reportItemView{ID: ir.ID, Text: it.Text.In(lang), ThemeTitle: themeTitle(ir.Theme), Score: score(ir.Score),
-			Band: ir.Band, Counts: ir.Counts, Percent: ir.Percent}
+			Band: ir.Band, Counts: ir.Counts, Percent: ir.Percent, Pillar: pillarTitle(ir.Pillar),
+			score: ir.Score, unknown: ir.UnknownShare, section: ir.Section}
+		if answered := ir.Counts.Yes + ir.Counts.Somewhat + ir.Counts.No + ir.Counts.Unknown; answered > 0 {
+			v.split = float64(min(ir.Counts.Yes, ir.Counts.No)) / float64(answered)
+		}
+		if p := in.Pillar(ir.Pillar); p != nil {
+			for _, sec := range p.Sections {
+				if sec.Key == ir.Section {
+					v.Section = sec.Title.In(lang)
+				}
+			}
+		}
 		if ir.Band != "" {
 			v.BandText = msg("band." + ir.Band)
 		}
@@ -187,7 +241,10 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 		return v
 	}
 	v := reportView{A: rep.Assessment, Threshold: rep.Threshold, Submitted: rep.Team.Submitted, Open: rep.Assessment.IsOpen(),
-		Moved: s.movedView(langCode, rep.Previous, in)}
+		Moved: s.movedView(langCode, rep.Previous, in), Overview: s.overviewView(langCode, rep, in)}
+	if a := rep.Assessment; a != nil {
+		v.PrintHead = a.Team + " · " + fmt.Sprintf(msg("assessment.round"), a.Round) + " · " + a.Title
+	}
 	for _, k := range rep.Team.IncludedPillars {
 		v.Included = append(v.Included, pillarTitle(k))
 	}
@@ -199,9 +256,16 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 		if g.Held > 0 {
 			gv.NeedMore = max(0, rep.Threshold-g.Held)
 		}
+		if g.Expected != nil {
+			gv.Expected, gv.Expecting = *g.Expected, true
+		}
+		if g.ResponseRate != nil {
+			gv.Rate, gv.Rated = *g.ResponseRate, true
+		}
 		for _, ir := range g.Items {
 			gv.Items = append(gv.Items, item(ir))
 		}
+		gv.Sections = s.sectionsOf(langCode, g, gv.Items, in)
 		v.Groups = append(v.Groups, gv)
 		v.PillarTitles = append(v.PillarTitles, gv.Title)
 	}
@@ -236,7 +300,7 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 	lines := func(named []reports.NamedTheme) []themeLine {
 		var out []themeLine
 		for _, n := range named {
-			out = append(out, themeLine{Title: themeTitle(n.Theme), Count: n.Count, Texts: n.Texts})
+			out = append(out, themeLine{Title: themeTitle(n.Theme), Count: n.Count, Texts: reports.GroupTexts(n.Texts)})
 		}
 		return out
 	}

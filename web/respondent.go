@@ -98,14 +98,19 @@ func (s *Server) joinPage(c echo.Context) error {
 func (s *Server) renderJoin(c echo.Context, status int, lang string, a *survey.Round, checked, errMsg string) error {
 	in := a.Instrument
 	noStoreHeader(c)
+	closesAt := ""
+	if a.ClosesAt != nil {
+		closesAt = s.momentText(lang, *a.ClosesAt)
+	}
 	return s.render(c, status, "join", &templates.Page{
 		Lang: lang, Title: s.tmpl.Message(lang, "title.join") + " · " + a.Title, SwitchURL: switchURL(c, lang),
 		Body: joinView{
 			Title: a.Title, Team: a.Team, Threshold: a.Threshold, LowThreshold: a.LowThreshold(), Lang: lang,
-			Action:  "/j/" + a.Code + "/form",
-			Print:   "/j/" + a.Code + "/print",
-			Pillars: s.pillarViews(locale.Lang(lang), in, checked),
-			Error:   errMsg,
+			ClosesAt: closesAt,
+			Action:   "/j/" + a.Code + "/form",
+			Print:    "/j/" + a.Code + "/print",
+			Pillars:  s.pillarViews(locale.Lang(lang), in, checked),
+			Error:    errMsg,
 		},
 	})
 }

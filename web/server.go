@@ -172,6 +172,8 @@ func (s *Server) routes() {
 	signedIn := []echo.MiddlewareFunc{noStore, csrf, s.requireSession}
 	e.POST("/logout", s.logout, signedIn...)
 	e.GET("/dashboard", s.dashboard, signedIn...)
+	e.GET("/organization", s.organizationPage, signedIn...)
+	e.GET("/organization.xlsx", s.rollupXLSX, signedIn...)
 	e.GET("/assessments/new", s.newAssessmentPage, signedIn...)
 	e.POST("/assessments", s.createAssessment, signedIn...)
 	e.GET("/assessments/:id", s.assessmentPage, signedIn...)
@@ -183,6 +185,8 @@ func (s *Server) routes() {
 	e.GET("/assessments/:id/discussion/handout", s.handoutPage, signedIn...)
 	e.POST("/assessments/:id/close", s.closeAssessment, signedIn...)
 	e.POST("/assessments/:id/reopen", s.reopenAssessment, signedIn...)
+	e.GET("/assessments/:id/edit", s.settingsPage, signedIn...)
+	e.POST("/assessments/:id/edit", s.updateSettingsForm, signedIn...)
 	e.GET("/assessments/:id/delete", s.confirmDeletePage, signedIn...)
 	e.POST("/assessments/:id/delete", s.deleteAssessment, signedIn...)
 	e.POST("/assessments/:id/actions", s.createActionForm, signedIn...)
@@ -200,12 +204,28 @@ func (s *Server) routes() {
 	e.POST("/assessments/:id/summary/delete", s.unpublishSummaryForm, signedIn...)
 	e.GET("/assessments/:id/summary/texts", s.quotePage, signedIn...)
 	e.POST("/assessments/:id/summary/texts", s.quoteForm, signedIn...)
+	e.GET("/assessments/:id/members", s.membersPage, signedIn...)
+	e.POST("/assessments/:id/members", s.shareForm, signedIn...)
+	e.POST("/assessments/:id/members/:facilitator/delete", s.unshareForm, signedIn...)
 	e.GET("/account/tokens", s.tokensPage, signedIn...)
 	e.POST("/account/tokens", s.createToken, signedIn...)
 	e.POST("/account/tokens/:id/revoke", s.revokeToken, signedIn...)
 	e.GET("/account/activity", s.activityPage, signedIn...)
 	e.GET("/account/password", s.passwordPage, signedIn...)
 	e.POST("/account/password", s.changePassword, signedIn...)
+	// Handing an assessment over (admin.go), and the accounts, for admins only.
+	e.GET("/assessments/:id/handover", s.handOverPage, signedIn...)
+	e.POST("/assessments/:id/handover", s.handOverForm, signedIn...)
+	admin := []echo.MiddlewareFunc{noStore, csrf, s.requireSession, s.requireAdmin}
+	e.GET("/admin/accounts", s.accountsPage, admin...)
+	e.POST("/admin/accounts", s.inviteAccount, admin...)
+	e.POST("/admin/accounts/:account/link", s.accountLinkForm, admin...)
+	e.POST("/admin/accounts/:account/role", s.changeRoleForm, admin...)
+	e.POST("/admin/accounts/:account/deactivate", s.deactivateForm, admin...)
+	e.POST("/admin/accounts/:account/reactivate", s.reactivateForm, admin...)
+	// A one-time account link (an invitation, a password reset), opened signed out.
+	e.GET("/account/link/:token", s.accountLinkPage, open...)
+	e.POST("/account/link/:token", s.useAccountLink, open...)
 
 	// The API: never cached; the facilitators' part behind an API token.
 	api := func(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
@@ -219,10 +239,13 @@ func (s *Server) routes() {
 	api(http.MethodPost, "/assessments", s.apiCreateAssessment, s.requireToken)
 	api(http.MethodGet, "/assessments", s.apiListAssessments, s.requireToken)
 	api(http.MethodGet, "/assessments/:id", s.apiGetAssessment, s.requireToken)
+	api(http.MethodGet, "/rollup", s.apiRollup, s.requireToken)
+	api(http.MethodGet, "/rollup.xlsx", s.rollupXLSX, s.requireToken)
 	api(http.MethodGet, "/assessments/:id/report", s.apiReport, s.requireToken)
 	api(http.MethodGet, "/assessments/:id/report.xlsx", s.reportXLSX, s.requireToken)
 	api(http.MethodPost, "/assessments/:id/close", s.apiCloseAssessment, s.requireToken)
 	api(http.MethodPost, "/assessments/:id/reopen", s.apiReopenAssessment, s.requireToken)
+	api(http.MethodPatch, "/assessments/:id", s.apiUpdateAssessment, s.requireToken)
 	api(http.MethodDelete, "/assessments/:id", s.apiDeleteAssessment, s.requireToken)
 	api(http.MethodGet, "/assessments/:id/actions", s.apiListActions, s.requireToken)
 	api(http.MethodPost, "/assessments/:id/actions", s.apiCreateAction, s.requireToken)
@@ -237,6 +260,10 @@ func (s *Server) routes() {
 	api(http.MethodDelete, "/assessments/:id/responses/:paper_id", s.apiDeletePaper, s.requireToken)
 	api(http.MethodPost, "/assessments/:id/summary", s.apiPublishSummary, s.requireToken)
 	api(http.MethodDelete, "/assessments/:id/summary", s.apiUnpublishSummary, s.requireToken)
+	api(http.MethodGet, "/assessments/:id/members", s.apiListMembers, s.requireToken)
+	api(http.MethodPost, "/assessments/:id/members", s.apiShare, s.requireToken)
+	api(http.MethodGet, "/assessments/:id/members/:facilitator_id", s.apiGetMember, s.requireToken)
+	api(http.MethodDelete, "/assessments/:id/members/:facilitator_id", s.apiUnshare, s.requireToken)
 }
 
 // ServeHTTP lets tests drive the server without a socket.

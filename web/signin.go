@@ -31,7 +31,7 @@ func (s *Server) facilitatorPage(c echo.Context, status int, name, titleKey stri
 func (s *Server) facilitatorPageData(c echo.Context, lang, titleKey string, body any) *templates.Page {
 	p := &templates.Page{Lang: lang, Title: s.tmpl.Message(lang, titleKey), SwitchURL: switchURL(c, lang), Body: body, Staff: true}
 	if f := me(c); f != nil {
-		p.User = f.Name
+		p.User, p.Admin = f.Name, f.IsAdmin()
 	}
 	return p
 }

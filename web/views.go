@@ -20,7 +20,10 @@ type joinView struct {
 	Threshold   int
 	// LowThreshold is set when groups below the safe size are shown: the page says so.
 	LowThreshold bool
-	Action       string
+	// ClosesAt is the moment the round closes by itself, written for reading in the
+	// page's language with its time zone (UTC); "" when it has none.
+	ClosesAt string
+	Action   string
 	// Print is the path of the paper checklist; ?pillar= and &lang= follow.
 	Print   string
 	Lang    string

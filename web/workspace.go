@@ -45,6 +45,9 @@ type pillarCount struct {
 	Drafts    int    `json:"drafts"`
 	// Shown is whether the group reaches the anonymity threshold (its results can be shown).
 	Shown bool `json:"-"`
+	// Expected is the headcount expected ("" for none) and Rate the response rate, as
+	// shown ("60%"; "" without a headcount of 1 or more): see participation.
+	Expected, Rate string `json:"-"`
 }
 
 type assessmentSummary struct {
@@ -57,6 +60,10 @@ type assessmentSummary struct {
 	Drafts     int
 	CreatedAt  string
 	StatusText string
+	// Expecting is set when a headcount is expected in some pillar (the completion table
+	// then shows the response rate); ClosesAt is the closing moment as read ("" for none).
+	Expecting bool
+	ClosesAt  string
 }
 
 // summarize lays out an assessment with its completion per pillar of its instrument.
@@ -79,6 +86,7 @@ func (s *Server) summarize(c echo.Context, lang string, a *assessment.Assessment
 		sum.Submitted += n.Submitted
 		sum.Drafts += n.Drafts
 	}
+	s.participation(lang, &sum)
 	return sum, nil
 }
 
@@ -92,17 +100,33 @@ func (s *Server) summarizeRound(c echo.Context, lang string, a *survey.Round) (a
 }
 
 type dashboardView struct {
-	Teams []teamView
+	// Teams are the reader's own; Shared the ones shared with them; Others, for an
+	// admin, every other team of the installation.
+	Teams, Shared, Others []teamView
+	// UnitNames are the units the listed teams belong to, for the filter; Unit the one
+	// chosen (?unit=), "" for all (see unitDashboard).
+	UnitNames []string
+	Unit      string
 }
 
 // teamView is one team on the dashboard: its rounds, newest first, and how they went.
 type teamView struct {
-	N      int // numbers the team's heading and table
-	Team   string
+	N    int // numbers the team's heading and table
+	Team string
+	// SharedAs is the reader's role on a team shared with them.
+	SharedAs string
+	// Owner names whose team it is, on an admin's list of the others' teams (admin.go).
+	Owner  string
 	Rounds []assessmentSummary
 	// Trend is the submitted responses of each round, oldest first ("5 → 7 → 9"), when
 	// there is more than one round.
 	Trend string
+	// Unit is the unit of the team's latest round. Sub marks a team listed under a unit
+	// heading, UnitHeading the heading that comes before it, on the first team of its
+	// unit (unitDashboard).
+	Unit        string
+	Sub         bool
+	UnitHeading string
 }
 
 // dashboard lists the facilitator's rounds by team (survey.Teams: one query, counts
@@ -111,27 +135,46 @@ type teamView struct {
 // report has it.
 func (s *Server) dashboard(c echo.Context) error {
 	lang := s.lang(c, "", "")
-	teams, err := s.svc.Teams(c.Request().Context(), me(c))
+	ws, err := s.svc.Teams(c.Request().Context(), me(c))
 	if err != nil {
 		return err
 	}
 	var v dashboardView
-	for i, team := range teams {
-		tv := teamView{N: i + 1, Team: team.Team}
-		var trend []string
-		for j := range team.Rounds {
-			sum, err := s.summarize(c, lang, &team.Rounds[j].Assessment, team.Rounds[j].Counts)
-			if err != nil {
-				return err
+	n := 0
+	views := func(teams []survey.TeamRounds) ([]teamView, error) {
+		var out []teamView
+		for _, team := range teams {
+			n++
+			tv := teamView{N: n, Team: team.Team, SharedAs: team.Rounds[0].SharedAs, Unit: team.Rounds[0].Unit}
+			var trend []string
+			for j := range team.Rounds {
+				sum, err := s.summarize(c, lang, &team.Rounds[j].Assessment, team.Rounds[j].Counts)
+				if err != nil {
+					return nil, err
+				}
+				tv.Rounds = append(tv.Rounds, sum)
+				trend = append([]string{strconv.Itoa(sum.Submitted)}, trend...)
 			}
-			tv.Rounds = append(tv.Rounds, sum)
-			trend = append([]string{strconv.Itoa(sum.Submitted)}, trend...)
+			if len(trend) > 1 {
+				tv.Trend = strings.Join(trend, " → ")
+			}
+			out = append(out, tv)
 		}
-		if len(trend) > 1 {
-			tv.Trend = strings.Join(trend, " → ")
-		}
-		v.Teams = append(v.Teams, tv)
+		return out, nil
 	}
+	if v.Teams, err = views(ws.Own); err != nil {
+		return err
+	}
+	if v.Shared, err = views(ws.Shared); err != nil {
+		return err
+	}
+	if v.Others, err = views(ws.Others); err != nil {
+		return err
+	}
+	if err := s.nameOwners(c, ws.Others, v.Others); err != nil {
+		return err
+	}
+	s.unitDashboard(c, lang, &v)
 	return s.facilitatorPage(c, http.StatusOK, "dashboard", "title.dashboard", v)
 }
 
@@ -141,12 +184,20 @@ type newAssessmentView struct {
 	NeedConfirm           bool
 	Fields                map[string]string
 	Errors                []errorLink
+	// The unit, expected headcounts and closing moment (settings.go).
+	settingsFields
 }
 
 func (s *Server) newAssessmentPage(c echo.Context) error {
 	lang := s.lang(c, "", "")
-	return s.facilitatorPage(c, http.StatusOK, "assessment_new", "title.assessment_new",
-		newAssessmentView{Language: lang, Threshold: strconv.Itoa(assessment.DefaultThreshold)})
+	units, err := s.unitNames(c)
+	if err != nil {
+		return err
+	}
+	v := newAssessmentView{Language: lang, Threshold: strconv.Itoa(assessment.DefaultThreshold)}
+	v.settingsFields = s.settingsView(lang, s.svc.Instruments().Current(), nil, nil, nil)
+	v.Units = units
+	return s.facilitatorPage(c, http.StatusOK, "assessment_new", "title.assessment_new", v)
 }
 
 func (s *Server) createAssessment(c echo.Context) error {
@@ -165,9 +216,12 @@ func (s *Server) createAssessment(c echo.Context) error {
 			dup.Add(field, assessment.CodeDuplicate)
 		}
 	}
+	in := s.svc.Instruments().Current()
+	unit, expected, closesAt := formSettings(form, in, dup)
 	a, err := s.svc.CreateAssessment(c.Request().Context(), me(c), survey.NewAssessment{
 		Title: form.Get("title"), Team: form.Get("team"), Language: form.Get("language"), Threshold: threshold,
 		ConfirmLowThreshold: form.Get("confirm_low_threshold") == "yes", Problems: dup,
+		Unit: unit, Expected: expected, ClosesAt: closesAt,
 	})
 	var verr *assessment.ValidationError
 	switch {
@@ -177,14 +231,15 @@ func (s *Server) createAssessment(c echo.Context) error {
 			Threshold: printable(form.Get("threshold")), Fields: s.fieldMessages(lang, verr),
 			NeedConfirm: verr.Fields["threshold"].Code == assessment.CodeConfirm,
 		}
-		for _, field := range []string{"title", "team", "language", "threshold"} {
-			if msg, ok := v.Fields[field]; ok {
-				target := field
-				if v.NeedConfirm && field == "threshold" {
-					target = "confirm_low_threshold" // what there is to fix is the box to tick
-				}
-				v.Errors = append(v.Errors, errorLink{Target: target, Message: msg})
+		v.Errors = settingsErrors(v.Fields, in, []string{"title", "team"}, []string{"language", "threshold"})
+		for i := range v.Errors {
+			if v.NeedConfirm && v.Errors[i].Target == "threshold" {
+				v.Errors[i].Target = "confirm_low_threshold" // what there is to fix is the box to tick
 			}
+		}
+		v.settingsFields = s.settingsView(lang, in, nil, form, v.Fields)
+		if v.Units, err = s.unitNames(c); err != nil {
+			return err
 		}
 		return s.facilitatorPage(c, http.StatusUnprocessableEntity, "assessment_new", "title.assessment_new", v)
 	case err != nil:
@@ -205,6 +260,12 @@ type assessmentView struct {
 	SummaryURL, SummaryPublished string
 	// PaperTotal counts the submitted responses entered from paper.
 	PaperTotal int
+	// CanChange and CanManage say which controls the reader's role on the assessment
+	// allows (a viewer reads; a co-facilitator changes; the owner or an admin also
+	// deletes and shares); the use cases check again whatever is sent.
+	CanChange, CanManage bool
+	// Members is who has access: the owner, then the facilitators it is shared with.
+	Members []assessment.Member
 }
 
 func (s *Server) assessmentPage(c echo.Context) error {
@@ -244,13 +305,17 @@ func (s *Server) completion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"status": a.Status, "responses": countsJSONOf(counts)})
+	return c.JSON(http.StatusOK, map[string]any{"status": a.Status, "responses": countsJSONFor(a.Assessment, counts)})
 }
 
-// countsJSON is one pillar's completion in the API: {"submitted": n, "drafts": n}.
+// countsJSON is one pillar's completion in the API: {"submitted": n, "drafts": n}, with
+// "expected" (the headcount) and "rate" (submitted as a whole percentage of it) when the
+// assessment expects a headcount there (countsJSONFor); absent otherwise.
 type countsJSON struct {
-	Submitted int `json:"submitted"`
-	Drafts    int `json:"drafts"`
+	Submitted int  `json:"submitted"`
+	Drafts    int  `json:"drafts"`
+	Expected  *int `json:"expected,omitempty"`
+	Rate      *int `json:"rate,omitempty"`
 }
 
 // countsJSONOf gives every pillar's counts, zero ones included.
@@ -284,7 +349,7 @@ func (s *Server) setStatus(c echo.Context, change statusChange, done string) err
 }
 
 func (s *Server) confirmDeletePage(c echo.Context) error {
-	a, err := s.ownAssessment(c)
+	a, err := s.svc.AssessmentFor(c.Request().Context(), me(c), pathID(c, "id"), assessment.ManageAccess)
 	if err != nil {
 		return err
 	}

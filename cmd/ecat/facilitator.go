@@ -27,15 +27,21 @@ func cmdFacilitator(ctx context.Context, cfg Config, args []string, stdin io.Rea
 	return usagef("facilitator: unknown subcommand %q", args[0])
 }
 
-// cmdFacilitatorAdd creates an account. The password is the first line of standard
-// input (typed, or piped from a secrets manager), never a flag.
+// cmdFacilitatorAdd creates an account, a facilitator unless --role admin says
+// otherwise (the installation's first account is an admin whatever is asked). The
+// password is the first line of standard input (typed, or piped from a secrets
+// manager), never a flag.
 func cmdFacilitatorAdd(ctx context.Context, cfg Config, args []string, stdin io.Reader, stdout io.Writer) (err error) {
 	fs := newFlagSet("facilitator add")
 	cfg.bind(fs, false, false)
 	email := fs.String("email", "", "e-mail address (the sign-in name)")
 	name := fs.String("name", "", "name shown in the workspace")
+	role := fs.String("role", assessment.RoleFacilitator, "admin or facilitator: an admin sees every assessment and manages the accounts")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if !assessment.ValidRole(*role) {
+		return usagef("facilitator add: --role is admin or facilitator, not %q", *role)
 	}
 	if _, err := fmt.Fprintln(stdout, "Password (at least 12 characters), then Enter:"); err != nil {
 		return err
@@ -53,14 +59,14 @@ func cmdFacilitatorAdd(ctx context.Context, cfg Config, args []string, stdin io.
 		return err
 	}
 	defer closeWith(&err, closeDB)
-	f, err := svc.AddFacilitator(ctx, account)
+	f, err := svc.AddFacilitatorAs(ctx, account, *role)
 	switch {
 	case errors.Is(err, assessment.ErrDuplicate):
 		return fmt.Errorf("a facilitator with e-mail %s exists already", assessment.NormalizeEmail(*email))
 	case err != nil:
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "Facilitator %d created: %s <%s>\n", f.ID, f.Name, f.Email)
+	_, err = fmt.Fprintf(stdout, "Facilitator %d created: %s <%s>, role %s\n", f.ID, f.Name, f.Email, f.Role)
 	return err
 }
 

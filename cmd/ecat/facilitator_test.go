@@ -239,7 +239,7 @@ func TestFacilitatorTokenAndOwner(t *testing.T) {
 		}
 	}
 	events, err := store.AuditEvents(context.Background(), ada.ID, 10)
-	if err != nil || len(events) != 2 || events[0].Action != assessment.AuditTokenCreated {
+	if err != nil || len(events) != 3 || events[0].Action != assessment.AuditTokenCreated || events[2].Action != assessment.AuditAccountCreated {
 		t.Errorf("audit trail %+v, %v", events, err)
 	}
 

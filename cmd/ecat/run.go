@@ -44,8 +44,9 @@ Usage:
                   SIGINT/SIGTERM, letting requests in flight finish.
   ecat migrate    [--db ecat.db]
                   Bring the database schema up to date.
-  ecat facilitator add --email E --name N [--db ecat.db]
-                  Create a facilitator account; the password is read from standard input.
+  ecat facilitator add --email E --name N [--role admin|facilitator] [--db ecat.db]
+                  Create an account (a facilitator unless --role admin; the first account
+                  is always an admin); the password is read from standard input.
   ecat facilitator password --email E [--db ecat.db]
                   Set a new password (read from standard input) and end the account's sessions.
   ecat facilitator token --email E [--label L] [--db ecat.db]
@@ -60,6 +61,9 @@ Usage:
   ecat assessment reopen ID [--db ecat.db]
   ecat export --assessment ID [--format xlsx|csv|json] -o FILE [--lang en|fr]
                   Write the team report (same anonymity rule as on screen); -o - for stdout.
+  ecat export --rollup [--unit U] -o FILE [--lang en|fr]
+                  Write the organization's roll-up workbook over every team (or one
+                  unit's): each team's latest closed round, withheld groups left out.
   ecat backup --to FILE [--db ecat.db]
                   A consistent copy of a SQLite database, safe while the server runs.
                   (PostgreSQL: use pg_dump.)
@@ -278,6 +282,10 @@ func cmdServe(ctx context.Context, cfg Config, args []string, stdout io.Writer) 
 			}
 		}
 	}()
+	// Rounds whose closing moment has come are closed: at once those that came while the
+	// server was down, then every few seconds (answers are refused from the moment itself
+	// either way).
+	svc.StartClosing(ctx, survey.ClosingInterval, log)
 	formKey, err := svc.FormKey(ctx)
 	if err != nil {
 		return err

@@ -1,9 +1,13 @@
-// ecat discussion: one step at a time, a countdown per step announced at a few moments,
-// and Left/Right or Page Up/Down (what clickers send) between steps.
+// ecat discussion: one screen at a time, a countdown per step announced at a few moments,
+// and the keys a keyboard or a clicker sends. A step is one screen, or several (its
+// .screen parts) that share its countdown. Left and Right move between screens; Page Down
+// and Page Up (what clickers send) first scroll a screen taller than the window, and move
+// on only from its end (or back only from its top).
 (function () {
   "use strict";
   var d = document, q = function (s, el) { return (el || d).querySelector(s); };
-  var steps = [].slice.call(d.querySelectorAll("section.step[data-seconds]"));
+  var all = function (s, el) { return [].slice.call((el || d).querySelectorAll(s)); };
+  var steps = all("section.step[data-seconds]");
   var bar = q(".stepper"), live = q("#announce"), cur = 0;
   if (!steps.length || !bar || !live) return;
   var msg = function (k) { return live.getAttribute("data-" + k); };
@@ -40,33 +44,53 @@
     return pause;
   }
   var pauses = steps.map(timer);
-  // show puts step i alone on screen and pauses the countdown of the step it leaves.
+  // The stops, in order: every screen of a step that has screens, else the step. A
+  // step's first stop is named by the step's heading, the others by their screen.
+  var stops = [];
+  steps.forEach(function (s, k) {
+    var h2 = q("h2", s), screens = all(".screen", s);
+    if (!screens.length) stops.push({ step: k, id: h2.id, head: h2 });
+    screens.forEach(function (sc, j) { var h3 = q("h3", sc); stops.push({ step: k, screen: sc, id: j ? h3.id : h2.id, alias: h3.id, head: j ? h3 : h2 }); });
+  });
+  // show puts one stop alone on screen, at its top, and pauses the countdown of the step
+  // it leaves (not of the step whose next screen it shows).
   function show(i, focus) {
-    i = Math.max(0, Math.min(steps.length - 1, i));
-    if (i !== cur) pauses[cur]();
+    i = Math.max(0, Math.min(stops.length - 1, i));
+    var to = stops[i];
+    if (to.step !== stops[cur].step) pauses[stops[cur].step]();
     cur = i;
-    var h = q("h2", steps[i]);
-    steps.forEach(function (s, k) { s.hidden = k !== i; });
-    [].forEach.call(d.querySelectorAll(".agenda a"), function (a) {
-      if (a.hash === "#" + h.id) a.setAttribute("aria-current", "step"); else a.removeAttribute("aria-current");
+    steps.forEach(function (s, k) { s.hidden = k !== to.step; });
+    all(".screen", steps[to.step]).forEach(function (sc) { sc.hidden = sc !== to.screen; });
+    var stepID = q("h2", steps[to.step]).id;
+    all(".agenda a").forEach(function (a) {
+      if (a.hash === "#" + stepID) a.setAttribute("aria-current", "step"); else a.removeAttribute("aria-current");
     });
     q("[data-step='-1']").disabled = !i;
-    q("[data-step='1']").disabled = i === steps.length - 1;
-    history.replaceState(null, "", "#" + h.id);
-    if (focus) h.focus();
+    q("[data-step='1']").disabled = i === stops.length - 1;
+    history.replaceState(null, "", "#" + to.id);
+    window.scrollTo(0, 0);
+    if (focus) to.head.focus({ preventScroll: true });
   }
   bar.onclick = function (ev) { var move = +ev.target.getAttribute("data-step"); if (move) show(cur + move, true); };
   d.onkeydown = function (ev) {
     var move = { ArrowRight: 1, PageDown: 1, ArrowLeft: -1, PageUp: -1 }[ev.key];
     if (!move || ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.target.closest("input,textarea,select")) return;
+    if (ev.key === "PageDown" || ev.key === "PageUp") {
+      var page = d.scrollingElement || d.documentElement;
+      var more = move > 0 ? page.scrollTop + page.clientHeight < page.scrollHeight - 2 : page.scrollTop > 0;
+      if (more) return; // the browser scrolls the screen
+    }
     ev.preventDefault();
     show(cur + move, true);
   };
   // The agenda's links change the hash; show's own changes do not fire this.
-  function stepOf(hash) { var h = hash && d.getElementById(hash.slice(1)); return h ? steps.indexOf(h.parentNode) : -1; }
-  window.onhashchange = function () { var i = stepOf(location.hash); if (i >= 0) show(i, true); };
+  function stopOf(hash) {
+    for (var i = 0; hash && i < stops.length; i++) if ("#" + stops[i].id === hash || "#" + stops[i].alias === hash) return i;
+    return -1;
+  }
+  window.onhashchange = function () { var i = stopOf(location.hash); if (i >= 0) show(i, true); };
   d.body.classList.add("one-step");
   bar.hidden = false;
-  var first = stepOf(location.hash);
+  var first = stopOf(location.hash);
   show(Math.max(first, 0), first >= 0);
 })();

@@ -15,7 +15,9 @@
           var row = table.querySelector('tr[data-pillar="' + pillar + '"]');
           if (!row) return;
           var counts = body.responses[pillar];
-          [["submitted", counts.submitted], ["drafts", counts.drafts]].forEach(function (f) {
+          // The response rate, where a headcount of 1 or more is expected, in the page's words.
+          var rate = typeof counts.rate === "number" ? status.getAttribute("data-rate").replace("%d", counts.rate).replace("%%", "%") : "—";
+          [["submitted", counts.submitted], ["drafts", counts.drafts], ["rate", rate]].forEach(function (f) {
             var cell = row.querySelector('[data-field="' + f[0] + '"]');
             if (cell && cell.textContent !== String(f[1])) { cell.textContent = f[1]; changed = true; }
           });
@@ -73,4 +75,14 @@
       say(copySelected());
     }
   });
+})();
+
+// Print or save as PDF: the report's button, shown only where it works. The page is made
+// for print (app.css), so the browser's own Print does the same without the script.
+(function () {
+  "use strict";
+  var button = document.querySelector("button[data-print]");
+  if (!button || !window.print) return;
+  button.hidden = false;
+  button.addEventListener("click", function () { window.print(); });
 })();

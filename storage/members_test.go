@@ -1,0 +1,109 @@
+package storage_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/storage"
+)
+
+func newAccount(t *testing.T, s *storage.Store, email string) *assessment.Facilitator {
+	t.Helper()
+	f := &assessment.Facilitator{Email: email, Name: email, PasswordHash: "x"}
+	if err := s.CreateFacilitator(t.Context(), f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// Two shares of one assessment with one person at the same moment (an owner's double
+// click, a script's retry) leave one membership, with one of the two roles; sharing
+// covers every round of the team, the next ones included; unsharing twice finds nothing
+// the second time; deleting the team's last round forgets its members.
+func TestMembersOfASeries(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s, ctx := ns.store, t.Context()
+		newAccount(t, s, "admin@example.org")
+		cora := newAccount(t, s, "cora@example.org")
+		for round := range 10 {
+			a := newAssessment(t, s, fmt.Sprintf("race %d", round))
+			var wg sync.WaitGroup
+			created := make([]bool, 2)
+			errs := make([]error, 2)
+			start := make(chan struct{})
+			for i, role := range []string{assessment.MemberViewer, assessment.MemberCoFacilitator} {
+				wg.Go(func() {
+					<-start
+					created[i], errs[i] = s.PutMember(ctx, a.SeriesID, cora.ID, role)
+				})
+			}
+			close(start)
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			}
+			list, err := s.Members(ctx, a.SeriesID, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != 1 || list[0].FacilitatorID != cora.ID || !assessment.ValidMemberRole(list[0].Role) {
+				t.Fatalf("round %d: members %+v, want Cora once", round, list)
+			}
+			if !created[0] && !created[1] {
+				t.Errorf("round %d: neither share says it created the membership", round)
+			}
+		}
+
+		// Every round of the series, the next one included.
+		first := newAssessment(t, s, "series")
+		if first.SeriesID != first.ID {
+			t.Fatalf("a first round's series is %d, want its own id %d", first.SeriesID, first.ID)
+		}
+		if _, err := s.PutMember(ctx, first.SeriesID, cora.ID, assessment.MemberViewer); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetAssessmentStatus(ctx, first.ID, assessment.Closed); err != nil {
+			t.Fatal(err)
+		}
+		next := assessment.NextRound(first, "v2")
+		if err := s.Reassess(ctx, first.ID, next); err != nil {
+			t.Fatal(err)
+		}
+		stored, err := s.Assessment(ctx, next.ID)
+		if err != nil || stored.SeriesID != first.ID {
+			t.Fatalf("next round's series %d (%v), want %d", stored.SeriesID, err, first.ID)
+		}
+		if role, err := s.MemberRole(ctx, stored.SeriesID, cora.ID); err != nil || role != assessment.MemberViewer {
+			t.Errorf("Cora's role on the next round %q (%v), want viewer", role, err)
+		}
+
+		// Unsharing twice: the second finds nothing.
+		if err := s.RemoveMember(ctx, first.SeriesID, cora.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RemoveMember(ctx, first.SeriesID, cora.ID); err != assessment.ErrNotFound {
+			t.Errorf("second unshare: %v, want ErrNotFound", err)
+		}
+
+		// Deleting rounds: the members stay while a round of the team is left.
+		if _, err := s.PutMember(ctx, first.SeriesID, cora.ID, assessment.MemberViewer); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteAssessment(ctx, first.ID); err != nil {
+			t.Fatal(err)
+		}
+		if role, _ := s.MemberRole(ctx, first.SeriesID, cora.ID); role != assessment.MemberViewer {
+			t.Errorf("after deleting round 1 of 2, Cora's role %q, want viewer", role)
+		}
+		if err := s.DeleteAssessment(ctx, next.ID); err != nil {
+			t.Fatal(err)
+		}
+		if role, _ := s.MemberRole(ctx, first.SeriesID, cora.ID); role != "" {
+			t.Errorf("after deleting every round, Cora still has role %q", role)
+		}
+	})
+}
