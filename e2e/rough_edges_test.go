@@ -51,7 +51,7 @@ func TestRoughEdgesInBrowser(t *testing.T) {
 			createAccount(t, ctx, e) // adopts e.a
 
 			// The dashboard: the round under its team's heading.
-			if got := domText(t, ctx, "main section.team h2"); got != e.a.Team {
+			if got := domText(t, ctx, `main section.team [id^="team-"]`); got != e.a.Team {
 				t.Errorf("dashboard team heading = %q, want %q", got, e.a.Team)
 			}
 			if got := domText(t, ctx, "main section.team .team-facts"); !strings.Contains(got, e.msg("dashboard.team_rounds.one", 1)) {

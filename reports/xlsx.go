@@ -301,11 +301,13 @@ func (b *book) startSheet(name string, widths []float64, frozen int, streamed bo
 	return s, nil
 }
 
-// uniqueName makes name a valid sheet name not yet used in the workbook.
+// uniqueName makes name a valid sheet name not yet used in the workbook. "History" is
+// taken too: Excel keeps it for its own sheet of changes, and repairs a workbook that
+// has one.
 func (b *book) uniqueName(name string) string {
 	name = sheetName(name)
 	base := name
-	for i := 2; b.names[strings.ToLower(name)]; i++ {
+	for i := 2; b.names[strings.ToLower(name)] || strings.EqualFold(name, "History"); i++ {
 		suffix := fmt.Sprintf(" (%d)", i)
 		name = truncateRunes(base, 31-len(suffix)) + suffix
 	}

@@ -607,6 +607,9 @@ func TestSheetName(t *testing.T) {
 	if a, c := b.uniqueName("Themes"), b.uniqueName("themes"); a != "Themes" || c != "themes (2)" {
 		t.Errorf("unique names %q, %q", a, c)
 	}
+	if got := b.uniqueName("History"); got != "History (2)" {
+		t.Errorf("a unit named History makes sheet %q, which Excel keeps for itself", got)
+	}
 }
 
 // largeReport is one pillar answered by n respondents, each with a reflection,

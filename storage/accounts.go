@@ -57,55 +57,54 @@ func (s *Store) FacilitatorByID(ctx context.Context, id int64) (*assessment.Faci
 }
 
 // otherActiveAdmin is the condition, on the facilitators row being changed, that some
-// other account is an active admin.
+// other account is an active admin who can sign in (an invited admin who has not chosen
+// a password yet does not count: their link may lapse).
 const otherActiveAdmin = `EXISTS (SELECT 1 FROM facilitators o
-	WHERE o.role = 'admin' AND o.deactivated_at IS NULL AND o.id <> facilitators.id)`
+	WHERE o.role = 'admin' AND o.deactivated_at IS NULL AND o.password_hash <> '' AND o.id <> facilitators.id)`
 
 // SetRole gives account id the role (assessment.RoleAdmin or RoleFacilitator); changed
 // is false when it had that role already. Demoting the last active admin is
 // assessment.ErrLastAdmin and changes nothing; assessment.ErrNotFound when there is no
 // such account.
 func (s *Store) SetRole(ctx context.Context, id int64, role string) (changed bool, err error) {
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.lockAccounts(tx); err != nil {
-			return err
-		}
-		q := `UPDATE facilitators SET role = ? WHERE id = ? AND role <> ?`
-		if role != assessment.RoleAdmin {
-			q += ` AND (role <> 'admin' OR deactivated_at IS NOT NULL OR ` + otherActiveAdmin + `)`
-		}
-		res := tx.Exec(q, role, id, role)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 1 {
-			changed = true
-			return nil
-		}
-		var row facilitatorRow
-		if err := tx.Take(&row, "id = ?", id).Error; err != nil {
-			return notFound(err)
-		}
-		if row.Role == role {
-			return nil
-		}
-		return assessment.ErrLastAdmin
+	q := `UPDATE facilitators SET role = ? WHERE id = ? AND role <> ?`
+	if role != assessment.RoleAdmin {
+		q += ` AND (role <> 'admin' OR deactivated_at IS NOT NULL OR ` + otherActiveAdmin + `)`
+	}
+	changed, err = s.changeAccount(ctx, id, accountChange{
+		update: q, args: []any{role, id, role},
+		unchanged: func(row facilitatorRow) error {
+			if row.Role == role {
+				return nil
+			}
+			return assessment.ErrLastAdmin
+		},
 	})
 	return changed, wrap(err, "set the role of facilitator %d", id)
 }
 
-// Deactivate deactivates account id at the moment at: from then on it cannot sign in,
-// its sessions are ended, its API tokens revoked and its pending links void. changed is
-// false when it was deactivated already. Deactivating the last active admin is
-// assessment.ErrLastAdmin and changes nothing; assessment.ErrNotFound when there is no
-// such account.
-func (s *Store) Deactivate(ctx context.Context, id int64, at time.Time) (changed bool, err error) {
+// accountChange is what changeAccount does to one account.
+type accountChange struct {
+	// update changes the account (args are its arguments) when the change applies, and
+	// leaves it as it is otherwise.
+	update string
+	args   []any
+	// unchanged says why update left the account as it is: nil when it was so already,
+	// or the error that refuses the change. Not given: it was so already.
+	unchanged func(row facilitatorRow) error
+	// then, if given, goes on from a change, in the same transaction.
+	then func(tx *gorm.DB) error
+}
+
+// changeAccount makes ch to account id in one transaction holding the accounts lock
+// (see lockAccounts): changed when update changed it. When it did not, the account as
+// it is says why (ch.unchanged), or there is no such account (assessment.ErrNotFound).
+func (s *Store) changeAccount(ctx context.Context, id int64, ch accountChange) (changed bool, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.lockAccounts(tx); err != nil {
 			return err
 		}
-		res := tx.Exec(`UPDATE facilitators SET deactivated_at = ? WHERE id = ? AND deactivated_at IS NULL
-			AND (role <> 'admin' OR `+otherActiveAdmin+`)`, at.UTC(), id)
+		res := tx.Exec(ch.update, ch.args...)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -114,21 +113,47 @@ func (s *Store) Deactivate(ctx context.Context, id int64, at time.Time) (changed
 			if err := tx.Take(&row, "id = ?", id).Error; err != nil {
 				return notFound(err)
 			}
+			if ch.unchanged == nil {
+				return nil
+			}
+			return ch.unchanged(row)
+		}
+		changed = true
+		if ch.then == nil {
+			return nil
+		}
+		return ch.then(tx)
+	})
+	return changed, err
+}
+
+// Deactivate deactivates account id at the moment at: from then on it cannot sign in,
+// its sessions are ended, its API tokens revoked and its pending links void. changed is
+// false when it was deactivated already. Deactivating the last active admin is
+// assessment.ErrLastAdmin and changes nothing; assessment.ErrNotFound when there is no
+// such account.
+func (s *Store) Deactivate(ctx context.Context, id int64, at time.Time) (changed bool, err error) {
+	changed, err = s.changeAccount(ctx, id, accountChange{
+		update: `UPDATE facilitators SET deactivated_at = ? WHERE id = ? AND deactivated_at IS NULL
+			AND (role <> 'admin' OR ` + otherActiveAdmin + `)`,
+		args: []any{at.UTC(), id},
+		unchanged: func(row facilitatorRow) error {
 			if row.DeactivatedAt != nil {
 				return nil
 			}
 			return assessment.ErrLastAdmin
-		}
-		changed = true
-		for _, q := range []string{
-			`DELETE FROM sessions WHERE facilitator_id = ?`,
-			`DELETE FROM account_links WHERE facilitator_id = ?`,
-		} {
-			if err := tx.Exec(q, id).Error; err != nil {
-				return err
+		},
+		then: func(tx *gorm.DB) error {
+			for _, q := range []string{
+				`DELETE FROM sessions WHERE facilitator_id = ?`,
+				`DELETE FROM account_links WHERE facilitator_id = ?`,
+			} {
+				if err := tx.Exec(q, id).Error; err != nil {
+					return err
+				}
 			}
-		}
-		return tx.Exec(`UPDATE api_tokens SET revoked_at = ? WHERE facilitator_id = ? AND revoked_at IS NULL`, at.UTC(), id).Error
+			return tx.Exec(`UPDATE api_tokens SET revoked_at = ? WHERE facilitator_id = ? AND revoked_at IS NULL`, at.UTC(), id).Error
+		},
 	})
 	return changed, wrap(err, "deactivate facilitator %d", id)
 }
@@ -137,20 +162,9 @@ func (s *Store) Deactivate(ctx context.Context, id int64, at time.Time) (changed
 // revoked); changed is false when it was active. assessment.ErrNotFound when there is no
 // such account.
 func (s *Store) Reactivate(ctx context.Context, id int64) (changed bool, err error) {
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.lockAccounts(tx); err != nil {
-			return err
-		}
-		res := tx.Exec(`UPDATE facilitators SET deactivated_at = NULL WHERE id = ? AND deactivated_at IS NOT NULL`, id)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 1 {
-			changed = true
-			return nil
-		}
-		var row facilitatorRow
-		return notFound(tx.Take(&row, "id = ?", id).Error)
+	changed, err = s.changeAccount(ctx, id, accountChange{ // unchanged: it was active already
+		update: `UPDATE facilitators SET deactivated_at = NULL WHERE id = ? AND deactivated_at IS NOT NULL`,
+		args:   []any{id},
 	})
 	return changed, wrap(err, "reactivate facilitator %d", id)
 }

@@ -365,3 +365,44 @@ func TestAccountLinkUsedOnceUnderRace(t *testing.T) {
 		}
 	})
 }
+
+// An admin invited and not yet signed in (no password chosen) does not count as another
+// admin: the only admin who can sign in cannot step down or be deactivated in their favour
+// (their link may lapse, leaving nobody to manage the installation). And setting a
+// password voids every one-time link made before for the account: a reset link that leaked
+// no longer takes it over once its owner has changed their password.
+func TestInvitedAdminsAndLinksAfterAPasswordChange(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s, ctx := ns.store, t.Context()
+		ann := facAccount(t, s, "ann@example.org", "Ann")
+		bob := facDetails(t, "bob@example.org", "Bob")
+		bob.PasswordHash, bob.Role = "", assessment.RoleAdmin
+		if err := s.CreateFacilitator(ctx, bob); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetRole(ctx, ann.ID, assessment.RoleFacilitator); !errors.Is(err, assessment.ErrLastAdmin) {
+			t.Errorf("Ann stepping down with only an invited admin left: %v, want ErrLastAdmin", err)
+		}
+		if _, err := s.Deactivate(ctx, ann.ID, time.Now()); !errors.Is(err, assessment.ErrLastAdmin) {
+			t.Errorf("deactivating Ann with only an invited admin left: %v, want ErrLastAdmin", err)
+		}
+		if role, off := accRole(t, s, ann.ID); role != assessment.RoleAdmin || off {
+			t.Errorf("Ann is now %q (deactivated %v)", role, off)
+		}
+
+		now := time.Now().UTC()
+		link := facHash()
+		if err := s.PutAccountLink(ctx, link, ann.ID, storage.LinkReset, now, now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetPassword(ctx, ann.ID, "$hash-changed-by-ann"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.UseAccountLink(ctx, link, "$hash-taken-over", now.Add(time.Minute)); !errors.Is(err, assessment.ErrNotFound) {
+			t.Errorf("a reset link made before the password change: %v, want ErrNotFound", err)
+		}
+		if got, _ := s.FacilitatorByID(ctx, ann.ID); got.PasswordHash != "$hash-changed-by-ann" {
+			t.Errorf("Ann's password hash is %q", got.PasswordHash)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -181,8 +182,13 @@ func (s *Store) SetupTokenValid(ctx context.Context, tokenHash string) (bool, er
 	return n == 1, wrap(err, "check the setup link")
 }
 
-// FacilitatorByEmail finds an account by (normalized) e-mail, or assessment.ErrNotFound.
+// FacilitatorByEmail finds an account by (normalized) e-mail, or assessment.ErrNotFound
+// (also for text no e-mail is: invalid UTF-8, NUL).
 func (s *Store) FacilitatorByEmail(ctx context.Context, email string) (*assessment.Facilitator, error) {
+	if !utf8.ValidString(email) || strings.ContainsRune(email, 0) {
+		// No account has it, and PostgreSQL would refuse the text itself.
+		return nil, assessment.ErrNotFound
+	}
 	var row facilitatorRow
 	if err := s.read.WithContext(ctx).Take(&row, "email = ?", assessment.NormalizeEmail(email)).Error; err != nil {
 		return nil, wrap(notFound(err), "find a facilitator by e-mail")
@@ -329,7 +335,8 @@ func (s *Store) ServerSecret(ctx context.Context, name, fresh string) (string, e
 
 // SetPassword replaces a facilitator's password hash and ends every session of theirs,
 // in one transaction (assessment.ErrNotFound when there is no such account): whoever
-// was signed in with the old password is signed out.
+// was signed in with the old password is signed out, and a reset or invitation link made
+// before no longer works.
 func (s *Store) SetPassword(ctx context.Context, facilitatorID int64, passwordHash string) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE facilitators SET password_hash = ? WHERE id = ?`, passwordHash, facilitatorID)
@@ -339,7 +346,11 @@ func (s *Store) SetPassword(ctx context.Context, facilitatorID int64, passwordHa
 		if res.RowsAffected == 0 {
 			return assessment.ErrNotFound
 		}
-		return tx.Exec(`DELETE FROM sessions WHERE facilitator_id = ?`, facilitatorID).Error
+		if err := tx.Exec(`DELETE FROM sessions WHERE facilitator_id = ?`, facilitatorID).Error; err != nil {
+			return err
+		}
+		// A reset or invitation link made before is void: the password is set now.
+		return tx.Exec(`DELETE FROM account_links WHERE facilitator_id = ?`, facilitatorID).Error
 	})
 	return wrap(err, "set the password of facilitator %d", facilitatorID)
 }

@@ -36,9 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,80 +59,22 @@ type rollupBenchFixture struct {
 	chosen []int64 // the latest closed round of each team
 }
 
-var (
-	rollupBenchOnce sync.Once
-	rollupBenchFix  *rollupBenchFixture
-	rollupBenchErr  error
-)
+var rollupBench seededOnce[*rollupBenchFixture]
 
 func rollupFixture500(b *testing.B) *rollupBenchFixture {
 	b.Helper()
-	rollupBenchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ecat-rollup-bench-")
-		if err != nil {
-			rollupBenchErr = err
-			return
-		}
-		defer func() {
-			if err := os.RemoveAll(dir); err != nil {
-				b.Errorf("remove the seed directory: %v", err)
-			}
-		}()
-		rollupBenchFix, rollupBenchErr = seedRollup(filepath.Join(dir, "ecat.db"))
-	})
-	if rollupBenchErr != nil {
-		b.Fatalf("seed: %v", rollupBenchErr)
-	}
-	return rollupBenchFix
+	return rollupBench.get(b, "ecat-rollup-bench-", seedRollup)
 }
 
-func seedRollup(path string) (_ *rollupBenchFixture, err error) {
-	ctx := context.Background()
-	started := time.Now()
-	s, err := storage.Open(ctx, path)
-	if err != nil {
+func seedRollup(sd *seeding) (*rollupBenchFixture, error) {
+	ctx, in := sd.ctx, sd.in
+	if err := sd.begin(); err != nil {
 		return nil, err
 	}
-	defer func() { err = errors.Join(err, s.Close()) }()
-	if _, _, err := s.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	catalog, err := pillars.Load()
-	if err != nil {
-		return nil, err
-	}
-	in := catalog.Current()
-	sqlDB, err := storage.RawDB(s).DB()
-	if err != nil {
-		return nil, err
-	}
-	tx, err := sqlDB.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = tx.Rollback() }() // a no-op after Commit
-	insRound, err := tx.PrepareContext(ctx, `INSERT INTO assessments
+	insRound, err := sd.tx.PrepareContext(ctx, `INSERT INTO assessments
 		(id, title, team, language, threshold, status, code, instrument_version, round, previous_id,
 		 created_at, closed_at, series_id, unit)
 		VALUES (?, ?, ?, 'en', 3, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, err
-	}
-	insResponse, err := tx.PrepareContext(ctx, `INSERT INTO responses
-		(assessment_id, pillar, language, status, token_hash, strength_text, strength_theme,
-		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at, released_at)
-		VALUES (?, ?, 'en', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, err
-	}
-	q := "INSERT INTO answers (response_id, item_id, value) VALUES "
-	for i := range seedAnswers {
-		if i > 0 {
-			q += ", "
-		}
-		q += "(?, ?, ?)"
-	}
-	insAnswers, err := tx.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +112,7 @@ func seedRollup(path string) (_ *rollupBenchFixture, err error) {
 			if status == assessment.Draft {
 				submittedAt = nil
 			}
-			res, err := insResponse.ExecContext(ctx, id, p.Key, string(status), fmt.Sprintf("rollup-token-%07d", responses),
+			res, err := sd.insResponse.ExecContext(ctx, id, p.Key, string(status), fmt.Sprintf("rollup-token-%07d", responses),
 				fmt.Sprintf("Strength %d", responses), themes[(team+i)%len(themes)].Key,
 				fmt.Sprintf("Opportunity %d", responses), themes[(team*3+i)%len(themes)].Key,
 				now, now, submittedAt, submittedAt) // submitted ones already in the report
@@ -188,7 +128,7 @@ func seedRollup(path string) (_ *rollupBenchFixture, err error) {
 				v := assessment.Answers[(team*5+i*7+j*3)%len(assessment.Answers)]
 				args = append(args, rid, it.ID, string(v))
 			}
-			if _, err := insAnswers.ExecContext(ctx, args...); err != nil {
+			if _, err := sd.insAnswers.ExecContext(ctx, args...); err != nil {
 				return err
 			}
 		}
@@ -226,20 +166,11 @@ func seedRollup(path string) (_ *rollupBenchFixture, err error) {
 		}
 		fx.chosen = append(fx.chosen, chosen)
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
-	}
-	if _, err := sqlDB.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		return nil, err
-	}
-	if err := s.Close(); err != nil {
-		return nil, err
-	}
-	if fx.db, err = os.ReadFile(path); err != nil {
+	if fx.db, err = sd.file(); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "seeded %d teams, %d responses in %s, %.1f MB\n",
-		rollupTeams, responses, time.Since(started).Round(time.Millisecond), float64(len(fx.db))/1e6)
+		rollupTeams, responses, time.Since(sd.started).Round(time.Millisecond), float64(len(fx.db))/1e6)
 	return fx, nil
 }
 
@@ -344,16 +275,7 @@ func BenchmarkRollup(b *testing.B) {
 
 	// Both once, checked: a fast wrong answer is no result.
 	counts, err := rawRollupTally(ctx, db, fx.chosen)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sum := 0
-	for _, c := range counts {
-		sum += c.N
-	}
-	if sum != seedAnswers*rollupTeams*rollupResponses {
-		b.Fatalf("raw GROUP BY counted %d answers, want %d", sum, seedAnswers*rollupTeams*rollupResponses)
-	}
+	sum := checkRawCounts(b, counts, err, seedAnswers*rollupTeams*rollupResponses)
 	if n, err := rawRollupOwn(ctx, db, fx.chosen); err != nil || n != sum {
 		b.Fatalf("the roll-up's statement counted %d answers (%v), want %d", n, err, sum)
 	}
@@ -376,19 +298,7 @@ func BenchmarkRollup(b *testing.B) {
 		b.Fatalf("roll-up: units %v, themes %+v", r.Units, r.Themes)
 	}
 
-	b.Run("baseline", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			baseline(b)
-		}
-	})
-	b.Run("ecat", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			ecat(b)
-		}
-	})
-	b.Run("paired", func(b *testing.B) { benchpair.Ratio(b, baseline, ecat) })
+	benchpair.Run(b, baseline, ecat)
 	// Against the roll-up's own counting statement run bare: what the rest costs.
 	b.Run("paired-own", func(b *testing.B) { benchpair.Ratio(b, own, ecat) })
 }

@@ -61,91 +61,28 @@ type benchFixture struct {
 	in           *pillars.Instrument
 }
 
-var (
-	benchOnce sync.Once
-	benchFix  *benchFixture
-	benchErr  error
-)
-
-// seedAnswers is the number of statements of each pillar in the current checklist (v2),
-// which the seed answers in full.
-const seedAnswers = 16
+var bench10k seededOnce[*benchFixture]
 
 // fixture10k seeds the database on first use; later calls return the same bytes.
 func fixture10k(b *testing.B) *benchFixture {
 	b.Helper()
-	benchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ecat-bench-")
-		if err != nil {
-			benchErr = err
-			return
-		}
-		defer func() {
-			if err := os.RemoveAll(dir); err != nil {
-				b.Errorf("remove the seed directory: %v", err)
-			}
-		}()
-		benchFix, benchErr = seed10k(filepath.Join(dir, "ecat.db"))
-	})
-	if benchErr != nil {
-		b.Fatalf("seed: %v", benchErr)
-	}
-	return benchFix
+	return bench10k.get(b, "ecat-bench-", seed10k)
 }
 
-func seed10k(path string) (*benchFixture, error) {
-	ctx := context.Background()
-	started := time.Now()
-	s, err := storage.Open(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = s.Close() }() // closed below on success; this covers the errors
-	if _, _, err := s.Migrate(ctx); err != nil {
-		return nil, err
-	}
-	catalog, err := pillars.Load()
-	if err != nil {
-		return nil, err
-	}
-	in := catalog.Current()
+func seed10k(sd *seeding) (*benchFixture, error) {
+	ctx, in := sd.ctx, sd.in
 	a, err := assessment.NewAssessment("Benchmark round", "Whole hospital", "en", assessment.DefaultThreshold, false, in.Version)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.CreateAssessment(ctx, a); err != nil {
+	if err := sd.s.CreateAssessment(ctx, a); err != nil {
 		return nil, err
 	}
 
-	sqlDB, err := storage.RawDB(s).DB()
-	if err != nil {
+	if err := sd.begin(); err != nil {
 		return nil, err
 	}
-	tx, err := sqlDB.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = tx.Rollback() }() // a no-op after Commit
-	insResponse, err := tx.PrepareContext(ctx, `INSERT INTO responses
-		(assessment_id, pillar, language, status, token_hash, strength_text, strength_theme,
-		 opportunity_text, opportunity_theme, created_at, updated_at, submitted_at, released_at)
-		VALUES (?, ?, 'en', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return nil, err
-	}
-	// All seedAnswers answers of a response in one statement.
-	q := "INSERT INTO answers (response_id, item_id, value) VALUES "
-	for i := range seedAnswers {
-		if i > 0 {
-			q += ", "
-		}
-		q += "(?, ?, ?)"
-	}
-	insAnswers, err := tx.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	insReflection, err := tx.PrepareContext(ctx, `INSERT INTO reflections (response_id, prompt_id, text) VALUES (?, ?, ?)`)
+	insReflection, err := sd.tx.PrepareContext(ctx, `INSERT INTO reflections (response_id, prompt_id, text) VALUES (?, ?, ?)`)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +106,7 @@ func seed10k(path string) (*benchFixture, error) {
 		if i >= benchSubmitted {
 			status, submittedAt = string(assessment.Draft), nil
 		}
-		res, err := insResponse.ExecContext(ctx, a.ID, p.Key, status, fmt.Sprintf("bench-token-%06d", i),
+		res, err := sd.insResponse.ExecContext(ctx, a.ID, p.Key, status, fmt.Sprintf("bench-token-%06d", i),
 			fmt.Sprintf("Strength number %d: we plan huddles together.", i), themes[i%len(themes)].Key,
 			fmt.Sprintf("Opportunity number %d: pay partners for their time.", i), themes[(i*3+1)%len(themes)].Key,
 			now, now, submittedAt, submittedAt) // submitted ones already in the report
@@ -186,7 +123,7 @@ func seed10k(path string) (*benchFixture, error) {
 			v := assessment.Answers[(i*7+j*3+i/13)%len(assessment.Answers)]
 			args = append(args, id, it.ID, string(v))
 		}
-		if _, err := insAnswers.ExecContext(ctx, args...); err != nil {
+		if _, err := sd.insAnswers.ExecContext(ctx, args...); err != nil {
 			return nil, err
 		}
 		if i%5 == 0 { // one in five writes a reflection
@@ -196,21 +133,12 @@ func seed10k(path string) (*benchFixture, error) {
 			}
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
-	}
-	if _, err := sqlDB.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		return nil, err
-	}
-	if err := s.Close(); err != nil {
-		return nil, err
-	}
-	file, err := os.ReadFile(path)
+	file, err := sd.file()
 	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(os.Stderr, "seeded %d responses (%d submitted) in %s, %.1f MB\n",
-		benchSubmitted+benchDrafts, benchSubmitted, time.Since(started).Round(time.Millisecond), float64(len(file))/1e6)
+		benchSubmitted+benchDrafts, benchSubmitted, time.Since(sd.started).Round(time.Millisecond), float64(len(file))/1e6)
 	return &benchFixture{db: file, assessmentID: a.ID, a: a, in: in}, nil
 }
 
@@ -250,6 +178,24 @@ func checkTallies(b *testing.B, t *assessment.Tallies) {
 type rawCount struct {
 	Pillar, ItemID, Value string
 	N                     int
+}
+
+// checkRawCounts fails the benchmark unless the counts of a raw GROUP BY, run once
+// before measuring (err its error), come to want answers, which it returns: a fast wrong
+// answer is no result.
+func checkRawCounts(b *testing.B, counts []rawCount, err error, want int) int {
+	b.Helper()
+	if err != nil {
+		b.Fatal(err)
+	}
+	sum := 0
+	for _, c := range counts {
+		sum += c.N
+	}
+	if sum != want {
+		b.Fatalf("raw GROUP BY counted %d answers, want %d", sum, want)
+	}
+	return sum
 }
 
 // rawTally runs storage.TallySQL, the statement Tallies counts a round's answers with,
@@ -300,35 +246,14 @@ func BenchmarkReport10k(b *testing.B) {
 
 	// Both once, checked, which also warms SQLite's and the OS's caches.
 	counts, err := rawTally(ctx, db, fx.assessmentID)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sum := 0
-	for _, c := range counts {
-		sum += c.N
-	}
-	if sum != seedAnswers*benchSubmitted {
-		b.Fatalf("raw GROUP BY counted %d answers, want %d", sum, seedAnswers*benchSubmitted)
-	}
+	checkRawCounts(b, counts, err, seedAnswers*benchSubmitted)
 	t, err := s.Tallies(ctx, fx.assessmentID)
 	if err != nil {
 		b.Fatal(err)
 	}
 	checkTallies(b, t)
 
-	b.Run("baseline", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			baseline(b)
-		}
-	})
-	b.Run("ecat", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			ecat(b)
-		}
-	})
-	b.Run("paired", func(b *testing.B) { benchpair.Ratio(b, baseline, ecat) })
+	benchpair.Run(b, baseline, ecat)
 }
 
 var (

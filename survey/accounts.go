@@ -194,6 +194,21 @@ type PasswordChange struct {
 	Current, New, Confirm string
 }
 
+// checkNewPassword notes in verr what is wrong with a new password typed twice: the
+// rules of assessment.CheckPassword (on "password"), and "password_confirm" CodeInvalid
+// when confirm differs.
+func checkNewPassword(verr *assessment.ValidationError, password, confirm string) {
+	var rules *assessment.ValidationError
+	if errors.As(assessment.CheckPassword(password), &rules) {
+		for field, fe := range rules.Fields {
+			verr.AddLimit(field, fe.Code, fe.Limit)
+		}
+	}
+	if confirm != password {
+		verr.Add("password_confirm", assessment.CodeInvalid)
+	}
+}
+
 // ChangePassword gives actor a new password, as SetPassword does at the command line and
 // under the same rules, once actor has given the current one. Every problem is listed at
 // once in a *assessment.ValidationError: "current_password" (CodeRequired, or
@@ -215,15 +230,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor *assessment.Facilita
 	if in.Current == "" {
 		verr.Add("current_password", assessment.CodeRequired)
 	}
-	var rules *assessment.ValidationError
-	if errors.As(assessment.CheckPassword(in.New), &rules) {
-		for field, fe := range rules.Fields {
-			verr.AddLimit(field, fe.Code, fe.Limit)
-		}
-	}
-	if in.Confirm != in.New {
-		verr.Add("password_confirm", assessment.CodeInvalid)
-	}
+	checkNewPassword(verr, in.New, in.Confirm)
 	if in.Current == "" {
 		return nil, verr // nothing to check it against: no turn taken
 	}

@@ -302,15 +302,7 @@ func (s *Service) UseAccountLink(ctx context.Context, token string, in NewPasswo
 		return nil, err
 	}
 	verr := &assessment.ValidationError{}
-	var rules *assessment.ValidationError
-	if errors.As(assessment.CheckPassword(in.Password), &rules) {
-		for field, fe := range rules.Fields {
-			verr.AddLimit(field, fe.Code, fe.Limit)
-		}
-	}
-	if in.Confirm != in.Password {
-		verr.Add("password_confirm", assessment.CodeInvalid)
-	}
+	checkNewPassword(verr, in.Password, in.Confirm)
 	if err := verr.OrNil(); err != nil {
 		return nil, err
 	}

@@ -45,7 +45,11 @@ func (s *Service) EnterPaper(ctx context.Context, actor *assessment.Facilitator,
 	return ref, status, err
 }
 
-// PaperResponse returns the paper entry ref of actor's assessment id with its round.
+// PaperResponse returns the paper entry ref of actor's assessment id with its round,
+// for correcting it. It is read only while it can still be corrected: the round open
+// (assessment.ErrClosed after) and the entry not in the team report yet
+// (assessment.ErrReleased). After that it is one person's whole response, which nobody —
+// not the one who typed it, not a co-facilitator or an admin — reads again.
 func (s *Service) PaperResponse(ctx context.Context, actor *assessment.Facilitator, id int64, ref string) (*Resumed, error) {
 	if !assessment.LooksLikeResumeToken(ref) {
 		return nil, assessment.ErrNotFound
@@ -57,6 +61,12 @@ func (s *Service) PaperResponse(ctx context.Context, actor *assessment.Facilitat
 	r, err := s.store.PaperResponse(ctx, a.ID, ref)
 	if err != nil {
 		return nil, err
+	}
+	switch {
+	case !a.OpenAt(s.now()):
+		return nil, assessment.ErrClosed
+	case r.ReleasedAt != nil:
+		return nil, assessment.ErrReleased
 	}
 	round, err := s.round(a)
 	if err != nil {

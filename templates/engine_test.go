@@ -146,7 +146,7 @@ func samples() map[string]any {
 			"Heat":          []map[string]any{{"Theme": "Resources", "Cells": []map[string]string{{"Score": "50", "Band": "developing"}}, "Team": map[string]string{"Score": "50", "Band": "developing"}}},
 			"Strengths":     []map[string]any{{"Title": "Resources", "Count": 2}},
 			"Opportunities": []map[string]any{{"Title": "Influence", "Count": 1}},
-			"Moved": map[string]any{"Round": 1, "LeftOut": []string{"Patient partners"}, "Columns": []string{"Staff", "Team"},
+			"Moved": map[string]any{"Summary": true, "Round": 1, "LeftOut": []string{"Patient partners"}, "Columns": []string{"Staff", "Team"},
 				"Rows":    []map[string]any{{"Theme": "Resources", "Cells": []map[string]string{{"Text": "40 → 50", "Change": "+10", "Dir": "up"}}}},
 				"Actions": []map[string]any{{"Text": "Invite", "Lead": "Lee", "Due": "2027-01-01", "StatusText": "Done"}}},
 			"Actions": []map[string]any{{"Text": "Pay partners", "Lead": "Kim", "Due": "2027-06-01", "StatusText": "Planned"}},

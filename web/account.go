@@ -64,18 +64,11 @@ func (s *Server) changePassword(c echo.Context) error {
 	var verr *assessment.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		v := passwordView{Fields: s.fieldMessages(lang, verr)}
+		v := passwordView{Fields: s.passwordMessages(lang, verr)}
 		if fe, ok := verr.Fields["current_password"]; ok && fe.Code == assessment.CodeInvalid {
 			v.Fields["current_password"] = s.tmpl.Message(lang, "password.wrong")
 		}
-		if _, ok := verr.Fields["password_confirm"]; ok {
-			v.Fields["password_confirm"] = s.tmpl.Message(lang, "field.password_mismatch")
-		}
-		for _, f := range passwordFields {
-			if msg, ok := v.Fields[f]; ok {
-				v.Errors = append(v.Errors, errorLink{Target: f, Message: msg})
-			}
-		}
+		v.Errors = errorLinks(v.Fields, "", passwordFields)
 		return s.facilitatorPage(c, http.StatusUnprocessableEntity, "password", "title.password", v)
 	case errors.Is(err, survey.ErrBusy):
 		return s.passwordRefused(c, http.StatusServiceUnavailable, retryAfter(survey.BusyRetry), s.tmpl.Message(lang, "password.busy"))
@@ -85,6 +78,16 @@ func (s *Server) changePassword(c echo.Context) error {
 	s.loginByAccount.Reset(accountKey)
 	s.setSessionCookie(c, sess)
 	return c.Redirect(http.StatusSeeOther, "/account/password?done=1")
+}
+
+// passwordMessages are the field messages of a new password typed twice (the password
+// page, a one-time link's page): verr's, the confirmation's saying the two differ.
+func (s *Server) passwordMessages(lang string, verr *assessment.ValidationError) map[string]string {
+	fields := s.fieldMessages(lang, verr)
+	if _, ok := verr.Fields["password_confirm"]; ok {
+		fields["password_confirm"] = s.tmpl.Message(lang, "field.password_mismatch")
+	}
+	return fields
 }
 
 // passwordRefused answers a change the server would not try now (429, 503) with the form

@@ -1,10 +1,8 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -91,33 +89,24 @@ func toActionJSON(a *assessment.Action) actionJSON {
 // unknown member is 400.
 func decodeActionBody(body []byte) (assessment.ActionInput, *assessment.ValidationError, error) {
 	var in assessment.ActionInput
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return in, nil, errActionBodyNotObject
-	}
 	verr := &assessment.ValidationError{}
 	seen := map[string]bool{}
 	targets := map[string]**string{
 		"text": &in.Text, "pillar": &in.Pillar, "theme": &in.Theme, "lead": &in.Lead,
 		"support": &in.Support, "due": &in.Due, "status": &in.Status,
 	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return in, nil, malformed(jsonProblem(err))
-		}
-		key, _ := tok.(string)
+	err := strictObject(body, errActionBodyNotObject, func(key string, dec *json.Decoder) error {
 		target, known := targets[key]
 		if !known {
-			return in, nil, malformed("unknown field " + strconv.Quote(key))
+			return malformed("unknown field " + strconv.Quote(key))
 		}
 		var v *string
 		if err := dec.Decode(&v); err != nil {
-			return in, nil, malformed(key + " must be a string or null")
+			return malformed(key + " must be a string or null")
 		}
 		if seen[key] {
 			verr.Add(key, assessment.CodeDuplicate)
-			continue
+			return nil
 		}
 		seen[key] = true
 		if v == nil {
@@ -125,12 +114,10 @@ func decodeActionBody(body []byte) (assessment.ActionInput, *assessment.Validati
 			v = &empty
 		}
 		*target = v
-	}
-	if _, err := dec.Token(); err != nil {
-		return in, nil, malformed(jsonProblem(err))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return in, nil, malformed("unexpected data after the JSON object")
+		return nil
+	})
+	if err != nil {
+		return in, nil, err
 	}
 	return in, verr, nil
 }
@@ -360,8 +347,7 @@ func actionPath(a *assessment.Assessment, act *assessment.Action) string {
 
 func (s *Server) renderEditAction(c echo.Context, status int, a *survey.Round, v actionFormView) error {
 	lang := s.lang(c, "", "")
-	p := s.facilitatorPageData(c, lang, "title.action_edit", editActionView{A: a.Assessment, Form: v})
-	p.Title = a.Title + " · " + p.Title
+	p := s.roundPageData(c, lang, "title.action_edit", a.Title, editActionView{A: a.Assessment, Form: v})
 	return s.render(c, status, "action_edit", p)
 }
 

@@ -58,11 +58,7 @@ func (s *Server) actionFormView(c echo.Context, a *survey.Round, form url.Values
 	}
 	if verr != nil {
 		v.Fields = s.fieldMessages(lang, verr)
-		for _, f := range actionFields {
-			if msg, ok := v.Fields[f]; ok {
-				v.Errors = append(v.Errors, errorLink{Target: "action-" + f, Message: msg})
-			}
-		}
+		v.Errors = errorLinks(v.Fields, "action-", actionFields)
 	}
 	pillarSel := selectView{Name: "pillar", Options: []option{{Value: "", Label: s.tmpl.Message(lang, "actions.any_pillar")}}}
 	themeSel := selectView{Name: "theme", Options: []option{{Value: "", Label: s.tmpl.Message(lang, "actions.any_theme")}}}
@@ -180,6 +176,11 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 	}
 	access := s.svc.AccessTo(c.Request().Context(), me(c), a.Assessment)
 	v.CanChange, v.CanManage = access >= assessment.ChangeAccess, access >= assessment.ManageAccess
+	if !v.CanChange {
+		// The join code lets whoever has it add responses that count: a viewer, who
+		// changes nothing, does not get it.
+		v.QR, v.JoinURL, v.Code = "", "", ""
+	}
 	if v.Members, err = s.svc.Members(c.Request().Context(), me(c), a.ID); err != nil {
 		return err
 	}
@@ -192,8 +193,7 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 	// A form sent back with its mistakes is shown all the same (only a stale page sends
 	// one before anyone has answered).
 	v.ActionsLater = v.Submitted == 0 && len(v.NewAction.Errors) == 0
-	p := s.facilitatorPageData(c, lang, "title.assessment", v)
-	p.Title = a.Title + " · " + p.Title
+	p := s.roundPageData(c, lang, "title.assessment", a.Title, v)
 	p.Script = true
 	return s.render(c, status, "assessment", p)
 }

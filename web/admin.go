@@ -184,11 +184,7 @@ func (s *Server) inviteAccount(c echo.Context) error {
 		if _, ok := verr.Fields["role"]; ok {
 			f.Fields["role"] = s.tmpl.Message(lang, "accounts.role_invalid")
 		}
-		for _, field := range inviteFields {
-			if msg, ok := f.Fields[field]; ok {
-				f.Errors = append(f.Errors, errorLink{Target: "invite-" + field, Message: msg})
-			}
-		}
+		f.Errors = errorLinks(f.Fields, "invite-", inviteFields)
 		return s.renderAccounts(c, http.StatusUnprocessableEntity, accountsView{Invite: f}, 0)
 	case err != nil:
 		return adminError(err)
@@ -335,15 +331,8 @@ func (s *Server) useAccountLink(c echo.Context) error {
 	var verr *assessment.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		v.Fields = s.fieldMessages(lang, verr)
-		if _, ok := verr.Fields["password_confirm"]; ok {
-			v.Fields["password_confirm"] = s.tmpl.Message(lang, "field.password_mismatch")
-		}
-		for _, field := range linkFields {
-			if msg, ok := v.Fields[field]; ok {
-				v.Errors = append(v.Errors, errorLink{Target: field, Message: msg})
-			}
-		}
+		v.Fields = s.passwordMessages(lang, verr)
+		v.Errors = errorLinks(v.Fields, "", linkFields)
 		return s.renderLinkPage(c, http.StatusUnprocessableEntity, v)
 	case errors.Is(err, survey.ErrBusy):
 		c.Response().Header().Set("Retry-After", retryAfter(survey.BusyRetry))
@@ -380,8 +369,7 @@ func (s *Server) handOverPage(c echo.Context) error {
 
 func (s *Server) renderHandOver(c echo.Context, status int, v handOverView) error {
 	lang := s.lang(c, "", "")
-	p := s.facilitatorPageData(c, lang, "title.handover", v)
-	p.Title = v.A.Title + " · " + p.Title
+	p := s.roundPageData(c, lang, "title.handover", v.A.Title, v)
 	p.SwitchURL = "/assessments/" + strconv.FormatInt(v.A.ID, 10) + "/handover?lang=" + otherLang(lang)
 	return s.render(c, status, "handover", p)
 }

@@ -18,15 +18,17 @@ import (
 // assessment answers 404, like one that does not exist.
 
 type assessmentJSON struct {
-	ID                int64                 `json:"id"`
-	Title             string                `json:"title"`
-	Team              string                `json:"team"`
-	Unit              string                `json:"unit"`
-	Language          string                `json:"language"`
-	Threshold         int                   `json:"threshold"`
-	Status            string                `json:"status"`
-	Code              string                `json:"code"`
-	JoinURL           string                `json:"join_url"`
+	ID        int64  `json:"id"`
+	Title     string `json:"title"`
+	Team      string `json:"team"`
+	Unit      string `json:"unit"`
+	Language  string `json:"language"`
+	Threshold int    `json:"threshold"`
+	Status    string `json:"status"`
+	// Code and JoinURL are null for a reader who may not change the round (a viewer):
+	// the join code lets whoever has it add responses that count.
+	Code              *string               `json:"code"`
+	JoinURL           *string               `json:"join_url"`
 	Round             int                   `json:"round"`
 	PreviousID        *int64                `json:"previous_id"`
 	InstrumentVersion string                `json:"instrument_version"`
@@ -41,10 +43,17 @@ type assessmentJSON struct {
 	Version int64 `json:"version"`
 }
 
-func (s *Server) assessmentJSON(c echo.Context, a *assessment.Assessment, counts map[string]assessment.PillarCounts) assessmentJSON {
+// assessmentJSON is a in the API; joinable says whether the reader may change it, and so
+// see its join code.
+func (s *Server) assessmentJSON(c echo.Context, a *assessment.Assessment, counts map[string]assessment.PillarCounts, joinable bool) assessmentJSON {
+	var code, joinURL *string
+	if joinable {
+		url := s.baseURL(c) + "/j/" + a.Code
+		code, joinURL = &a.Code, &url
+	}
 	return assessmentJSON{
 		ID: a.ID, Title: a.Title, Team: a.Team, Unit: a.Unit, Language: a.Language, Threshold: a.Threshold,
-		Status: string(a.Status), Code: a.Code, JoinURL: s.baseURL(c) + "/j/" + a.Code, Round: a.Round,
+		Status: string(a.Status), Code: code, JoinURL: joinURL, Round: a.Round,
 		PreviousID: a.PreviousID, InstrumentVersion: a.InstrumentVersion, CreatedAt: a.CreatedAt, ClosedAt: a.ClosedAt,
 		ClosesAt: a.ClosesAt, DiscussedAt: a.DiscussedAt, Expected: expectedJSON(a),
 		Responses: countsJSONFor(a, counts),
@@ -58,8 +67,9 @@ func (s *Server) replyAssessment(c echo.Context, status int, a *assessment.Asses
 	if err != nil {
 		return err
 	}
+	joinable := s.svc.AccessTo(c.Request().Context(), me(c), a) >= assessment.ChangeAccess
 	c.Response().Header().Set(headerETag, versionETag(a.Version))
-	return c.JSON(status, s.assessmentJSON(c, a, counts))
+	return c.JSON(status, s.assessmentJSON(c, a, counts, joinable))
 }
 
 // createdAssessment is the 201 reply of a new assessment or round, for sendOnce.
@@ -68,7 +78,7 @@ func (s *Server) createdAssessment(c echo.Context, a *assessment.Assessment) (*s
 	if err != nil {
 		return nil, err
 	}
-	reply, err := jsonReply(http.StatusCreated, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10), s.assessmentJSON(c, a, counts))
+	reply, err := jsonReply(http.StatusCreated, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10), s.assessmentJSON(c, a, counts, true))
 	if reply != nil {
 		reply.ETag = versionETag(a.Version)
 	}
@@ -195,7 +205,7 @@ func (s *Server) apiListAssessments(c echo.Context) error {
 	}
 	out := make([]assessmentJSON, 0, len(list))
 	for i := range list {
-		out = append(out, s.assessmentJSON(c, &list[i].Assessment, list[i].Counts))
+		out = append(out, s.assessmentJSON(c, &list[i].Assessment, list[i].Counts, list[i].SharedAs != assessment.MemberViewer))
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -124,17 +124,8 @@ var requestMembers = []string{"code", "pillar", "language", "answers", "reflecti
 // encoding/json matches member names case-insensitively (as strings.EqualFold) and keeps
 // the last one, which would silently drop a whole "answers" object.
 func duplicateMembers(body []byte, members []string, verr *assessment.ValidationError) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return // null
-	}
 	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return
-		}
-		key, _ := tok.(string)
+	eachKey(body, func(key string) {
 		for _, name := range members {
 			if strings.EqualFold(key, name) {
 				if seen[name] {
@@ -143,6 +134,24 @@ func duplicateMembers(body []byte, members []string, verr *assessment.Validation
 				seen[name] = true
 			}
 		}
+	})
+}
+
+// eachKey calls fn with each member name of the JSON object raw, in order, given twice
+// if it is there twice. It calls nothing when raw is not an object (null, or empty), and
+// stops quietly where raw stops being well formed: its decoder has said so already.
+func eachKey(raw []byte, fn func(key string)) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return
+		}
+		key, _ := tok.(string)
+		fn(key)
 		var skip json.RawMessage
 		if err := dec.Decode(&skip); err != nil {
 			return
@@ -158,6 +167,37 @@ func decodeStrict(body []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return malformed(jsonProblem(err))
 	}
+	return endOfBody(dec)
+}
+
+// strictObject reads body as one JSON object, member by member, for the strict decoders
+// that take each member as it comes: member reads the value of the member key from dec
+// (an error from it ends the reading and is returned). A body that does not open an
+// object is notObject; a name that cannot be read, a missing closing brace, or anything
+// after the object is 400 malformed.
+func strictObject(body []byte, notObject error, member func(key string, dec *json.Decoder) error) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return notObject
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return malformed(jsonProblem(err))
+		}
+		key, _ := tok.(string)
+		if err := member(key, dec); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return malformed(jsonProblem(err))
+	}
+	return endOfBody(dec)
+}
+
+// endOfBody ends every strict decoder: anything after the JSON object is 400 malformed.
+func endOfBody(dec *json.Decoder) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return malformed("unexpected data after the JSON object")
 	}

@@ -122,8 +122,7 @@ func (s *Server) renderDiscussion(c echo.Context, page, titleKey string) error {
 	}
 	a := rep.Assessment
 	lang := s.lang(c, "", a.Language) // as the report page chooses
-	p := s.facilitatorPageData(c, lang, titleKey, s.discussionView(lang, rep))
-	p.Title = a.Title + " · " + p.Title
+	p := s.roundPageData(c, lang, titleKey, a.Title, s.discussionView(lang, rep))
 	return s.render(c, http.StatusOK, page, p)
 }
 

@@ -305,6 +305,8 @@ func (s *Server) fieldMessage(lang, field string, fe assessment.FieldError) stri
 		return s.tmpl.Message(lang, "field."+field)
 	case field == "email" && fe.Code == assessment.CodeInvalid:
 		return s.tmpl.Message(lang, "field.email_invalid")
+	case field == "email" && fe.Code == assessment.CodeUnknown:
+		return s.tmpl.Message(lang, "members.unknown_email")
 	case field == "threshold" && fe.Code == assessment.CodeConfirm:
 		return s.tmpl.Message(lang, "field.threshold_confirm")
 	case field == "due" && fe.Code == assessment.CodeInvalid:

@@ -133,7 +133,7 @@ func authzTable() map[string]authzCase {
 			}
 		}},
 		"GET /assessments/:id":             {owner: 200},
-		"GET /assessments/:id/invitation":  {owner: 200},
+		"GET /assessments/:id/invitation":  {owner: 200, need: assessment.ChangeAccess},
 		"GET /assessments/:id/completion":  {owner: 200},
 		"GET /assessments/:id/report":      {owner: 200},
 		"GET /assessments/:id/report.xlsx": {owner: 200, ownerDid: isWorkbook},
@@ -556,6 +556,12 @@ func TestFacilitatorAuthorizationMatrix(t *testing.T) {
 						e.share(rfx.a, r.f, r.role)
 					}
 					rec := sendTo(rfx.path, e.signedIn(r.f), r.token)
+					if r.has < assessment.ChangeAccess {
+						// The join code lets whoever has it add responses that count.
+						if body := rec.Body.String(); strings.Contains(body, rfx.a.Code) || strings.Contains(body, assessment.FormatJoinCode(rfx.a.Code)) {
+							t.Errorf("%s: the answer carries the join code: %.300s", r.name, body)
+						}
+					}
 					if r.has >= need {
 						if rec.Code != c.owner {
 							t.Errorf("%s: status %d, want %d (as the owner); body %.300s", r.name, rec.Code, c.owner, rec.Body)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -158,8 +159,7 @@ func (s *Server) renderMembers(c echo.Context, status int, v membersView) error 
 		v.Done = ""
 	}
 	lang := s.lang(c, "", "")
-	p := s.facilitatorPageData(c, lang, "title.members", v)
-	p.Title = round.Title + " · " + p.Title
+	p := s.roundPageData(c, lang, "title.members", round.Title, v)
 	return s.render(c, status, "members", p)
 }
 
@@ -177,14 +177,7 @@ func (s *Server) shareForm(c echo.Context) error {
 	switch {
 	case errors.As(err, &verr):
 		v := membersView{Email: printable(email), Role: role, Fields: s.fieldMessages(lang, verr)}
-		if fe, ok := verr.Fields["email"]; ok && fe.Code == assessment.CodeUnknown {
-			v.Fields["email"] = s.tmpl.Message(lang, "members.unknown_email")
-		}
-		for _, f := range shareMembers {
-			if msg, ok := v.Fields[f]; ok {
-				v.Errors = append(v.Errors, errorLink{Target: "member-" + f, Message: msg})
-			}
-		}
+		v.Errors = errorLinks(v.Fields, "member-", shareMembers)
 		return s.renderMembers(c, http.StatusUnprocessableEntity, v)
 	case errors.Is(err, assessment.ErrOwnAssessment):
 		v := membersView{Email: printable(email), Role: role, Fields: map[string]string{"email": s.tmpl.Message(lang, "members.own")}}
@@ -198,12 +191,7 @@ func (s *Server) shareForm(c echo.Context) error {
 
 // unshareForm answers POST /assessments/{id}/members/{facilitator}/delete.
 func (s *Server) unshareForm(c echo.Context) error {
-	if _, err := parseForm(c); err != nil {
-		return err
-	}
-	id := pathID(c, "id")
-	if err := s.svc.Unshare(c.Request().Context(), me(c), id, pathID(c, "facilitator")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(id, 10)+"/members?done=unshared")
+	return s.postOnRound(c, func(ctx context.Context, actor *assessment.Facilitator, id int64) error {
+		return s.svc.Unshare(ctx, actor, id, pathID(c, "facilitator"))
+	}, "/members?done=unshared")
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -230,8 +231,7 @@ func (s *Server) paperPage(c echo.Context) error {
 		v.Entries = append(v.Entries, paperEntryView{Ref: en.Ref, Pillar: title, Status: s.tmpl.Message(lang, "paper.status_"+string(en.Status)),
 			Updated: en.UpdatedAt.Format("2006-01-02 15:04"), Released: en.Released})
 	}
-	p := s.facilitatorPageData(c, lang, "title.paper", v)
-	p.Title = a.Title + " · " + p.Title
+	p := s.roundPageData(c, lang, "title.paper", a.Title, v)
 	return s.render(c, http.StatusOK, "paper", p)
 }
 
@@ -310,12 +310,7 @@ func (s *Server) savePaperForm(c echo.Context, ref string) error {
 
 // deletePaperForm answers POST /assessments/{id}/paper/{ref}/delete.
 func (s *Server) deletePaperForm(c echo.Context) error {
-	if _, err := parseForm(c); err != nil {
-		return err
-	}
-	id := pathID(c, "id")
-	if err := s.svc.DeletePaper(c.Request().Context(), me(c), id, c.Param("ref")); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(id, 10)+"/paper?done=deleted#entries")
+	return s.postOnRound(c, func(ctx context.Context, actor *assessment.Facilitator, id int64) error {
+		return s.svc.DeletePaper(ctx, actor, id, c.Param("ref"))
+	}, "/paper?done=deleted#entries")
 }

@@ -234,3 +234,48 @@ func TestPaperPages(t *testing.T) {
 		t.Errorf("the paper form of a closed round: %d", rec.Code)
 	}
 }
+
+// A paper entry is read only while it can still be corrected: once it is in the team
+// report, or the round is closed, it is one person's whole response, and nobody — not the
+// one who typed it, not a co-facilitator — reads it again (409, nothing of it in the body).
+func TestPaperEntryNotReadOnceFinal(t *testing.T) {
+	e := newTestEnv(t)
+	f := e.newFacilitator("paper@example.org", "Pat")
+	token, _ := e.newAPIToken(f, "")
+	a := e.ownedAssessment(f, "Final round")
+	base := "/api/v1/assessments/" + strconv.FormatInt(a.ID, 10) + "/responses"
+	enter := func(text string) string {
+		t.Helper()
+		m := e.completeBody("", "staff")
+		delete(m, "code")
+		m["source"] = "paper"
+		m["strength"] = map[string]string{"text": text, "theme": ""}
+		rec := e.bearer(http.MethodPost, base, token, m)
+		var made paperCreated
+		decodeJSON(t, rec.Body.Bytes(), &made)
+		if rec.Code != http.StatusCreated {
+			t.Fatalf("enter: %d %s", rec.Code, rec.Body)
+		}
+		return made.PaperID
+	}
+	refs := []string{enter("FIRST-SHEET"), enter("SECOND-SHEET"), enter("THIRD-SHEET")}
+	if rec := e.bearer(http.MethodGet, base+"/"+refs[0], token, nil); rec.Code != http.StatusOK {
+		t.Fatalf("reading an entry still open to correction: %d", rec.Code)
+	}
+	// Three sheets reach the threshold: the report's first look puts them in it.
+	if rec := e.bearer(http.MethodGet, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10)+"/report", token, nil); rec.Code != http.StatusOK {
+		t.Fatalf("report: %d", rec.Code)
+	}
+	rec := e.bearer(http.MethodGet, base+"/"+refs[0], token, nil)
+	if rec.Code != http.StatusConflict || decodeAPIError(t, rec).Error.Code != "already_in_report" || strings.Contains(rec.Body.String(), "FIRST-SHEET") {
+		t.Errorf("reading an entry in the report: %d %s, want 409 already_in_report", rec.Code, rec.Body)
+	}
+	e.closeAssessment(a)
+	rec = e.bearer(http.MethodGet, base+"/"+refs[1], token, nil)
+	if rec.Code != http.StatusConflict || decodeAPIError(t, rec).Error.Code != "assessment_closed" || strings.Contains(rec.Body.String(), "SECOND-SHEET") {
+		t.Errorf("reading an entry of a closed round: %d %s, want 409 assessment_closed", rec.Code, rec.Body)
+	}
+	if rec := e.signedIn(f).get("/assessments/" + strconv.FormatInt(a.ID, 10) + "/paper/" + refs[2]); rec.Code != http.StatusConflict || strings.Contains(rec.Body.String(), "THIRD-SHEET") {
+		t.Errorf("the correction page of a closed round's entry: %d", rec.Code)
+	}
+}

@@ -1,6 +1,10 @@
 package web
 
 import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/ecat-project/ecat/assessment"
@@ -18,6 +22,16 @@ func queryValue(c echo.Context, name string, verr *assessment.ValidationError) (
 	}
 	if len(vs) != 1 {
 		verr.Add(name, assessment.CodeDuplicate)
+		return "", false
+	}
+	// Text no parameter takes, refused before it reaches a query (PostgreSQL refuses
+	// invalid UTF-8 and NUL itself, with an error that is no fault of the server's).
+	switch v := vs[0]; {
+	case !utf8.ValidString(v):
+		verr.Add(name, assessment.CodeInvalidUTF8)
+		return "", false
+	case strings.ContainsFunc(v, unicode.IsControl):
+		verr.Add(name, assessment.CodeControl)
 		return "", false
 	}
 	return vs[0], true

@@ -179,8 +179,7 @@ func (s *Server) reportPage(c echo.Context) error {
 	sortStatements(&v, order)
 	v.SortLinks = s.sortLinks(lang, a.ID, order)
 	v.Reflections = reflectionsView(lang, rep.Report, rep.Instrument)
-	p := s.facilitatorPageData(c, lang, "title.report", v)
-	p.Title = a.Title + " · " + p.Title
+	p := s.roundPageData(c, lang, "title.report", a.Title, v)
 	p.Script = true // the print button
 	return s.render(c, http.StatusOK, "report", p)
 }

@@ -40,6 +40,9 @@ type movedView struct {
 	Counts      []movedCount
 	LeftOut     []string // pillars withheld in either round
 	Actions     []movedAction
+	// Summary marks the team summary's, for everyone invited: no link to the previous
+	// round's report (PreviousURL is empty), no counts of responses.
+	Summary bool
 }
 
 func (s *Server) movedView(langCode string, cmp *reports.Comparison, in *pillars.Instrument) *movedView {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -43,13 +44,14 @@ func apiUnit(c echo.Context) (*string, error) {
 }
 
 // pageUnit reads the page's ?unit=, as a form sends it: "" (every unit) when absent,
-// blank or given more than once.
+// blank, given more than once, or not text a unit can hold (invalid UTF-8, control
+// characters).
 func pageUnit(c echo.Context) *string {
 	vs := c.QueryParams()["unit"]
 	if len(vs) != 1 {
 		return nil
 	}
-	if v := strings.TrimSpace(vs[0]); v != "" {
+	if v := strings.TrimSpace(vs[0]); v != "" && utf8.ValidString(v) && !strings.ContainsFunc(v, unicode.IsControl) {
 		return &v
 	}
 	return nil

@@ -1,12 +1,10 @@
 package web
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -82,29 +80,13 @@ func apiExpected(m map[string]*int, raw json.RawMessage, verr *assessment.Valida
 
 // duplicateKeys notes, with prefix, the keys an object (raw, if it is one) gives twice.
 func duplicateKeys(raw json.RawMessage, prefix string, verr *assessment.ValidationError) {
-	if len(raw) == 0 {
-		return
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return
-	}
 	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return
-		}
-		key, _ := tok.(string)
+	eachKey(raw, func(key string) {
 		if seen[key] {
 			verr.Add(prefix+key, assessment.CodeDuplicate)
 		}
 		seen[key] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return
-		}
-	}
+	})
 }
 
 // createSettings reads the unit, expected headcounts and closing moment of a new
@@ -139,20 +121,11 @@ var errSettingsNotObject = malformed("the body must be a JSON object of the sett
 func decodeSettingsPatch(body []byte) (assessment.Settings, *assessment.ValidationError, error) {
 	var ch assessment.Settings
 	verr := &assessment.ValidationError{}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return ch, nil, errSettingsNotObject
-	}
 	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return ch, nil, malformed(jsonProblem(err))
-		}
-		key, _ := tok.(string)
+	err := strictObject(body, errSettingsNotObject, func(key string, dec *json.Decoder) error {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return ch, nil, malformed(jsonProblem(err))
+			return malformed(jsonProblem(err))
 		}
 		null := string(raw) == "null"
 		switch key {
@@ -160,13 +133,13 @@ func decodeSettingsPatch(body []byte) (assessment.Settings, *assessment.Validati
 			var v *string
 			if err := json.Unmarshal(raw, &v); err != nil {
 				if key == "title" || key == "team" {
-					return ch, nil, malformed(key + " must be a string")
+					return malformed(key + " must be a string")
 				}
-				return ch, nil, malformed(key + " must be a string or null")
+				return malformed(key + " must be a string or null")
 			}
 			if seen[key] {
 				verr.Add(key, assessment.CodeDuplicate)
-				continue
+				return nil
 			}
 			empty := ""
 			if v == nil {
@@ -193,24 +166,22 @@ func decodeSettingsPatch(body []byte) (assessment.Settings, *assessment.Validati
 		case "expected":
 			var m map[string]*int
 			if err := json.Unmarshal(raw, &m); err != nil {
-				return ch, nil, malformed("expected must be an object of whole numbers, or null")
+				return malformed("expected must be an object of whole numbers, or null")
 			}
 			if seen[key] {
 				verr.Add(key, assessment.CodeDuplicate)
-				continue
+				return nil
 			}
 			ch.ExpectedSet = true
 			ch.Expected = apiExpected(m, raw, verr)
 		default:
-			return ch, nil, malformed("unknown field " + strconv.Quote(key))
+			return malformed("unknown field " + strconv.Quote(key))
 		}
 		seen[key] = true
-	}
-	if _, err := dec.Token(); err != nil {
-		return ch, nil, malformed(jsonProblem(err))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return ch, nil, malformed("unexpected data after the JSON object")
+		return nil
+	})
+	if err != nil {
+		return ch, nil, err
 	}
 	return ch, verr, nil
 }
@@ -375,13 +346,7 @@ func settingsErrors(fields map[string]string, in *pillars.Instrument, head []str
 		order = append(order, "expected."+p.Key)
 	}
 	order = append(order, "closes_at")
-	var out []errorLink
-	for _, f := range order {
-		if msg, ok := fields[f]; ok {
-			out = append(out, errorLink{Target: strings.ReplaceAll(f, ".", "-"), Message: msg})
-		}
-	}
-	return out
+	return errorLinks(fields, "", order)
 }
 
 // momentText writes a closing moment for people: its date and time in UTC, in the
@@ -427,8 +392,7 @@ func (s *Server) renderSettings(c echo.Context, status int, a *assessment.Assess
 		return err
 	}
 	v.Units = units
-	p := s.facilitatorPageData(c, lang, "title.assessment_edit", v)
-	p.Title = a.Title + " · " + p.Title
+	p := s.roundPageData(c, lang, "title.assessment_edit", a.Title, v)
 	return s.render(c, status, "assessment_new", p)
 }
 

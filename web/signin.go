@@ -36,6 +36,14 @@ func (s *Server) facilitatorPageData(c echo.Context, lang, titleKey string, body
 	return p
 }
 
+// roundPageData is facilitatorPageData for a page about one round: its title leads with
+// the round's ("Spring round · Who has access").
+func (s *Server) roundPageData(c echo.Context, lang, titleKey, roundTitle string, body any) *templates.Page {
+	p := s.facilitatorPageData(c, lang, titleKey, body)
+	p.Title = roundTitle + " · " + p.Title
+	return p
+}
+
 func (s *Server) setupPage(c echo.Context) error {
 	if err := s.checkSetupToken(c); err != nil {
 		return err

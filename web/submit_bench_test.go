@@ -261,19 +261,7 @@ func BenchmarkSubmit(b *testing.B) {
 	baseline(b)
 	checkSameRows(b, ecatPath, basePath)
 
-	b.Run("baseline", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			baseline(b)
-		}
-	})
-	b.Run("ecat", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			ecat(b)
-		}
-	})
-	b.Run("paired", func(b *testing.B) { benchpair.Ratio(b, baseline, ecat) })
+	benchpair.Run(b, baseline, ecat)
 }
 
 // checkSameRows fails unless the two databases hold the same number of responses,

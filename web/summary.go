@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -66,6 +67,7 @@ func (s *Server) summaryPage(c echo.Context) error {
 	}
 	if v.Moved != nil {
 		v.Moved.PreviousURL = "" // the facilitator's page, not for this reader
+		v.Moved.Summary = true
 	}
 	v.QuotedStrengths, v.QuotedOpportunities = ps.Quoted[assessment.KindStrength], ps.Quoted[assessment.KindOpportunity]
 	if v.Paper, err = s.paperNotes(c, lang, ps.Report); err != nil {
@@ -88,26 +90,15 @@ func (s *Server) formatDate(_ string, t time.Time) string { return t.Format("200
 
 // publishSummaryForm publishes the team summary from the assessment page.
 func (s *Server) publishSummaryForm(c echo.Context) error {
-	if _, err := parseForm(c); err != nil {
+	return s.postOnRound(c, func(ctx context.Context, actor *assessment.Facilitator, id int64) error {
+		_, _, err := s.svc.PublishSummary(ctx, actor, id)
 		return err
-	}
-	id := pathID(c, "id")
-	if _, _, err := s.svc.PublishSummary(c.Request().Context(), me(c), id); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(id, 10)+"?done=summary_published#summary")
+	}, "?done=summary_published#summary")
 }
 
 // unpublishSummaryForm takes the team summary down from the assessment page.
 func (s *Server) unpublishSummaryForm(c echo.Context) error {
-	if _, err := parseForm(c); err != nil {
-		return err
-	}
-	id := pathID(c, "id")
-	if err := s.svc.UnpublishSummary(c.Request().Context(), me(c), id); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(id, 10)+"?done=summary_unpublished#summary")
+	return s.postOnRound(c, s.svc.UnpublishSummary, "?done=summary_unpublished#summary")
 }
 
 type summaryJSON struct {
@@ -213,8 +204,7 @@ func (s *Server) renderQuotePage(c echo.Context, status int, ticked map[string]b
 		{Legend: "report.strengths", Themes: themes(assessment.KindStrength, rep.Strengths)},
 		{Legend: "report.opportunities", Themes: themes(assessment.KindOpportunity, rep.Opportunities)},
 	}}
-	p := s.facilitatorPageData(c, lang, "title.summary_texts", v)
-	p.Title = rep.Assessment.Title + " · " + p.Title
+	p := s.roundPageData(c, lang, "title.summary_texts", rep.Assessment.Title, v)
 	return s.render(c, status, "summary_texts", p)
 }
 

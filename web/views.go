@@ -78,6 +78,19 @@ type errorLink struct {
 	Target, Message string
 }
 
+// errorLinks are the links of a form's error summary: one for each field of order that
+// has a message in fields, in that order, to the input whose id is prefix and the
+// field's name with its dots as dashes ("expected.staff" → "expected-staff").
+func errorLinks(fields map[string]string, prefix string, order []string) []errorLink {
+	var out []errorLink
+	for _, f := range order {
+		if msg, ok := fields[f]; ok {
+			out = append(out, errorLink{Target: prefix + strings.ReplaceAll(f, ".", "-"), Message: msg})
+		}
+	}
+	return out
+}
+
 type formView struct {
 	Title, Team      string
 	Pillar           pillarView

@@ -277,7 +277,8 @@ func (s *Server) assessmentPage(c echo.Context) error {
 }
 
 func (s *Server) invitationPage(c echo.Context) error {
-	a, err := s.ownAssessment(c)
+	// The invitation carries the join code: for those who run the round, not viewers.
+	a, err := s.svc.AssessmentFor(c.Request().Context(), me(c), pathID(c, "id"), assessment.ChangeAccess)
 	if err != nil {
 		return err
 	}
@@ -290,8 +291,7 @@ func (s *Server) invitationPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := s.facilitatorPageData(c, lang, "title.invitation", assessmentView{assessmentSummary: sum, QR: qr, Open: a.IsOpen()})
-	p.Title = a.Title + " · " + p.Title
+	p := s.roundPageData(c, lang, "title.invitation", a.Title, assessmentView{assessmentSummary: sum, QR: qr, Open: a.IsOpen()})
 	return s.render(c, http.StatusOK, "invitation", p)
 }
 
@@ -346,6 +346,23 @@ func (s *Server) setStatus(c echo.Context, change statusChange, done string) err
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(a.ID, 10)+"?done="+done)
+}
+
+// roundChange is a use case that changes something of the assessment id.
+type roundChange func(ctx context.Context, actor *assessment.Facilitator, id int64) error
+
+// postOnRound answers a form that posts nothing but its CSRF token, to act on the
+// assessment in the path: change it, then see the assessment's page at then (what
+// follows its path: "?done=…", "/members?done=…").
+func (s *Server) postOnRound(c echo.Context, change roundChange, then string) error {
+	if _, err := parseForm(c); err != nil {
+		return err
+	}
+	id := pathID(c, "id")
+	if err := change(c.Request().Context(), me(c), id); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/assessments/"+strconv.FormatInt(id, 10)+then)
 }
 
 func (s *Server) confirmDeletePage(c echo.Context) error {

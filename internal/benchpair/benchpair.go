@@ -7,6 +7,25 @@ import (
 	"time"
 )
 
+// Run runs the three parts of a target stated as a ratio as sub-benchmarks: "baseline"
+// and "ecat", each alone with its allocations reported, then "paired" (Ratio).
+func Run(b *testing.B, baseline, ecat func(*testing.B)) {
+	b.Helper()
+	b.Run("baseline", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			baseline(b)
+		}
+	})
+	b.Run("ecat", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ecat(b)
+		}
+	})
+	b.Run("paired", func(b *testing.B) { Ratio(b, baseline, ecat) })
+}
+
 // Ratio runs baseline and ecat alternately, one call each per iteration, switching
 // which goes first every iteration, and reports each side's mean time per call and
 // ecat's as a multiple of the baseline's ("ratio"). Both sides then see the same load
