@@ -228,7 +228,11 @@ func (s *Service) ownedAt(ctx context.Context, tx *storage.Store, actor *assessm
 	if err := tx.TouchAssessment(ctx, a.ID, ifVersion); err != nil {
 		return nil, err
 	}
-	return a, nil
+	// Read again now that the change holds the row (on PostgreSQL the touch locks it
+	// until the transaction ends): what was read before may have changed in between, and
+	// a change made from it would write an old state back (a reopening's cleared closing
+	// moment, say).
+	return tx.Assessment(ctx, a.ID)
 }
 
 func (s *Service) setStatus(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64, status assessment.Status, action string) (*assessment.Assessment, error) {

@@ -2,6 +2,8 @@ package survey_test
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -227,5 +229,58 @@ func TestSaveAfterTheClosingMoment(t *testing.T) {
 		}
 		round, _ = e.svc.RoundByCode(e.ctx(), a.Code)
 		e.start(round, e.complete(pillars.Staff, assessment.Yes, "after reopening"), true)
+	})
+}
+
+// TestSettingsRaceReopen: a round closed by its moment is reopened while someone changes
+// its title, released together, many times over: whichever goes first, the round ends
+// open, without the moment that had come (the reopening clears it; the title change must
+// not write it back, or the round would close again at once), with the new title. On
+// SQLite and PostgreSQL. The order that would write it back — the title change reading
+// the round before the reopening commits, then waiting for its lock — is rare at this
+// speed; what rules it out is ownedAt reading the round again once it holds the row.
+func TestSettingsRaceReopen(t *testing.T) {
+	eachEnv(t, func(t *testing.T, e *env) {
+		start := time.Date(2031, 5, 6, 9, 0, 0, 0, time.UTC)
+		owner, co := e.facilitator("owner@example.org"), e.facilitator("co@example.org")
+		for i := range 20 {
+			e.at(start)
+			r := e.round(owner, "Race")
+			if _, err := e.db.Store.PutMember(e.ctx(), r.SeriesID, co.ID, assessment.MemberCoFacilitator); err != nil {
+				t.Fatal(err)
+			}
+			closes := start.Add(time.Hour)
+			if _, err := e.svc.UpdateSettings(e.ctx(), owner, r.ID, 0, assessment.Settings{ClosesAt: &closes, ClosesAtSet: true}, nil); err != nil {
+				t.Fatal(err)
+			}
+			e.at(start.Add(2 * time.Hour))
+			if _, err := e.svc.CloseDue(e.ctx()); err != nil {
+				t.Fatal(err)
+			}
+			title := fmt.Sprintf("Renamed %d", i)
+			var wg sync.WaitGroup
+			var reopenErr, renameErr error
+			go1 := make(chan struct{})
+			wg.Go(func() {
+				<-go1
+				_, reopenErr = e.svc.Reopen(e.ctx(), owner, r.ID, 0)
+			})
+			wg.Go(func() {
+				<-go1
+				_, renameErr = e.svc.UpdateSettings(e.ctx(), co, r.ID, 0, assessment.Settings{Title: &title}, nil)
+			})
+			close(go1)
+			wg.Wait()
+			if reopenErr != nil || renameErr != nil {
+				t.Fatalf("round %d: reopen %v, rename %v", i, reopenErr, renameErr)
+			}
+			got, err := e.svc.AssessmentAt(e.ctx(), r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != assessment.Open || got.ClosesAt != nil || got.Title != title {
+				t.Fatalf("round %d after both: status %s, closes at %v, title %q; want open, no moment, %q", i, got.Status, got.ClosesAt, got.Title, title)
+			}
+		}
 	})
 }
