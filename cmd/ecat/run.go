@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -52,7 +53,8 @@ Usage:
   ecat facilitator token --email E [--label L] [--db ecat.db]
                   Create an API token; it is printed as the last line of output.
   ecat assessment create --title T --team X [--owner EMAIL] [--threshold 3]
-                  [--lang en|fr] [--confirm-low-threshold] [--db ecat.db]
+                  [--lang en|fr] [--confirm-low-threshold] [--unit U]
+                  [--expected pillar=n,…] [--closes-at RFC3339] [--db ecat.db]
                   [--base-url URL] [--json]
                   Open a new assessment; prints its id, join code and join link.
                   --owner names the facilitator it belongs to (needed once any exist).
@@ -395,11 +397,26 @@ func cmdAssessmentCreate(ctx context.Context, cfg Config, args []string, stdout 
 	confirmLow := fs.Bool("confirm-low-threshold", false, "accept a threshold below 3")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	owner := fs.String("owner", "", "e-mail of the facilitator the assessment belongs to")
+	unit := fs.String("unit", "", "the program, site or department the team belongs to")
+	expected := fs.String("expected", "", "headcount expected per pillar, as pillar=n,… (e.g. staff=25,leadership=4)")
+	closesAt := fs.String("closes-at", "", "when the round closes by itself, RFC 3339 (e.g. 2027-03-31T17:00:00-04:00)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("assessment create: unexpected argument %q", fs.Arg(0))
+	}
+	heads, err := parseExpected(*expected)
+	if err != nil {
+		return usagef("assessment create: --expected %s", err)
+	}
+	var closes *time.Time
+	if *closesAt != "" {
+		t, err := time.Parse(time.RFC3339, *closesAt)
+		if err != nil {
+			return usagef("assessment create: --closes-at must be a date and time like 2027-03-31T17:00:00-04:00")
+		}
+		closes = &t
 	}
 	svc, closeDB, err := openService(ctx, cfg, true, nil)
 	if err != nil {
@@ -408,6 +425,7 @@ func cmdAssessmentCreate(ctx context.Context, cfg Config, args []string, stdout 
 	defer closeWith(&err, closeDB)
 	a, err := svc.CreateAssessmentAt(ctx, *owner, survey.NewAssessment{
 		Title: *title, Team: *team, Language: *lang, Threshold: *threshold, ConfirmLowThreshold: *confirmLow,
+		Unit: *unit, Expected: heads, ClosesAt: closes,
 	})
 	var verr *assessment.ValidationError
 	switch {
@@ -427,6 +445,27 @@ func cmdAssessmentCreate(ctx context.Context, cfg Config, args []string, stdout 
 	_, err = fmt.Fprintf(stdout, "Assessment %d created for %s: %s\nJoin code: %s\nJoin link: %s\n",
 		a.ID, a.Team, a.Title, assessment.FormatJoinCode(a.Code), joinURL)
 	return err
+}
+
+// parseExpected reads --expected: pillar=n pairs separated by commas ("" for none). The
+// pillars and the range are checked with the rest of the assessment.
+func parseExpected(s string) (map[string]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	out := map[string]int{}
+	for _, pair := range strings.Split(s, ",") {
+		key, value, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		n, err := strconv.Atoi(strings.TrimSpace(value))
+		if !ok || err != nil || strings.TrimSpace(key) == "" {
+			return nil, fmt.Errorf("must be pillar=n pairs separated by commas, like staff=25,leadership=4")
+		}
+		if _, dup := out[strings.TrimSpace(key)]; dup {
+			return nil, fmt.Errorf("names %s twice", strings.TrimSpace(key))
+		}
+		out[strings.TrimSpace(key)] = n
+	}
+	return out, nil
 }
 
 // describeValidation turns field errors into a line for the terminal.
@@ -454,11 +493,21 @@ func describeValidation(err error) string {
 			msg = fmt.Sprintf("needs at least %d different characters", fe.Limit)
 		case field == "language":
 			msg = "must be en or fr"
+		case field == "closes_at" && fe.Code == assessment.CodePast:
+			msg = "must be later than now"
+		case strings.HasPrefix(field, "expected.") && fe.Code == assessment.CodeUnknown:
+			msg = "names no pillar (leadership, staff, patient_partners)"
+		case strings.HasPrefix(field, "expected."):
+			msg = fmt.Sprintf("must be 0 to %d", assessment.MaxExpected)
 		}
-		switch field {
-		case "language":
+		switch {
+		case field == "closes_at":
+			parts = append(parts, "--closes-at "+msg)
+		case strings.HasPrefix(field, "expected."):
+			parts = append(parts, "--expected "+strings.TrimPrefix(field, "expected.")+" "+msg)
+		case field == "language":
 			parts = append(parts, "--lang "+msg)
-		case "password":
+		case field == "password":
 			parts = append(parts, "the password (standard input) "+msg)
 		default:
 			parts = append(parts, "--"+field+" "+msg)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/ecat-project/ecat/storage"
 )
 
 func env(kv ...string) func(string) string {
@@ -222,5 +224,55 @@ func TestBackupCommand(t *testing.T) {
 	}
 	if _, err := runCLI(t, env(), "serve", "--db", db, "--log-format", "xml"); !errors.As(err, &usage) {
 		t.Errorf("serve --log-format xml: %v", err)
+	}
+}
+
+// TestAssessmentCreateParticipation: the command line opens an assessment with its unit,
+// expected headcounts and closing moment, as the form and the API do; each mistake in
+// them is a usage error naming the flag, and nothing is created.
+func TestAssessmentCreateParticipation(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "p.db")
+	closes := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
+	out, err := runCLI(t, env(), "assessment", "create", "--db", db, "--json", "--title", "Spring", "--team", "Ward 4B",
+		"--unit", " Medicine ", "--expected", "staff=25, leadership=4", "--closes-at", closes.Format(time.RFC3339))
+	if err != nil {
+		t.Fatalf("create: %q, %v", out, err)
+	}
+	store, err := storage.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := store.Assessment(context.Background(), 1)
+	if cerr := store.Close(); cerr != nil {
+		t.Fatal(cerr)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Unit != "Medicine" || a.Expected["staff"] != 25 || a.Expected["leadership"] != 4 || len(a.Expected) != 2 ||
+		a.ClosesAt == nil || !a.ClosesAt.Equal(closes) {
+		t.Errorf("stored: unit %q, expected %v, closes at %v", a.Unit, a.Expected, a.ClosesAt)
+	}
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"--expected", "staff"}, "--expected"},
+		{[]string{"--expected", "staff=1,staff=2"}, "--expected"},
+		{[]string{"--expected", "nurses=3"}, "--expected nurses"},
+		{[]string{"--expected", "staff=10001"}, "--expected staff"},
+		{[]string{"--closes-at", "tomorrow"}, "--closes-at"},
+		{[]string{"--closes-at", "2001-01-01T00:00:00Z"}, "--closes-at"},
+		{[]string{"--unit", "=SUM(A1)"}, "--unit"},
+	} {
+		_, err := runCLI(t, env(), append([]string{"assessment", "create", "--db", db, "--title", "T", "--team", "X"}, c.args...)...)
+		var usage *usageError
+		if !errors.As(err, &usage) || !strings.Contains(err.Error(), c.flag) {
+			t.Errorf("%v: %v, want a usage error naming %s", c.args, err, c.flag)
+		}
+	}
+	out, err = runCLI(t, env("ECAT_DB", db), "assessment", "list")
+	if err != nil || strings.Count(out, "\n") > 2 {
+		t.Errorf("after the refused creations, the list is %q (%v)", out, err)
 	}
 }
