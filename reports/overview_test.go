@@ -220,3 +220,21 @@ func TestRankRowSVG(t *testing.T) {
 		}
 	}
 }
+
+// The same words under two questions may be one person's: they are two quotes, each
+// "written by" only as many as wrote them under its question.
+func TestChooseReflectionsByQuestion(t *testing.T) {
+	rep := &Report{Groups: []Group{{Pillar: pillars.Staff, Reflections: []assessment.ReflectionText{
+		{Pillar: pillars.Staff, PromptID: "S-R1", Text: "More time"},
+		{Pillar: pillars.Staff, PromptID: "S-R1", Text: "more  time"},
+		{Pillar: pillars.Staff, PromptID: "S-R2", Text: "More time"},
+	}}}}
+	got := ChooseReflections(rep)
+	if len(got) != 1 || len(got[0].Quotes) != 2 {
+		t.Fatalf("chose %+v, want two quotes", got)
+	}
+	first, second := got[0].Quotes[0], got[0].Quotes[1]
+	if first.PromptID != "S-R1" || first.Count != 2 || second.PromptID != "S-R2" || second.Count != 1 {
+		t.Errorf("quotes %+v and %+v: want S-R1's written by 2, then S-R2's by 1", first, second)
+	}
+}

@@ -1,14 +1,18 @@
 package reports
 
-import "unicode/utf8"
+import (
+	"cmp"
+	"slices"
+	"unicode/utf8"
+)
 
 // The team's own reflections, for the round of insights of the discussion: a few of each
 // shown group's answers to the reflection questions, so the round starts from what the
 // team wrote. Withheld groups were emptied by Build: nothing of theirs can be chosen.
 //
-// Choice, per shown group: identical texts are one (GroupTexts), the most written first,
-// then in the report's order of the group's texts (by question, then by text: never by
-// who wrote first); each is cut to QuoteMax characters at a word, and the chosen ones
+// Choice, per shown group: identical texts under one question are one (GroupTexts), the
+// most written first, then in the report's order of the group's texts (by question, then
+// by text: never by who wrote first); each is cut to QuoteMax characters at a word, and the chosen ones
 // stay within ReflectionBudget characters together, so a group's column fits a projected
 // screen. At most ReflectionsPerGroup are chosen; More counts the distinct texts left.
 
@@ -41,25 +45,34 @@ func ChooseReflections(r *Report) []GroupReflections {
 		if g.Withheld || len(g.Reflections) == 0 {
 			continue
 		}
-		// GroupTexts keeps the first prompt a text was written under.
-		texts := make([]string, len(g.Reflections))
-		prompt := map[string]string{}
-		for i, f := range g.Reflections {
-			texts[i] = f.Text
-			if _, ok := prompt[f.Text]; !ok {
-				prompt[f.Text] = f.PromptID
+		// Identical texts are gathered question by question: the same words under two
+		// questions may be one person's, and "written by 2 people" would then say more
+		// than is known. The most written first, across questions, else in the report's
+		// order (by question, then by text).
+		var quotes []ReflectionQuote
+		for start := 0; start < len(g.Reflections); {
+			end := start
+			var texts []string
+			for ; end < len(g.Reflections) && g.Reflections[end].PromptID == g.Reflections[start].PromptID; end++ {
+				texts = append(texts, g.Reflections[end].Text)
 			}
+			for _, tc := range GroupTexts(texts) {
+				quotes = append(quotes, ReflectionQuote{PromptID: g.Reflections[start].PromptID, Text: tc.Text, Count: tc.Count})
+			}
+			start = end
 		}
+		slices.SortStableFunc(quotes, func(a, b ReflectionQuote) int { return cmp.Compare(b.Count, a.Count) })
 		gr := GroupReflections{Pillar: g.Pillar}
 		used := 0
-		for _, tc := range GroupTexts(texts) {
-			q := ShortQuote(tc.Text, QuoteMax)
+		for _, rq := range quotes {
+			q := ShortQuote(rq.Text, QuoteMax)
 			n := utf8.RuneCountInString(q)
 			if len(gr.Quotes) == ReflectionsPerGroup || len(gr.Quotes) > 0 && used+n > ReflectionBudget {
 				gr.More++
 				continue
 			}
-			gr.Quotes = append(gr.Quotes, ReflectionQuote{PromptID: prompt[tc.Text], Text: q, Count: tc.Count})
+			rq.Text = q
+			gr.Quotes = append(gr.Quotes, rq)
 			used += n
 		}
 		out = append(out, gr)
