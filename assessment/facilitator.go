@@ -149,6 +149,7 @@ const (
 	AuditMemberRemoved = "member_remove"
 	AuditHandedOver    = "assessment_hand_over"
 	AuditUpdated       = "assessment_update"
+	AuditNewJoinCode   = "assessment_new_code"
 	// The new owner's line of a hand-over (the one handing over has AuditHandedOver).
 	AuditHandedOverToMe = "assessment_received"
 

@@ -412,3 +412,28 @@ func notFound(err error) error {
 	}
 	return err
 }
+
+// SetJoinCode gives open assessment id a new join code: from then on the old one finds
+// nothing (on another server sharing the database, after at most a moment: cache.go).
+// The responses already started keep their own links. assessment.ErrClosed for a round
+// that no longer takes answers (its code only leads to its summary), ErrNotFound when
+// there is no such assessment.
+func (s *Store) SetJoinCode(ctx context.Context, id int64, code string) error {
+	res := s.db.WithContext(ctx).Model(&assessmentRow{}).Where("id = ? AND status = ?", id, string(assessment.Open)).
+		UpdateColumn("code", code)
+	s.codes.invalidate()
+	if res.Error != nil {
+		return wrap(res.Error, "give assessment %d a new join code", id)
+	}
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&assessmentRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return wrap(err, "give assessment %d a new join code", id)
+	}
+	if n == 0 {
+		return assessment.ErrNotFound
+	}
+	return assessment.ErrClosed
+}

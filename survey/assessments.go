@@ -288,3 +288,25 @@ func (s *Service) Reassess(ctx context.Context, actor *assessment.Facilitator, i
 	}
 	return next, nil
 }
+
+// NewJoinCode gives actor's open assessment id a new join code, against version ifVersion
+// when not 0: the old code and link stop working (for a code that went further than the
+// team, or a co-facilitator whose access was removed), and the responses already started
+// go on through their own links. A closed round is assessment.ErrClosed.
+func (s *Service) NewJoinCode(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) (*assessment.Assessment, error) {
+	var out *assessment.Assessment
+	err := s.store.InTx(ctx, func(tx *storage.Store) error {
+		a, err := s.ownedAt(ctx, tx, actor, id, ifVersion, assessment.ChangeAccess)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetJoinCode(ctx, a.ID, assessment.NewJoinCode()); err != nil {
+			return err
+		}
+		if out, err = tx.Assessment(ctx, a.ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, assessment.AuditNewJoinCode, &a.ID, a.Title)
+	})
+	return out, err
+}

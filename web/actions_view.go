@@ -200,7 +200,7 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 
 // validNotice lists the ?done= notices the assessment page shows.
 var validNotice = map[string]bool{
-	"open": true, "closed": true, "reassessed": true, "discussed": true,
+	"open": true, "closed": true, "reassessed": true, "discussed": true, "new_code": true,
 	"action_added": true, "action_saved": true, "action_deleted": true,
 	"summary_published": true, "summary_unpublished": true, "summary_quoted": true,
 	"settings_saved": true,

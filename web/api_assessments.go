@@ -331,3 +331,9 @@ func (s *Server) apiDeleteAssessment(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// apiNewJoinCode answers POST /api/v1/assessments/{id}/code: the round with its new join
+// code.
+func (s *Server) apiNewJoinCode(c echo.Context) error {
+	return s.apiSetStatus(c, s.svc.NewJoinCode)
+}

@@ -74,6 +74,15 @@ func authzTable() map[string]authzCase {
 			}
 		}
 	}
+	newCode := func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
+		t.Helper()
+		if got := e.storedAssessment(a.ID); got == nil || got.Code == a.Code || len(got.Code) != 16 {
+			t.Errorf("after the request the join code is %+v, want a new one", got)
+		}
+		if _, err := e.store.AssessmentByCode(t.Context(), a.Code); err == nil {
+			t.Error("the old join code still finds the round")
+		}
+	}
 	deleted := func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
 		t.Helper()
 		if e.storedAssessment(a.ID) != nil {
@@ -139,6 +148,7 @@ func authzTable() map[string]authzCase {
 		"GET /assessments/:id/report.xlsx": {owner: 200, ownerDid: isWorkbook},
 		"POST /assessments/:id/close":      {owner: 303, ownerDid: statusIs(assessment.Closed)},
 		"POST /assessments/:id/reopen":     {closedFirst: true, owner: 303, ownerDid: statusIs(assessment.Open)},
+		"POST /assessments/:id/code":       {owner: 303, ownerDid: newCode},
 		"GET /assessments/:id/edit":        {owner: 200, need: assessment.ChangeAccess},
 		"POST /assessments/:id/edit": {form: url.Values{"title": {"Renamed in the matrix"}, "team": {"Ward 9"}, "unit": {"Medicine"}, "expected_staff": {"12"}},
 			owner: 303, ownerDid: func(t *testing.T, e *testEnv, _ *httptest.ResponseRecorder, a *assessment.Assessment, _ string) {
@@ -237,6 +247,7 @@ func authzTable() map[string]authzCase {
 		"DELETE /api/v1/actions/:id":                         {owner: 204, ownerDid: actionCount(0)},
 		"POST /api/v1/assessments/:id/close":                 {owner: 200, ownerDid: statusIs(assessment.Closed)},
 		"POST /api/v1/assessments/:id/reopen":                {closedFirst: true, owner: 200, ownerDid: statusIs(assessment.Open)},
+		"POST /api/v1/assessments/:id/code":                  {owner: 200, ownerDid: newCode},
 		"DELETE /api/v1/assessments/:id":                     {owner: 204, ownerDid: deleted, need: assessment.ManageAccess},
 		"GET /api/v1/assessments/:id/report.xlsx":            {owner: 200, ownerDid: isWorkbook},
 		"POST /assessments/:id/summary":                      {closedFirst: true, owner: 303, ownerDid: summaryPublished(true)},
@@ -473,7 +484,7 @@ func TestFacilitatorAuthorizationMatrix(t *testing.T) {
 				if got == nil {
 					t.Fatalf("%s: the owner's assessment was deleted", who)
 				}
-				if got.Status != before.Status || got.Title != before.Title || got.Team != before.Team ||
+				if got.Status != before.Status || got.Title != before.Title || got.Team != before.Team || got.Code != before.Code ||
 					got.Threshold != before.Threshold || got.FacilitatorID == nil || *got.FacilitatorID != owner.ID {
 					t.Errorf("%s: the owner's assessment changed from %+v to %+v", who, before, *got)
 				}

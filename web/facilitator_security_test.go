@@ -42,6 +42,7 @@ func TestFacilitatorCSRF(t *testing.T) {
 		"/assessments":                                 {"title": {"Forged round"}, "team": {"Ward 1"}, "threshold": {"3"}, "language": {"en"}},
 		"/assessments/:id/close":                       {},
 		"/assessments/:id/reopen":                      {},
+		"/assessments/:id/code":                        {},
 		"/assessments/:id/delete":                      {"confirm": {"yes"}},
 		"/assessments/:id/edit":                        {"title": {"Forged title"}, "team": {"Ward 1"}, "unit": {"Forged unit"}},
 		"/account/tokens":                              {"label": {"forged"}},

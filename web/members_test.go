@@ -165,3 +165,33 @@ func TestSharingThroughTheAPI(t *testing.T) {
 		t.Errorf("members as Vera reads them: %v", members)
 	}
 }
+
+// A new join code: the old code and link find nothing from then on, the new one opens
+// the round, and whoever had started goes on through their own link.
+func TestNewJoinCode(t *testing.T) {
+	e := newTestEnv(t)
+	olive := e.newFacilitator("olive@example.org", "Olive Owner")
+	a := e.ownedAssessment(olive, "Spring round")
+	token := e.createResponse(e.completeBody(a.Code, "staff"))
+	rec := e.signedIn(olive).postForm("/assessments/"+strconv.FormatInt(a.ID, 10)+"/code", nil)
+	if rec.Code != http.StatusSeeOther || !strings.HasSuffix(rec.Header().Get("Location"), "?done=new_code") {
+		t.Fatalf("new code: %d to %q", rec.Code, rec.Header().Get("Location"))
+	}
+	now := e.storedAssessment(a.ID)
+	if now.Code == a.Code {
+		t.Fatal("the code did not change")
+	}
+	anon := e.newBrowser()
+	if rec := anon.get("/j/" + a.Code); rec.Code != http.StatusNotFound {
+		t.Errorf("the old join link: %d, want 404", rec.Code)
+	}
+	if rec := anon.get("/j/" + now.Code); rec.Code != http.StatusOK {
+		t.Errorf("the new join link: %d", rec.Code)
+	}
+	if rec := e.api(http.MethodGet, "/api/v1/responses/"+token, "", nil); rec.Code != http.StatusOK {
+		t.Errorf("a response started before, through its own link: %d", rec.Code)
+	}
+	if trail := e.auditActions(olive); !slices.Contains(trail, assessment.AuditNewJoinCode) {
+		t.Errorf("Olive's trail %v lacks the new code", trail)
+	}
+}

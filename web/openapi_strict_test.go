@@ -271,6 +271,7 @@ func newStrictEnvOn(t *testing.T, store *storage.Store) *strictEnv {
 		"get /assessments/{id}":             ownedRig(false, false, false, nil, nil),
 		"delete /assessments/{id}":          ownedRig(false, false, false, nil, nil),
 		"post /assessments/{id}/close":      ownedRig(false, false, false, nil, nil),
+		"post /assessments/{id}/code":       ownedRig(false, false, false, nil, nil),
 		"post /assessments/{id}/reopen":     ownedRig(true, false, false, nil, nil),
 		"get /assessments/{id}/report":      ownedRig(false, false, false, nil, nil),
 		"get /assessments/{id}/report.xlsx": ownedRig(false, false, false, nil, nil),

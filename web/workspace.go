@@ -478,3 +478,8 @@ func (s *Server) activityPage(c echo.Context) error {
 	}
 	return s.facilitatorPage(c, http.StatusOK, "activity", "title.activity", rows)
 }
+
+// newJoinCode answers the assessment page's "New join code" (POST /assessments/{id}/code).
+func (s *Server) newJoinCode(c echo.Context) error {
+	return s.setStatus(c, s.svc.NewJoinCode, "new_code")
+}
