@@ -129,15 +129,26 @@ func decodeExpected(s string) map[string]int {
 	return m
 }
 
-// nameSeries makes a first round the first of its series, in the transaction of its
-// insert.
+// nameSeries names the series of a round just inserted without one, in the transaction
+// of its insert: a round that follows another of the same owner continues that one's
+// series; any other starts its own (a round never joins someone else's team, whose
+// members and earlier figures would then be its).
 func nameSeries(tx *gorm.DB, row *assessmentRow) error {
 	if row.SeriesID != nil {
 		return nil
 	}
-	id := row.ID
-	row.SeriesID = &id
-	return tx.Model(&assessmentRow{}).Where("id = ?", id).UpdateColumn("series_id", id).Error
+	series := row.ID
+	if row.PreviousID != nil {
+		var prev assessmentRow
+		if err := tx.Select("id", "series_id", "facilitator_id").Take(&prev, "id = ?", *row.PreviousID).Error; err != nil {
+			return notFound(err)
+		}
+		if prev.FacilitatorID != nil && row.FacilitatorID != nil && *prev.FacilitatorID == *row.FacilitatorID {
+			series = prev.series()
+		}
+	}
+	row.SeriesID = &series
+	return tx.Model(&assessmentRow{}).Where("id = ?", row.ID).UpdateColumn("series_id", series).Error
 }
 
 // CreateAssessment stores a new assessment and sets its ID and CreatedAt.
@@ -416,10 +427,11 @@ func notFound(err error) error {
 // SetJoinCode gives open assessment id a new join code: from then on the old one finds
 // nothing (on another server sharing the database, after at most a moment: cache.go).
 // The responses already started keep their own links. assessment.ErrClosed for a round
-// that no longer takes answers (its code only leads to its summary), ErrNotFound when
-// there is no such assessment.
+// that no longer takes answers (closed, or past its closing moment: its code only leads
+// to its summary), ErrNotFound when there is no such assessment.
 func (s *Store) SetJoinCode(ctx context.Context, id int64, code string) error {
-	res := s.db.WithContext(ctx).Model(&assessmentRow{}).Where("id = ? AND status = ?", id, string(assessment.Open)).
+	res := s.db.WithContext(ctx).Model(&assessmentRow{}).
+		Where("id = ? AND status = ? AND (closes_at IS NULL OR closes_at > ?)", id, string(assessment.Open), s.now()).
 		UpdateColumn("code", code)
 	s.codes.invalidate()
 	if res.Error != nil {

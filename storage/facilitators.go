@@ -108,8 +108,11 @@ func (s *Store) createFacilitator(tx *gorm.DB, f *assessment.Facilitator) error 
 		return err
 	}
 	role := f.Role
-	if count == 0 || role == "" {
-		role = map[bool]string{true: assessment.RoleAdmin, false: assessment.RoleFacilitator}[count == 0]
+	switch {
+	case count == 0:
+		role = assessment.RoleAdmin
+	case role == "":
+		role = assessment.RoleFacilitator
 	}
 	row := facilitatorRow{Email: f.Email, Name: f.Name, PasswordHash: f.PasswordHash, Role: role}
 	if err := tx.Create(&row).Error; err != nil {

@@ -18,11 +18,12 @@ type memberRow struct {
 
 func (memberRow) TableName() string { return "assessment_members" }
 
-// MemberRole is facilitatorID's role on the series seriesID is shared as ("" when it is
-// not shared with them).
+// MemberRole is facilitatorID's role on series seriesID ("" when it is not shared with
+// them). It reads through the read pool (the transaction's connection inside InTx): on
+// SQLite the writer's one connection stays with the respondents' answers.
 func (s *Store) MemberRole(ctx context.Context, seriesID, facilitatorID int64) (string, error) {
 	var roles []string
-	err := s.db.WithContext(ctx).Model(&memberRow{}).
+	err := s.read.WithContext(ctx).Model(&memberRow{}).
 		Where("series_id = ? AND facilitator_id = ?", seriesID, facilitatorID).Limit(1).Pluck("role", &roles).Error
 	if err != nil {
 		return "", wrap(err, "read a member role")
@@ -34,8 +35,8 @@ func (s *Store) MemberRole(ctx context.Context, seriesID, facilitatorID int64) (
 }
 
 // PutMember shares series seriesID with facilitatorID as role, or sets the role of a
-// member already there; created tells which. One statement decides, so two shares at
-// the same moment leave one row.
+// member already there; created tells which. The insert is an upsert on the primary key,
+// so two shares at the same moment leave one row (both may then say created).
 func (s *Store) PutMember(ctx context.Context, seriesID, facilitatorID int64, role string) (created bool, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&memberRow{}).Where("series_id = ? AND facilitator_id = ?", seriesID, facilitatorID).
@@ -74,13 +75,13 @@ func (s *Store) Members(ctx context.Context, seriesID int64, ownerID *int64) ([]
 	var out []assessment.Member
 	if ownerID != nil {
 		var owner facilitatorRow
-		if err := s.db.WithContext(ctx).Take(&owner, "id = ?", *ownerID).Error; err != nil {
+		if err := s.read.WithContext(ctx).Take(&owner, "id = ?", *ownerID).Error; err != nil {
 			return nil, wrap(notFound(err), "read the owner of series %d", seriesID)
 		}
 		out = append(out, assessment.Member{FacilitatorID: owner.ID, Email: owner.Email, Name: owner.Name,
 			Role: assessment.MemberOwner, AddedAt: owner.CreatedAt})
 	}
-	rows, err := s.db.WithContext(ctx).Raw(`SELECT f.id, f.email, f.name, m.role, m.added_at
+	rows, err := s.read.WithContext(ctx).Raw(`SELECT f.id, f.email, f.name, m.role, m.added_at
 		FROM assessment_members m JOIN facilitators f ON f.id = m.facilitator_id
 		WHERE m.series_id = ? ORDER BY f.email`, seriesID).Rows()
 	err = eachRow(ctx, rows, err, func() error {

@@ -107,3 +107,39 @@ func TestMembersOfASeries(t *testing.T) {
 		}
 	})
 }
+
+// A round stored as following another continues that one's team (its series) when both
+// have one owner, and starts its own team otherwise: a round never joins someone else's
+// team, whose members and earlier rounds would then be its.
+func TestSeriesOfAFollowingRound(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s, ctx := ns.store, t.Context()
+		newAccount(t, s, "admin@example.org")
+		alice, bob := newAccount(t, s, "alice@example.org"), newAccount(t, s, "bob@example.org")
+		round := func(owner int64, prev *assessment.Assessment) *assessment.Assessment {
+			t.Helper()
+			a := &assessment.Assessment{Title: "Round", Team: "Ward", Language: "en", Threshold: 3, Status: assessment.Open,
+				Code: assessment.NewJoinCode(), InstrumentVersion: "v2", Round: 1, FacilitatorID: &owner}
+			if prev != nil {
+				a.PreviousID, a.Round = &prev.ID, prev.Round+1
+			}
+			if err := s.CreateAssessment(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		first := round(alice.ID, nil)
+		mine := round(alice.ID, first)
+		if first.SeriesID != first.ID || mine.SeriesID != first.ID {
+			t.Errorf("Alice's rounds are in series %d and %d, want both in %d", first.SeriesID, mine.SeriesID, first.ID)
+		}
+		theirs := round(bob.ID, round(alice.ID, nil))
+		if theirs.SeriesID != theirs.ID {
+			t.Errorf("Bob's round after one of Alice's is in series %d, want its own (%d)", theirs.SeriesID, theirs.ID)
+		}
+		stored, err := s.Assessment(ctx, mine.ID)
+		if err != nil || stored.SeriesID != first.ID {
+			t.Errorf("stored: series %d (%v), want %d", stored.SeriesID, err, first.ID)
+		}
+	})
+}

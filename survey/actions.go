@@ -10,7 +10,8 @@ import (
 )
 
 // The action plan the team agrees in its discussion. An action belongs to a round and
-// follows its ownership: someone else's action is assessment.ErrNotFound. A round that
+// follows its access: an action of a round one may not see is assessment.ErrNotFound,
+// and a viewer's change is assessment.ErrForbidden. A round that
 // has a next round keeps its plan as it was (assessment.ErrAlreadyReassessed, checked in
 // the storage transaction): the open actions were carried over, and the plan continues
 // there.

@@ -91,8 +91,9 @@ func (s *Service) Unshare(ctx context.Context, actor *assessment.Facilitator, id
 	})
 }
 
-// AccessTo tells what actor may do with assessment a (for showing or hiding controls;
-// every use case checks again).
+// AccessTo tells what actor may do with assessment a, for showing or hiding controls and
+// the join code (every use case checks again). It fails closed: when the access cannot
+// be read, it is NoAccess, so nothing more than the page already shows is offered.
 func (s *Service) AccessTo(ctx context.Context, actor *assessment.Facilitator, a *assessment.Assessment) assessment.Access {
 	has, err := accessTo(ctx, s.store, actor, a)
 	if err != nil {

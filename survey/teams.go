@@ -26,8 +26,9 @@ type Workspace struct {
 
 // Teams lists the assessments actor may see by team, each team's rounds newest first and
 // the teams most recently active first: the list of Assessments (one query, the counts
-// included), grouped. A team is its name exactly as typed, as the API's ?team= filter
-// matches it; a new round takes its team's name, so its rounds stay together.
+// included), grouped. A team is a series of rounds (each next round continues its
+// series), named as its newest round names it: a round renamed stays with its team, and
+// two teams that happen to share a name stay apart.
 func (s *Service) Teams(ctx context.Context, actor *assessment.Facilitator) (*Workspace, error) {
 	list, err := s.Assessments(ctx, actor)
 	if err != nil {
@@ -49,12 +50,16 @@ func (s *Service) Teams(ctx context.Context, actor *assessment.Facilitator) (*Wo
 
 func groupByTeam(list []assessment.Listed) []TeamRounds {
 	var teams []TeamRounds
-	index := map[string]int{}
+	index := map[int64]int{}
 	for _, a := range list {
-		i, ok := index[a.Team]
+		series := a.SeriesID
+		if series == 0 {
+			series = a.ID
+		}
+		i, ok := index[series]
 		if !ok {
 			i = len(teams)
-			index[a.Team] = i
+			index[series] = i
 			teams = append(teams, TeamRounds{Team: a.Team})
 		}
 		t := &teams[i]

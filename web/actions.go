@@ -17,8 +17,8 @@ import (
 )
 
 // The action plan the team agrees in its discussion, and reassessment: the next round of
-// a closed one, with the open actions carried over. Ownership follows the round: an
-// action of someone else's assessment answers 404 like one that does not exist.
+// a closed one, with the open actions carried over. Access follows the round: an action
+// of an assessment one may not see answers 404 like one that does not exist.
 
 var (
 	errStillOpen         = &httpError{Status: http.StatusConflict, Code: "assessment_open", Key: "still_open"}

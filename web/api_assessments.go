@@ -14,8 +14,9 @@ import (
 	"github.com/ecat-project/ecat/survey"
 )
 
-// The facilitators' JSON API, behind Authorization: Bearer <token>. Someone else's
-// assessment answers 404, like one that does not exist.
+// The facilitators' JSON API, behind Authorization: Bearer <token>. An assessment the
+// token's facilitator may not see answers 404, like one that does not exist; one shared
+// with them in a role that does not allow a change answers 403 forbidden to it.
 
 type assessmentJSON struct {
 	ID        int64  `json:"id"`

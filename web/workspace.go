@@ -20,10 +20,11 @@ import (
 
 // The facilitator's workspace: dashboard, creating an assessment, its page with the
 // join link, code, QR code and live completion, the printable invitation, closing,
-// reopening and deleting. A facilitator only ever sees their own assessments: anyone
-// else's id answers 404, exactly like an id that does not exist.
+// reopening and deleting. A facilitator sees their own assessments and the ones shared
+// with them (an admin, every one): any other id answers 404, exactly like an id that
+// does not exist, and a change their role does not allow is 403.
 
-// ownAssessment loads the :id assessment if it belongs to the signed-in facilitator.
+// ownAssessment loads the :id assessment if the signed-in facilitator may read it.
 func (s *Server) ownAssessment(c echo.Context) (*survey.Round, error) {
 	return s.svc.Assessment(c.Request().Context(), me(c), pathID(c, "id"))
 }
@@ -335,10 +336,11 @@ func (s *Server) reopenAssessment(c echo.Context) error {
 	return s.setStatus(c, s.svc.Reopen, "open")
 }
 
-// statusChange is survey.Service's Close or Reopen.
+// statusChange is one of survey.Service's changes of a round's state made with one click
+// (Close, Reopen, NewJoinCode).
 type statusChange func(ctx context.Context, actor *assessment.Facilitator, id, ifVersion int64) (*assessment.Assessment, error)
 
-// setStatus closes or reopens from the assessment page: the facilitator's click is
+// setStatus makes such a change from the assessment page: the facilitator's click is
 // made on what the page shows now, whatever version it is at.
 func (s *Server) setStatus(c echo.Context, change statusChange, done string) error {
 	a, err := change(c.Request().Context(), me(c), pathID(c, "id"), 0)
