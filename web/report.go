@@ -149,7 +149,7 @@ type reportView struct {
 	Open bool
 	// Paper names, per group shown, how many of its responses were entered from paper.
 	Paper []string
-	// Overview is the picture of the whole that opens the page.
+	// Overview is the picture of the whole that opens the page (the report page's only).
 	Overview *overviewView
 	// Sort is the statements' order (?sort=), SortLinks the choices.
 	Sort      string
@@ -173,6 +173,9 @@ func (s *Server) reportPage(c echo.Context) error {
 	a := rep.Assessment
 	lang := s.lang(c, "", a.Language)
 	v := s.reportView(lang, rep.Report, rep.Instrument)
+	// The overview (cards, the ranked chart) is the report page's alone: the summary and
+	// the discussion, which share the view, do not draw it.
+	v.Overview = s.overviewView(lang, rep.Report, rep.Instrument)
 	if v.Paper, err = s.paperNotes(c, lang, rep); err != nil {
 		return err
 	}
@@ -240,7 +243,7 @@ func (s *Server) reportView(langCode string, rep *reports.Report, in *pillars.In
 		return v
 	}
 	v := reportView{A: rep.Assessment, Threshold: rep.Threshold, Submitted: rep.Team.Submitted, Open: rep.Assessment.IsOpen(),
-		Moved: s.movedView(langCode, rep.Previous, in), Overview: s.overviewView(langCode, rep, in)}
+		Moved: s.movedView(langCode, rep.Previous, in)}
 	if a := rep.Assessment; a != nil {
 		v.PrintHead = a.Team + " · " + fmt.Sprintf(msg("assessment.round"), a.Round) + " · " + a.Title
 	}
