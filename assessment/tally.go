@@ -1,5 +1,10 @@
 package assessment
 
+import (
+	"cmp"
+	"strings"
+)
+
 // Tallies are an assessment's submitted responses as counted by the database: what the
 // report is computed from. Drafts never appear here.
 type Tallies struct {
@@ -7,10 +12,27 @@ type Tallies struct {
 	Submitted map[string]int
 	// Items holds one entry per pillar, item and answer value that occurs.
 	Items []ItemCount
-	// Named holds every key strength and opportunity text, with its pillar and theme.
+	// Named holds every key strength and opportunity text, with its pillar and theme, in
+	// content order (CompareNamed).
 	Named []NamedText
-	// Reflections holds every non-empty reflection text, with its pillar and prompt.
+	// Reflections holds every non-empty reflection text, with its pillar and prompt, in
+	// content order (CompareReflections).
 	Reflections []ReflectionText
+}
+
+// Texts are listed in content order, never in the order people answered: listed as they
+// came, one person's strength, opportunity and reflections would stand at the same place
+// in each list and could be read together, and the latest submission would be last.
+
+// CompareNamed orders named texts by their content: by text, then theme. Two texts equal
+// by it are alike in everything a list of one pillar and kind shows.
+func CompareNamed(a, b NamedText) int {
+	return cmp.Or(strings.Compare(a.Text, b.Text), strings.Compare(a.Theme, b.Theme))
+}
+
+// CompareReflections orders reflections by their content: by prompt, then text.
+func CompareReflections(a, b ReflectionText) int {
+	return cmp.Or(strings.Compare(a.PromptID, b.PromptID), strings.Compare(a.Text, b.Text))
 }
 
 // ItemCount is how many submitted responses of a pillar gave one answer to one item.

@@ -10,7 +10,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/pillars"
@@ -262,20 +261,23 @@ func buildGroups(a *assessment.Assessment, in *pillars.Instrument, t *assessment
 	return r
 }
 
-// unlink orders a group's texts by their own content, each list on its own: strengths
-// by text, opportunities by text, reflections by prompt then text. Listed in the order
-// people answered, one person's strength, opportunity and reflections would stand at the
-// same place in each list and could be read together; the latest submission would be
-// last. Every view lists the texts in this order.
+// unlink puts a group's texts in content order (assessment.CompareNamed,
+// CompareReflections), each list on its own, so that no list says who wrote what together
+// or last. Every view lists the texts in this order. The store reads them in that order
+// already, on a connection of its own while the answers are counted; a list found in
+// order is left as it is.
 func unlink(g *Group) {
-	byText := func(a, b assessment.NamedText) int {
-		return cmp.Or(strings.Compare(a.Text, b.Text), strings.Compare(a.Theme, b.Theme))
+	inOrder(g.Strengths, assessment.CompareNamed)
+	inOrder(g.Opportunities, assessment.CompareNamed)
+	inOrder(g.Reflections, assessment.CompareReflections)
+}
+
+// inOrder sorts list by compare unless it is sorted already. Texts equal by compare are
+// alike in all a list shows, so the sort need not be stable.
+func inOrder[T any](list []T, compare func(a, b T) int) {
+	if !slices.IsSortedFunc(list, compare) {
+		slices.SortFunc(list, compare)
 	}
-	slices.SortStableFunc(g.Strengths, byText)
-	slices.SortStableFunc(g.Opportunities, byText)
-	slices.SortStableFunc(g.Reflections, func(a, b assessment.ReflectionText) int {
-		return cmp.Or(strings.Compare(a.PromptID, b.PromptID), strings.Compare(a.Text, b.Text))
-	})
 }
 
 // emptyGroup makes nil lists empty, so JSON shows [] rather than null.

@@ -77,6 +77,7 @@ func (g *groupWriter) close() {
 // given, may be run more than once (each run starts from nothing stored), and must leave
 // its results (ids, times) in its caller's variables only as its last step.
 func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	s.writes.mark()
 	if s.group == nil {
 		return s.db.WithContext(ctx).Transaction(fn)
 	}

@@ -233,6 +233,7 @@ func (s *Store) createResponse(tx *gorm.DB, row *responseRow, r *assessment.Resp
 // response, its answers, its reflections, COMMIT). It is atomic as any statement is, and
 // refuses a response to an assessment that is not open as insertResponse does.
 func (s *Store) createWhole(ctx context.Context, row *responseRow, r *assessment.Response) error {
+	s.writes.mark()
 	items, values := make([]string, 0, len(r.Answers)), make([]string, 0, len(r.Answers))
 	for id, a := range r.Answers {
 		items, values = append(items, id), append(values, string(a))

@@ -39,6 +39,9 @@ type Store struct {
 	file     *sqliteFile     // SQLite only (sqlitefile.go)
 	group    *groupWriter    // SQLite only, and not inside InTx (group.go)
 	lean     *leanStatements // lean.go
+	// writes tells when a respondent's write was last taken (tallies.go); shared with
+	// the stores InTx makes.
+	writes *writeClock
 	// codes caches assessments read (cache.go); nil inside InTx, which empties the
 	// store's cache when its transaction ends.
 	codes *assessmentCache
@@ -93,7 +96,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		sqlDB.SetMaxIdleConns(10)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: db, read: db, dialect: dialect, codes: newAssessmentCache()}
+	s := &Store{db: db, read: db, dialect: dialect, codes: newAssessmentCache(), writes: &writeClock{}}
 	if err := s.Ping(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
@@ -117,8 +120,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
-// sqliteReaders is how many read-only connections a SQLite store keeps beside its writer.
-const sqliteReaders = 4
+// sqliteReaders is how many read-only connections a SQLite store keeps beside its writer:
+// a large report takes four at once for a moment (its texts and the parts of its counts,
+// see talliesApart), and pages read meanwhile on the others.
+const sqliteReaders = 6
 
 // openSQLiteReaders opens the read-only pool of a SQLite store. In WAL mode readers
 // never wait for the writer nor hold it up: a report or a workbook export reads a
@@ -177,7 +182,7 @@ func sqliteURI(path string, readOnly bool) string {
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	defer s.codes.invalidate() // whatever it changed, committed or not
 	return s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		return fn(&Store{db: db, read: db, dialect: s.dialect, file: s.file, lean: s.lean})
+		return fn(&Store{db: db, read: db, dialect: s.dialect, file: s.file, lean: s.lean, writes: s.writes})
 	})
 }
 

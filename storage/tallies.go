@@ -1,10 +1,16 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"maps"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/ecat-project/ecat/assessment"
 	"gorm.io/gorm"
@@ -24,21 +30,15 @@ import (
 //
 // Measured with 100,000 responses (BENCHMARKS.md), counting the answers (TallySQL) is
 // most of the time and reading the texts takes a third to a half as long again. So,
-// outside a transaction (InTx), the texts are read on a second connection while the
-// first counts (see talliesBeside). The texts are kept lean: rows are scanned by hand
+// outside a transaction (InTx), a large round's answers are counted in parts, each on a
+// connection of its own, while another reads the texts (see talliesApart). The texts are kept lean: rows are scanned by hand
 // rather than with gorm's reflection, in the order of the index on responses
 // (assessment, status, pillar, release) so the database need not sort them, and on
 // SQLite without go-sqlite3's watch on the context, which costs a goroutine per row;
 // eachRow checks the context between rows instead. The counting keeps that watch: its
 // work is all in its first step, which cancelling interrupts.
 func (s *Store) Tallies(ctx context.Context, assessmentID int64) (*assessment.Tallies, error) {
-	if !s.inTx() {
-		if t, err := s.talliesBeside(ctx, assessmentID); t != nil || err != nil {
-			return t, err
-		}
-		// A release committed between the two reads: read again, in one.
-	}
-	return s.tallies(ctx, assessmentID, true)
+	return s.talliesOf(ctx, assessmentID, true)
 }
 
 // ScoreTallies is Tallies without the free texts: the submitted responses counted per
@@ -46,7 +46,19 @@ func (s *Store) Tallies(ctx context.Context, assessmentID int64) (*assessment.Ta
 // one, drawing the trend and the report's figures without texts need scores only, so
 // they never read a verbatim.
 func (s *Store) ScoreTallies(ctx context.Context, assessmentID int64) (*assessment.Tallies, error) {
-	return s.tallies(ctx, assessmentID, false)
+	return s.talliesOf(ctx, assessmentID, false)
+}
+
+// talliesOf reads the tallies, with the texts or not: apart outside a transaction, in
+// the transaction at hand inside one.
+func (s *Store) talliesOf(ctx context.Context, assessmentID int64, texts bool) (*assessment.Tallies, error) {
+	if !s.inTx() {
+		if t, err := s.talliesApart(ctx, assessmentID, texts); t != nil || err != nil {
+			return t, err
+		}
+		// A release committed between the reads: read again, in one.
+	}
+	return s.tallies(ctx, assessmentID, texts)
 }
 
 // readOnly are the options of the tallies' read transactions.
@@ -65,7 +77,7 @@ func (s *Store) tallies(ctx context.Context, assessmentID int64, texts bool) (*a
 	err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		step = "count the submitted responses"
 		shown, err := countShown(ctx, tx, assessmentID, t)
-		if err != nil || shown == 0 {
+		if err != nil || shown.n == 0 {
 			return err
 		}
 		step = "count the answers"
@@ -76,7 +88,7 @@ func (s *Store) tallies(ctx context.Context, assessmentID int64, texts bool) (*a
 			return nil
 		}
 		step = "read the texts"
-		return s.readTexts(ctx, tx, assessmentID, shown, t)
+		return s.readTexts(ctx, tx, assessmentID, shown.n, t)
 	}, s.readOnly())
 	if err != nil {
 		return nil, wrap(err, "%s of assessment %d", step, assessmentID)
@@ -84,77 +96,223 @@ func (s *Store) tallies(ctx context.Context, assessmentID int64, texts bool) (*a
 	return t, nil
 }
 
-// talliesBeside reads the tallies in two read transactions at once, on two connections
-// of the pool: the counts in one, the texts in the other. The two may see different
-// states of the database, so the second counts the responses per pillar too, and the
-// texts are kept only when both counts agree: the responses in a report only ever grow
-// in number (Release adds whole groups; a released response never changes, and none is
-// deleted but with its whole assessment), so equal counts per pillar mean the same
-// responses. When they differ (a release committed in between) it returns nil, nil.
+// talliesApart reads the tallies in several read transactions at once, each on a
+// connection of the pool: the texts in one (when texts is set), and the answers in
+// another, or, for a round of at least tallySplitMin shown responses, in tallyParts
+// parts, each counting the responses of one range of ids. Counting is a sort of every
+// answer, so parts run on as many cores, and each sorts a part only: at 100,000
+// responses on two cores, three parts take half the time of one statement
+// (BENCHMARKS.md). The parts' counts are added up.
 //
-// The call never returns before the second transaction has ended, and neither waits for
-// the other while holding its connection, so reports running together cannot take
-// every connection of the pool and wait for one another.
-func (s *Store) talliesBeside(ctx context.Context, assessmentID int64) (*assessment.Tallies, error) {
-	type texts struct {
+// The transactions may see different states of the database, so each counts the
+// responses per pillar too, and the result is kept only when all counts agree: the
+// responses in a report only ever grow in number (Release adds whole groups; a released
+// response never changes, and none is deleted but with its whole assessment), so equal
+// counts per pillar mean the same responses. When they differ (a release committed in
+// between) it returns nil, nil.
+//
+// The call never returns before every transaction has ended, and none waits for another
+// while holding its connection, so reports running together cannot take every
+// connection of the pool and wait for one another.
+func (s *Store) talliesApart(ctx context.Context, assessmentID int64, texts bool) (*assessment.Tallies, error) {
+	type read struct {
 		t   *assessment.Tallies
 		err error
 	}
-	done := make(chan texts, 1)
+	textsRead := make(chan read, 1)
 	counted := make(chan struct{})
-	go func() {
-		if hook, ok := beforeTexts.Load(s); ok {
-			hook.(func(<-chan struct{}))(counted)
-		}
-		tt := &assessment.Tallies{Submitted: map[string]int{}}
-		err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			shown, err := countShown(ctx, tx, assessmentID, tt)
-			if err != nil || shown == 0 {
-				return err
+	if texts {
+		go func() {
+			if hook, ok := beforeTexts.Load(s); ok {
+				hook.(func(<-chan struct{}))(counted)
 			}
-			return s.readTexts(ctx, tx, assessmentID, shown, tt)
-		}, s.readOnly())
-		done <- texts{tt, err}
-	}()
-	t, err := s.tallies(ctx, assessmentID, false)
+			tt := &assessment.Tallies{Submitted: map[string]int{}}
+			err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				shown, err := countShown(ctx, tx, assessmentID, tt)
+				if err != nil || shown.n == 0 {
+					return err
+				}
+				return s.readTexts(ctx, tx, assessmentID, shown.n, tt)
+			}, s.readOnly())
+			textsRead <- read{tt, err}
+		}()
+	}
+	t, err := s.countApart(ctx, assessmentID)
 	close(counted)
-	other := <-done
-	if err != nil {
+	var other read
+	if texts {
+		other = <-textsRead
+	}
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if other.err != nil {
+	case other.err != nil:
 		return nil, wrap(other.err, "read the texts of assessment %d", assessmentID)
-	}
-	if !maps.Equal(t.Submitted, other.t.Submitted) {
+	case t == nil, texts && !maps.Equal(t.Submitted, other.t.Submitted):
 		return nil, nil
 	}
-	t.Named, t.Reflections = other.t.Named, other.t.Reflections
+	if texts {
+		t.Named, t.Reflections = other.t.Named, other.t.Reflections
+	}
 	return t, nil
 }
 
-// beforeTexts holds, in tests only, a function per store that talliesBeside runs before
+// tallyParts is how many parts talliesApart counts a large round's answers in, and
+// tallySplitMin how many shown responses make a round large.
+//
+// Counting in parts takes every core, so it is done only while respondents are not
+// writing: when one's write was taken less than quietFor ago, a large round is counted
+// in one statement, as a small one is, and respondents keep the other core. Measured with
+// workbooks exported back to back beside submissions (BENCHMARKS.md), parts raised the
+// submissions' p99 past the target; counting in one, they stay within it.
+const (
+	tallyParts = 3
+	quietFor   = time.Second
+)
+
+var tallySplitMin = 5_000 // tests lower it (tallies_export_test.go)
+
+// countApart counts the shown responses and their answers as talliesApart does, without
+// the texts: in one read transaction for a small round, in tallyParts at once for a large
+// one. It returns nil, nil when the parts saw different states of the database.
+func (s *Store) countApart(ctx context.Context, assessmentID int64) (*assessment.Tallies, error) {
+	first := &assessment.Tallies{Submitted: map[string]int{}}
+	var shown shownRange
+	whole := false
+	err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if shown, err = countShown(ctx, tx, assessmentID, first); err != nil || shown.n == 0 {
+			return err
+		}
+		if shown.n < tallySplitMin || s.writes.recent() {
+			// Small, or respondents are writing: counted here and now, in the same
+			// transaction.
+			whole = true
+			return itemCounts(ctx, tx, assessmentID, first)
+		}
+		return nil
+	}, s.readOnly())
+	if err != nil {
+		return nil, wrap(err, "count the answers of assessment %d", assessmentID)
+	}
+	if whole || shown.n == 0 {
+		return first, nil
+	}
+	// Large: tallyParts ranges of ids of about the same width, each counted in its own
+	// transaction, which counts the shown responses again to tell whether it saw the
+	// same ones.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	parts := make([]*assessment.Tallies, tallyParts)
+	errs := make([]error, tallyParts)
+	width := (shown.last - shown.first) / tallyParts
+	var wg sync.WaitGroup
+	for i := range tallyParts {
+		lo, hi := shown.first+int64(i)*width, shown.first+int64(i+1)*width-1
+		if i == tallyParts-1 {
+			hi = shown.last
+		}
+		wg.Go(func() {
+			if hook, ok := beforePart.Load(s); ok {
+				hook.(func(int))(i)
+			}
+			part := &assessment.Tallies{Submitted: map[string]int{}}
+			errs[i] = s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				if _, err := countShown(ctx, tx, assessmentID, part); err != nil {
+					return err
+				}
+				return itemCountsBetween(ctx, tx, assessmentID, lo, hi, part)
+			}, s.readOnly())
+			if errs[i] != nil {
+				cancel() // the others need not finish
+			}
+			parts[i] = part
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, wrap(err, "count the answers of assessment %d", assessmentID)
+	}
+	for _, part := range parts {
+		if !maps.Equal(part.Submitted, first.Submitted) {
+			return nil, nil
+		}
+	}
+	first.Items = addCounts(parts)
+	return first, nil
+}
+
+// writeClock tells when a respondent's write (starting, saving or submitting a response,
+// entering a paper one) was last taken.
+type writeClock struct{ last atomic.Int64 }
+
+// mark notes a write now.
+func (c *writeClock) mark() { c.last.Store(time.Now().UnixNano()) }
+
+// recent tells whether a write was taken less than quietFor ago.
+func (c *writeClock) recent() bool {
+	return time.Since(time.Unix(0, c.last.Load())) < quietFor
+}
+
+// addCounts adds up the parts' answer counts, in TallySQL's order: by pillar, item and
+// value.
+func addCounts(parts []*assessment.Tallies) []assessment.ItemCount {
+	var all []assessment.ItemCount
+	for _, part := range parts {
+		all = append(all, part.Items...)
+	}
+	order := func(a, b assessment.ItemCount) int {
+		return cmp.Or(strings.Compare(a.Pillar, b.Pillar), strings.Compare(a.ItemID, b.ItemID), strings.Compare(string(a.Answer), string(b.Answer)))
+	}
+	slices.SortFunc(all, order)
+	out := all[:0]
+	for _, c := range all {
+		if n := len(out); n > 0 && order(out[n-1], c) == 0 {
+			out[n-1].N += c.N
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// beforeTexts holds, in tests only, a function per store that talliesApart runs before
 // it reads the texts, given a channel closed once the counts are read: to commit a
-// release in between, say.
-var beforeTexts sync.Map // *Store → func(counted <-chan struct{})
+// release in between, say. beforePart holds one that countApart runs before each part,
+// given the part's number.
+var beforeTexts, beforePart sync.Map // *Store → func(counted <-chan struct{}), func(part int)
+
+// shownRange is how many responses a report shows, and the first and last of their ids.
+type shownRange struct {
+	n           int
+	first, last int64
+}
 
 // countShown counts the responses in the report per pillar into t, and returns their
-// total. The index on responses answers it alone.
-func countShown(ctx context.Context, tx *gorm.DB, assessmentID int64, t *assessment.Tallies) (int, error) {
-	rows, err := tx.WithContext(ctx).Raw(`SELECT pillar, COUNT(*) FROM responses
+// total and the range of their ids. The index on responses answers it alone.
+func countShown(ctx context.Context, tx *gorm.DB, assessmentID int64, t *assessment.Tallies) (shownRange, error) {
+	rows, err := tx.WithContext(ctx).Raw(`SELECT pillar, COUNT(*), MIN(id), MAX(id) FROM responses
 		WHERE assessment_id = ? AND status = ? AND released_at IS NOT NULL GROUP BY pillar`,
 		assessmentID, string(assessment.Submitted)).Rows()
-	total := 0
+	var shown shownRange
 	err = eachRow(ctx, rows, err, func() error {
-		var pillar string
-		var n int
-		if err := rows.Scan(&pillar, &n); err != nil {
+		var (
+			pillar      string
+			n           int
+			first, last int64
+		)
+		if err := rows.Scan(&pillar, &n, &first, &last); err != nil {
 			return err
 		}
 		t.Submitted[pillar] = n
-		total += n
+		if shown.n == 0 || first < shown.first {
+			shown.first = first
+		}
+		shown.last = max(shown.last, last)
+		shown.n += n
 		return nil
 	})
-	return total, err
+	return shown, err
 }
 
 // TallySQL is the statement Tallies counts a round's answers with: one row per pillar,
@@ -176,6 +334,12 @@ const TallySQL = `SELECT r.pillar, a.item_id, a.value, COUNT(*)
 // and value, to t.
 func itemCounts(ctx context.Context, tx *gorm.DB, assessmentID int64, t *assessment.Tallies) error {
 	rows, err := tx.WithContext(ctx).Raw(TallySQL, assessmentID, string(assessment.Submitted)).Rows()
+	return scanCounts(ctx, rows, err, t)
+}
+
+// scanCounts adds the rows of a tally statement (from a query that failed with err when
+// err is not nil) to t.
+func scanCounts(ctx context.Context, rows *sql.Rows, err error, t *assessment.Tallies) error {
 	return eachRow(ctx, rows, err, func() error {
 		var ic assessment.ItemCount
 		if err := rows.Scan(&ic.Pillar, &ic.ItemID, &ic.Answer, &ic.N); err != nil {
@@ -186,8 +350,24 @@ func itemCounts(ctx context.Context, tx *gorm.DB, assessmentID int64, t *assessm
 	})
 }
 
+// tallyBetweenSQL is TallySQL over the responses whose ids are between its third and
+// fourth arguments (inclusive): one part of countApart's.
+const tallyBetweenSQL = `SELECT r.pillar, a.item_id, a.value, COUNT(*)
+	FROM answers a JOIN responses r ON r.id = a.response_id
+	WHERE r.assessment_id = ? AND r.status = ? AND r.released_at IS NOT NULL AND r.id BETWEEN ? AND ?
+	GROUP BY r.pillar, a.item_id, a.value`
+
+// itemCountsBetween adds to t the answers itemCounts would, of the responses with ids
+// from first to last only.
+func itemCountsBetween(ctx context.Context, tx *gorm.DB, assessmentID, first, last int64, t *assessment.Tallies) error {
+	rows, err := tx.WithContext(ctx).Raw(tallyBetweenSQL, assessmentID, string(assessment.Submitted), first, last).Rows()
+	return scanCounts(ctx, rows, err, t)
+}
+
 // readTexts adds the strengths, opportunities and reflections of the shown submitted
-// responses (shown of them) to t.
+// responses (shown of them) to t, in content order (assessment.CompareNamed,
+// CompareReflections). Sorted here, they are sorted while the answers are counted on the
+// other connections (talliesApart), not after.
 func (s *Store) readTexts(ctx context.Context, tx *gorm.DB, assessmentID int64, shown int, t *assessment.Tallies) error {
 	texts := tx.WithContext(ctx)
 	if s.dialect == SQLite {
@@ -220,7 +400,7 @@ func (s *Store) readTexts(ctx context.Context, tx *gorm.DB, assessmentID int64, 
 		FROM reflections f JOIN responses r ON r.id = f.response_id
 		WHERE r.assessment_id = ? AND r.status = ? AND r.released_at IS NOT NULL
 		ORDER BY f.prompt_id, r.id`, assessmentID, submitted).Rows()
-	return eachRow(ctx, rows, err, func() error {
+	err = eachRow(ctx, rows, err, func() error {
 		var f assessment.ReflectionText
 		if err := rows.Scan(&f.Pillar, &f.PromptID, &f.Text); err != nil {
 			return err
@@ -228,6 +408,12 @@ func (s *Store) readTexts(ctx context.Context, tx *gorm.DB, assessmentID int64, 
 		t.Reflections = append(t.Reflections, f)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(t.Named, assessment.CompareNamed)
+	slices.SortFunc(t.Reflections, assessment.CompareReflections)
+	return nil
 }
 
 // eachRow calls each for every row of rows (from a query that failed with err when err

@@ -4,50 +4,59 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 	"testing"
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/pillars"
 )
 
-// Tallies reads the texts in index order, pillar by pillar (see its doc comment): the
-// report lists each pillar's texts in the order they were submitted, and that holds.
-func TestTalliesKeepSubmissionOrderPerPillar(t *testing.T) {
+// Tallies lists the texts in content order (assessment.CompareNamed, CompareReflections),
+// never in the order people answered: here each person's texts sort before those of the
+// one who answered before, so a list in submission order would be the reverse.
+func TestTalliesListTextsInContentOrder(t *testing.T) {
 	eachStore(t, func(t *testing.T, ns namedStore) {
 		a := newAssessment(t, ns.store, "order")
-		var want []string
+		var wantNamed, wantReflections []string
 		for i := range 9 {
 			r := sampleResponse(a.ID)
 			r.Status = assessment.Submitted
 			r.Pillar = []string{pillars.Staff, pillars.Leadership, pillars.PatientPartners}[i%3]
 			r.Answers = map[string]assessment.Answer{}
+			r.Strength = assessment.Named{Text: fmt.Sprintf("strength %d", 9-i)}
+			r.Opportunity = assessment.Named{Text: fmt.Sprintf("opportunity %d", 9-i)}
 			r.Reflections = map[string]string{}
-			r.Strength = assessment.Named{Text: fmt.Sprintf("strength %d", i)}
-			r.Opportunity = assessment.Named{Text: fmt.Sprintf("opportunity %d", i)}
+			for prompt := range sampleResponse(a.ID).Reflections {
+				r.Reflections[prompt] = fmt.Sprintf("reflection %d", 9-i)
+				wantReflections = append(wantReflections, prompt+" "+r.Reflections[prompt])
+			}
 			createResponse(t, ns.store, r)
-			want = append(want, r.Pillar+" "+r.Strength.Text, r.Pillar+" "+r.Opportunity.Text)
+			wantNamed = append(wantNamed, r.Strength.Text, r.Opportunity.Text)
+		}
+		if len(wantReflections) == 0 {
+			t.Fatal("the sample response writes no reflection")
 		}
 		releaseAll(t, ns.store, a.ID)
 		tl, err := ns.store.Tallies(t.Context(), a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
+		slices.Sort(wantNamed)
+		slices.Sort(wantReflections)
+		var gotNamed, gotReflections []string
+		for _, n := range tl.Named {
+			gotNamed = append(gotNamed, n.Text)
+		}
+		for _, f := range tl.Reflections {
+			gotReflections = append(gotReflections, f.PromptID+" "+f.Text)
+		}
+		if !slices.Equal(gotNamed, wantNamed) {
+			t.Errorf("named texts in order %q, want %q", gotNamed, wantNamed)
+		}
+		if !slices.Equal(gotReflections, wantReflections) {
+			t.Errorf("reflections in order %q, want %q", gotReflections, wantReflections)
+		}
 		for _, p := range []string{pillars.Leadership, pillars.Staff, pillars.PatientPartners} {
-			var got, wantP []string
-			for _, n := range tl.Named {
-				if n.Pillar == p {
-					got = append(got, n.Pillar+" "+n.Text)
-				}
-			}
-			for _, w := range want {
-				if strings.HasPrefix(w, p+" ") {
-					wantP = append(wantP, w)
-				}
-			}
-			if fmt.Sprint(got) != fmt.Sprint(wantP) {
-				t.Errorf("%s texts in order %q, want %q", p, got, wantP)
-			}
 			if tl.Submitted[p] != 3 {
 				t.Errorf("%s: %d submitted, want 3", p, tl.Submitted[p])
 			}

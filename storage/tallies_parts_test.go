@@ -1,0 +1,148 @@
+package storage_test
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ecat-project/ecat/assessment"
+	"github.com/ecat-project/ecat/storage"
+)
+
+// A large round's answers are counted in parts, each over a range of response ids, and
+// added up (countApart). Whatever the number of responses, even fewer than parts, the
+// parts count every answer of the round once, none of another round whose responses'
+// ids lie between its own, and no draft: exactly what one statement counts.
+func TestTalliesInPartsCountExactly(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		for _, n := range []int{1, 2, 3, 4, 7, 20} {
+			t.Run(fmt.Sprint(n), func(t *testing.T) {
+				a := newAssessment(t, s, fmt.Sprintf("parts %d", n))
+				other := newAssessment(t, s, fmt.Sprintf("between %d", n))
+				want := map[tallyKey]int{}
+				for i := range n { // the other round's responses take the ids in between
+					for k, c := range tallySeed(t, s, a.ID, 1, i) {
+						want[k] += c
+					}
+					tallySeed(t, s, other.ID, 1, i+1)
+					draft := sampleResponse(a.ID)
+					createResponse(t, s, draft)
+				}
+				releaseAll(t, s, a.ID)
+				releaseAll(t, s, other.ID)
+
+				var parts atomic.Int32
+				restorePart := storage.BeforeTallyPart(s, func(int) { parts.Add(1) })
+				defer restorePart()
+				restore := storage.SplitTalliesFrom(1)
+				defer restore()
+				storage.ForgetWrites(s)
+				whole, err := s.Tallies(t.Context(), a.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				scores, err := s.ScoreTallies(t.Context(), a.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := parts.Load(); got != 2*storage.TallyParts {
+					t.Fatalf("%d parts counted for two reads, want %d: the round was not counted in parts", got, 2*storage.TallyParts)
+				}
+				for name, tl := range map[string]*assessment.Tallies{"Tallies": whole, "ScoreTallies": scores} {
+					diffCounts(t, name, tallyCounts(t, tl), want)
+					total := 0
+					for _, c := range tl.Submitted {
+						total += c
+					}
+					if total != n {
+						t.Errorf("%s: %d submitted, want %d", name, total, n)
+					}
+				}
+				if len(whole.Named) != 2*n || len(whole.Reflections) != n {
+					t.Errorf("Tallies: %d named texts and %d reflections, want %d and %d", len(whole.Named), len(whole.Reflections), 2*n, n)
+				}
+				if len(scores.Named) != 0 || len(scores.Reflections) != 0 {
+					t.Errorf("ScoreTallies read %d named texts and %d reflections", len(scores.Named), len(scores.Reflections))
+				}
+			})
+		}
+	})
+}
+
+// When a release commits while the parts count, a part that began after it sees more
+// responses than the first count did: the parts are not added up, and Tallies reads
+// again in one transaction, so the counts and the texts are one state of the round.
+func TestTalliesAgreeWhenAReleaseCommitsBetweenParts(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "between parts")
+		want := tallySeed(t, s, a.ID, 6, 0)
+		releaseAll(t, s, a.ID)
+		for k, n := range tallySeed(t, s, a.ID, 6, 1) { // submitted, not released yet
+			want[k] += n
+		}
+		restore := storage.SplitTalliesFrom(1)
+		defer restore()
+		storage.ForgetWrites(s)
+		var released atomic.Bool
+		restorePart := storage.BeforeTallyPart(s, func(part int) {
+			if part == storage.TallyParts-1 && released.CompareAndSwap(false, true) {
+				releaseAll(t, s, a.ID) // the first count said 6; this part will see 12
+			}
+		})
+		defer restorePart()
+		tl, err := s.Tallies(t.Context(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !released.Load() {
+			t.Fatal("the release between the parts did not run")
+		}
+		total := 0
+		for _, n := range tl.Submitted {
+			total += n
+		}
+		if total != 12 || len(tl.Named) != 24 || len(tl.Reflections) != 12 {
+			t.Errorf("after a release between the parts: %d submitted, %d named texts, %d reflections; want 12, 24, 12",
+				total, len(tl.Named), len(tl.Reflections))
+		}
+		diffCounts(t, "Tallies", tallyCounts(t, tl), want)
+	})
+}
+
+// Counting in parts takes every core: while respondents are writing, a large round is
+// counted in one statement, and counts the same.
+func TestTalliesInOneWhileRespondentsWrite(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s := ns.store
+		a := newAssessment(t, s, "busy")
+		want := tallySeed(t, s, a.ID, 9, 0)
+		releaseAll(t, s, a.ID)
+		restore := storage.SplitTalliesFrom(1)
+		defer restore()
+		var parts atomic.Int32
+		restorePart := storage.BeforeTallyPart(s, func(int) { parts.Add(1) })
+		defer restorePart()
+
+		storage.ForgetWrites(s)
+		quiet, err := s.Tallies(t.Context(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if parts.Load() == 0 {
+			t.Fatal("a quiet store did not count in parts")
+		}
+		parts.Store(0)
+		createResponse(t, s, sampleResponse(a.ID)) // a respondent starts
+		busy, err := s.Tallies(t.Context(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := parts.Load(); got != 0 {
+			t.Errorf("counted in %d parts right after a respondent's write, want one statement", got)
+		}
+		diffCounts(t, "quiet", tallyCounts(t, quiet), want)
+		diffCounts(t, "busy", tallyCounts(t, busy), want)
+	})
+}
