@@ -189,14 +189,25 @@ func TestTalliesAgreeWhenAReleaseCommitsBetweenReads(t *testing.T) {
 		if !released {
 			t.Fatal("the release between the reads did not run")
 		}
-		total := 0
-		for _, n := range tl.Submitted {
-			total += n
-		}
-		if total != 12 || len(tl.Named) != 24 || len(tl.Reflections) != 12 {
-			t.Errorf("after a release between the reads: %d submitted, %d named texts, %d reflections; want 12, 24, 12",
-				total, len(tl.Named), len(tl.Reflections))
-		}
-		diffCounts(t, "Tallies", tallyCounts(t, tl), want)
+		checkSeeded(t, "after a release between the reads", tl, want, 12, true)
 	})
+}
+
+// checkSeeded checks tl holds exactly the n responses tallySeed wrote (want their
+// counts): n submitted, and with texts, two named texts and one reflection each.
+func checkSeeded(t *testing.T, what string, tl *assessment.Tallies, want map[tallyKey]int, n int, texts bool) {
+	t.Helper()
+	total := 0
+	for _, c := range tl.Submitted {
+		total += c
+	}
+	named, reflections := 0, 0
+	if texts {
+		named, reflections = 2*n, n
+	}
+	if total != n || len(tl.Named) != named || len(tl.Reflections) != reflections {
+		t.Errorf("%s: %d submitted, %d named texts, %d reflections; want %d, %d, %d",
+			what, total, len(tl.Named), len(tl.Reflections), n, named, reflections)
+	}
+	diffCounts(t, what, tallyCounts(t, tl), want)
 }
