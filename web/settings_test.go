@@ -395,6 +395,10 @@ func TestSettingsPage(t *testing.T) {
 			t.Errorf("the assessment page lacks %s", want)
 		}
 	}
+	// The printable invitation gives the closing moment too, as the join page does.
+	if body := b.get(page + "/invitation").Body.String(); !strings.Contains(body, escaped(t, "This round closes on 2031-05-07 at 09:00 UTC")) {
+		t.Error("the printable invitation does not give the closing moment")
+	}
 	var live struct {
 		Responses map[string]countsJSON `json:"responses"`
 	}
