@@ -399,6 +399,14 @@ func TestSettingsPage(t *testing.T) {
 	if body := b.get(page + "/invitation").Body.String(); !strings.Contains(body, escaped(t, "This round closes on 2031-05-07 at 09:00 UTC")) {
 		t.Error("the printable invitation does not give the closing moment")
 	}
+	// So does the dashboard, with the response rate where a headcount is expected.
+	dash := b.get("/dashboard").Body.String()
+	for _, want := range []string{escaped(t, "closes on 2031-05-07 at 09:00 UTC"), escaped(t, "submitted: 3 of 4 expected (75%) · in progress: 0"),
+		escaped(t, "submitted: 0 · in progress: 0")} {
+		if !strings.Contains(dash, want) {
+			t.Errorf("the dashboard lacks %s", want)
+		}
+	}
 	var live struct {
 		Responses map[string]countsJSON `json:"responses"`
 	}
