@@ -76,6 +76,13 @@ const (
 	ManageAccess
 )
 
+// GetsJoinCode tells whether someone with access a may have the round's join code (its
+// link, QR code and printable invitation). The code lets whoever has it add responses
+// that count: with it a viewer, who changes nothing, could add answers to a group and
+// read one person's answers by subtraction. So only those who may change the round get
+// it: co-facilitators, the owner and admins.
+func (a Access) GetsJoinCode() bool { return a >= ChangeAccess }
+
 // ErrForbidden: the person may see the assessment but not make this change (a viewer's
 // write, a co-facilitator deleting). Someone who may not see it gets ErrNotFound instead.
 var ErrForbidden = errors.New("not allowed for your role on this assessment")

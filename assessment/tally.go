@@ -90,3 +90,17 @@ type Listed struct {
 	// admin sees as admin.
 	SharedAs string
 }
+
+// Access is the lister's access to the listed assessment: a member's role's, or, for
+// their own and the rounds an admin sees as admin, ManageAccess.
+func (l *Listed) Access() Access {
+	switch l.SharedAs {
+	case "":
+		return ManageAccess
+	case MemberCoFacilitator:
+		return ChangeAccess
+	case MemberViewer:
+		return ReadAccess
+	}
+	return NoAccess
+}

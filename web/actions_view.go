@@ -176,10 +176,8 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 	}
 	access := s.svc.AccessTo(c.Request().Context(), me(c), a.Assessment)
 	v.CanChange, v.CanManage = access >= assessment.ChangeAccess, access >= assessment.ManageAccess
-	if !v.CanChange {
-		// The join code lets whoever has it add responses that count: a viewer, who
-		// changes nothing, does not get it.
-		v.QR, v.JoinURL, v.Code = "", "", ""
+	if !access.GetsJoinCode() {
+		v.QR, v.JoinPath, v.JoinURL, v.Code = "", "", "", ""
 	}
 	if v.Members, err = s.svc.Members(c.Request().Context(), me(c), a.ID); err != nil {
 		return err

@@ -44,8 +44,8 @@ type assessmentJSON struct {
 	Version int64 `json:"version"`
 }
 
-// assessmentJSON is a in the API; joinable says whether the reader may change it, and so
-// see its join code.
+// assessmentJSON is a as the API shows it; joinable says whether the reader gets its join
+// code (assessment.Access.GetsJoinCode).
 func (s *Server) assessmentJSON(c echo.Context, a *assessment.Assessment, counts map[string]assessment.PillarCounts, joinable bool) assessmentJSON {
 	var code, joinURL *string
 	if joinable {
@@ -68,7 +68,7 @@ func (s *Server) replyAssessment(c echo.Context, status int, a *assessment.Asses
 	if err != nil {
 		return err
 	}
-	joinable := s.svc.AccessTo(c.Request().Context(), me(c), a) >= assessment.ChangeAccess
+	joinable := s.svc.AccessTo(c.Request().Context(), me(c), a).GetsJoinCode()
 	c.Response().Header().Set(headerETag, versionETag(a.Version))
 	return c.JSON(status, s.assessmentJSON(c, a, counts, joinable))
 }
@@ -206,7 +206,7 @@ func (s *Server) apiListAssessments(c echo.Context) error {
 	}
 	out := make([]assessmentJSON, 0, len(list))
 	for i := range list {
-		out = append(out, s.assessmentJSON(c, &list[i].Assessment, list[i].Counts, list[i].SharedAs != assessment.MemberViewer))
+		out = append(out, s.assessmentJSON(c, &list[i].Assessment, list[i].Counts, list[i].Access().GetsJoinCode()))
 	}
 	return c.JSON(http.StatusOK, out)
 }

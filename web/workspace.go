@@ -54,6 +54,7 @@ type pillarCount struct {
 type assessmentSummary struct {
 	A          *assessment.Assessment
 	Code       string // formatted for reading
+	JoinPath   string // the join link's path, "/j/" and the code
 	JoinURL    string
 	HomeURL    string // where a join code can be typed in
 	Pillars    []pillarCount
@@ -74,10 +75,11 @@ func (s *Server) summarize(c echo.Context, lang string, a *assessment.Assessment
 		return assessmentSummary{}, fmt.Errorf("%w: assessment %d uses %q", survey.ErrUnknownInstrument, a.ID, a.InstrumentVersion)
 	}
 	sum := assessmentSummary{
-		A: a, Code: assessment.FormatJoinCode(a.Code), JoinURL: s.baseURL(c) + "/j/" + a.Code, HomeURL: s.baseURL(c) + "/",
+		A: a, Code: assessment.FormatJoinCode(a.Code), JoinPath: "/j/" + a.Code, HomeURL: s.baseURL(c) + "/",
 		CreatedAt:  a.CreatedAt.Format("2006-01-02"),
 		StatusText: s.tmpl.Message(lang, "status."+string(a.Status)),
 	}
+	sum.JoinURL = s.baseURL(c) + sum.JoinPath
 	for _, p := range in.Pillars {
 		n := counts[p.Key]
 		sum.Pillars = append(sum.Pillars, pillarCount{
