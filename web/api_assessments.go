@@ -276,11 +276,7 @@ func listFilter(c echo.Context) (f survey.ListFilter, paged bool, err error) {
 		}
 	}
 	if v, ok := l.one("unit"); ok {
-		if unit := strings.TrimSpace(v); unit == "" {
-			l.verr.Add("unit", assessment.CodeInvalid)
-		} else {
-			f.Unit = &unit
-		}
+		f.Unit = unitFilter(v, l.verr)
 	}
 	if v, ok := l.one("round"); ok {
 		// A round number is a 32-bit integer in the database: a wider one is no round.

@@ -30,17 +30,24 @@ func apiUnit(c echo.Context) (*string, error) {
 	if !ok {
 		return nil, verr.OrNil()
 	}
+	unit := unitFilter(v, verr)
+	return unit, verr.OrNil()
+}
+
+// unitFilter reads an API's unit filter given as v: the unit's name, surrounding spaces
+// trimmed; nil, with the mistake added to verr, when it is blank or longer than a unit
+// may be. The assessment list and the roll-up read ?unit= with it.
+func unitFilter(v string, verr *assessment.ValidationError) *string {
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "":
 		verr.Add("unit", assessment.CodeInvalid)
 	case utf8.RuneCountInString(v) > assessment.MaxUnitLen:
 		verr.AddLimit("unit", assessment.CodeTooLong, assessment.MaxUnitLen)
+	default:
+		return &v
 	}
-	if err := verr.OrNil(); err != nil {
-		return nil, err
-	}
-	return &v, nil
+	return nil
 }
 
 // pageUnit reads the page's ?unit=, as a form sends it: "" (every unit) when absent,
