@@ -88,8 +88,8 @@ func TestTalliesAgreeWhenAReleaseCommitsBetweenParts(t *testing.T) {
 	})
 }
 
-// Counting in parts takes every core: while respondents are writing, a large round is
-// counted in one statement, and counts the same.
+// Reading apart takes every core: while respondents are writing, the tallies are read in
+// one transaction (no part, no texts beside), and count the same.
 func TestTalliesInOneWhileRespondentsWrite(t *testing.T) {
 	eachStore(t, func(t *testing.T, ns namedStore) {
 		s := ns.store
@@ -101,23 +101,28 @@ func TestTalliesInOneWhileRespondentsWrite(t *testing.T) {
 		var parts atomic.Int32
 		restorePart := storage.BeforeTallyPart(s, func(int) { parts.Add(1) })
 		defer restorePart()
+		var texts atomic.Int32 // reads of the texts on a connection of their own
+		restoreTexts := storage.BeforeTallyTexts(s, func(<-chan struct{}) { texts.Add(1) })
+		defer restoreTexts()
 
 		storage.ForgetWrites(s)
 		quiet, err := s.Tallies(t.Context(), a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if parts.Load() == 0 {
-			t.Fatal("a quiet store did not count in parts")
+		if parts.Load() == 0 || texts.Load() != 1 {
+			t.Fatalf("a quiet store counted in %d parts and read the texts apart %d times", parts.Load(), texts.Load())
 		}
 		parts.Store(0)
+		texts.Store(0)
 		createResponse(t, s, sampleResponse(a.ID)) // a respondent starts
 		busy, err := s.Tallies(t.Context(), a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := parts.Load(); got != 0 {
-			t.Errorf("counted in %d parts right after a respondent's write, want one statement", got)
+		if parts.Load() != 0 || texts.Load() != 0 {
+			t.Errorf("right after a respondent's write, counted in %d parts and read the texts apart %d times; want one transaction",
+				parts.Load(), texts.Load())
 		}
 		checkSeeded(t, "quiet", quiet, want, 9, true)
 		checkSeeded(t, "busy", busy, want, 9, true)
