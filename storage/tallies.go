@@ -32,12 +32,12 @@ import (
 // most of the time and reading the texts takes a third to a half as long again. So,
 // outside a transaction (InTx), a large round's answers are counted in parts, each on a
 // connection of its own, while another reads the texts (see talliesApart); but not while
-// respondents are writing, who need the cores (see talliesOf). The texts are kept lean: rows are scanned by hand
-// rather than with gorm's reflection, in the order of the index on responses
-// (assessment, status, pillar, release) so the database need not sort them, and on
-// SQLite without go-sqlite3's watch on the context, which costs a goroutine per row;
-// eachRow checks the context between rows instead. The counting keeps that watch: its
-// work is all in its first step, which cancelling interrupts.
+// respondents are writing, who need the cores (see talliesOf). The texts are kept lean:
+// rows are scanned by hand rather than with gorm's reflection, in no particular order
+// (they are sorted in Go, see readTexts), and on SQLite without go-sqlite3's watch on the
+// context, which costs a goroutine per row; eachRow checks the context between rows
+// instead. The counting keeps that watch: its work is all in its first step, which
+// cancelling interrupts.
 func (s *Store) Tallies(ctx context.Context, assessmentID int64) (*assessment.Tallies, error) {
 	return s.talliesOf(ctx, assessmentID, true)
 }
@@ -55,7 +55,9 @@ func (s *Store) ScoreTallies(ctx context.Context, assessmentID int64) (*assessme
 //
 // Reading apart takes every core, which respondents need: so while they write (one's
 // write was taken less than quietFor ago) a report reads in one transaction, on one
-// connection, and leaves them the other cores. Measured with workbooks exported back to
+// connection, and leaves them the other cores. The clock is this process's and covers
+// every round: a respondent of any team makes every report read in one, and several
+// servers on one PostgreSQL database do not see one another's respondents. Measured with workbooks exported back to
 // back beside submissions (BENCHMARKS.md), the submissions' p99 grew 3.0× with the texts
 // read beside the counts and 3.4× with the counts in parts too, against 2.3× read in one.
 func (s *Store) talliesOf(ctx context.Context, assessmentID int64, texts bool) (*assessment.Tallies, error) {
@@ -84,7 +86,7 @@ func (s *Store) tallies(ctx context.Context, assessmentID int64, texts bool) (*a
 	err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		step = "count the submitted responses"
 		shown, err := countShown(ctx, tx, assessmentID, t)
-		if err != nil || shown.n == 0 {
+		if err != nil || shown == 0 {
 			return err
 		}
 		step = "count the answers"
@@ -95,7 +97,7 @@ func (s *Store) tallies(ctx context.Context, assessmentID int64, texts bool) (*a
 			return nil
 		}
 		step = "read the texts"
-		return s.readTexts(ctx, tx, assessmentID, shown.n, t)
+		return s.readTexts(ctx, tx, assessmentID, shown, t)
 	}, s.readOnly())
 	if err != nil {
 		return nil, wrap(err, "%s of assessment %d", step, assessmentID)
@@ -120,12 +122,15 @@ func (s *Store) tallies(ctx context.Context, assessmentID int64, texts bool) (*a
 //
 // The call never returns before every transaction has ended, and none waits for another
 // while holding its connection, so reports running together cannot take every
-// connection of the pool and wait for one another.
+// connection of the pool and wait for one another. When one read fails, the others are
+// cancelled, and the first failure is the answer.
 func (s *Store) talliesApart(ctx context.Context, assessmentID int64, texts bool) (*assessment.Tallies, error) {
 	type read struct {
 		t   *assessment.Tallies
 		err error
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	textsRead := make(chan read, 1)
 	counted := make(chan struct{})
 	if texts {
@@ -136,26 +141,33 @@ func (s *Store) talliesApart(ctx context.Context, assessmentID int64, texts bool
 			tt := &assessment.Tallies{Submitted: map[string]int{}}
 			err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				shown, err := countShown(ctx, tx, assessmentID, tt)
-				if err != nil || shown.n == 0 {
+				if err != nil || shown == 0 {
 					return err
 				}
-				return s.readTexts(ctx, tx, assessmentID, shown.n, tt)
+				return s.readTexts(ctx, tx, assessmentID, shown, tt)
 			}, s.readOnly())
+			if err != nil {
+				cancel() // the counts are of no use without the texts
+			}
 			textsRead <- read{tt, err}
 		}()
 	}
 	t, err := s.countApart(ctx, assessmentID)
+	if err != nil {
+		cancel() // nor the texts without the counts
+	}
 	close(counted)
 	var other read
 	if texts {
 		other = <-textsRead
 	}
 	switch {
-	case err != nil:
+	case err != nil && (other.err == nil || !errors.Is(err, context.Canceled)):
 		return nil, err
 	case other.err != nil:
 		return nil, wrap(other.err, "read the texts of assessment %d", assessmentID)
 	case t == nil, texts && !maps.Equal(t.Submitted, other.t.Submitted):
+		afterDisagree(s)
 		return nil, nil
 	}
 	if texts {
@@ -183,7 +195,7 @@ func (s *Store) countApart(ctx context.Context, assessmentID int64) (*assessment
 	whole := false
 	err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		if shown, err = countShown(ctx, tx, assessmentID, first); err != nil || shown.n == 0 {
+		if shown.n, err = countShown(ctx, tx, assessmentID, first); err != nil || shown.n == 0 {
 			return err
 		}
 		if shown.n < tallySplitMin {
@@ -191,7 +203,7 @@ func (s *Store) countApart(ctx context.Context, assessmentID int64) (*assessment
 			whole = true
 			return itemCounts(ctx, tx, assessmentID, first)
 		}
-		return nil
+		return shownIDs(ctx, tx, assessmentID, &shown)
 	}, s.readOnly())
 	if err != nil {
 		return nil, wrap(err, "count the answers of assessment %d", assessmentID)
@@ -205,7 +217,10 @@ func (s *Store) countApart(ctx context.Context, assessmentID int64) (*assessment
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	parts := make([]*assessment.Tallies, tallyParts)
-	errs := make([]error, tallyParts)
+	var (
+		failed   sync.Once
+		firstErr error
+	)
 	width := (shown.last - shown.first) / tallyParts
 	var wg sync.WaitGroup
 	for i := range tallyParts {
@@ -218,21 +233,24 @@ func (s *Store) countApart(ctx context.Context, assessmentID int64) (*assessment
 				hook.(func(int))(i)
 			}
 			part := &assessment.Tallies{Submitted: map[string]int{}}
-			errs[i] = s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				if _, err := countShown(ctx, tx, assessmentID, part); err != nil {
 					return err
 				}
 				return itemCountsBetween(ctx, tx, assessmentID, lo, hi, part)
 			}, s.readOnly())
-			if errs[i] != nil {
-				cancel() // the others need not finish
+			if err != nil {
+				failed.Do(func() {
+					firstErr = err
+					cancel() // the others need not finish
+				})
 			}
 			parts[i] = part
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, wrap(err, "count the answers of assessment %d", assessmentID)
+	if firstErr != nil {
+		return nil, wrap(firstErr, "count the answers of assessment %d", assessmentID)
 	}
 	for _, part := range parts {
 		if !maps.Equal(part.Submitted, first.Submitted) {
@@ -244,19 +262,23 @@ func (s *Store) countApart(ctx context.Context, assessmentID int64) (*assessment
 }
 
 // writeClock tells when a respondent's write (starting, saving or submitting a response,
-// entering a paper one) was last taken.
+// entering a paper one) was last taken: as the time since clockStart on the monotonic
+// clock, so a step of the wall clock changes nothing; 0 for never.
 type writeClock struct{ last atomic.Int64 }
 
+var clockStart = time.Now()
+
 // mark notes a write now.
-func (c *writeClock) mark() { c.last.Store(time.Now().UnixNano()) }
+func (c *writeClock) mark() { c.last.Store(max(1, int64(time.Since(clockStart)))) }
 
 // recent tells whether a write was taken less than quietFor ago.
 func (c *writeClock) recent() bool {
-	return time.Since(time.Unix(0, c.last.Load())) < quietFor
+	last := c.last.Load()
+	return last != 0 && time.Since(clockStart)-time.Duration(last) < quietFor
 }
 
-// addCounts adds up the parts' answer counts, in TallySQL's order: by pillar, item and
-// value.
+// addCounts adds up the parts' answer counts, ordered by pillar, item and value (byte
+// by byte; nothing depends on the order).
 func addCounts(parts []*assessment.Tallies) []assessment.ItemCount {
 	var all []assessment.ItemCount
 	for _, part := range parts {
@@ -280,8 +302,16 @@ func addCounts(parts []*assessment.Tallies) []assessment.ItemCount {
 // beforeTexts holds, in tests only, a function per store that talliesApart runs before
 // it reads the texts, given a channel closed once the counts are read: to commit a
 // release in between, say. beforePart holds one that countApart runs before each part,
-// given the part's number.
-var beforeTexts, beforePart sync.Map // *Store → func(counted <-chan struct{}), func(part int)
+// given the part's number; onDisagree one that talliesApart runs when its reads saw
+// different states and it reads again in one.
+var beforeTexts, beforePart, onDisagree sync.Map // *Store → func(counted <-chan struct{}), func(part int), func()
+
+// afterDisagree runs the store's onDisagree, if a test set one.
+func afterDisagree(s *Store) {
+	if hook, ok := onDisagree.Load(s); ok {
+		hook.(func())()
+	}
+}
 
 // shownRange is how many responses a report shows, and the first and last of their ids.
 type shownRange struct {
@@ -290,36 +320,40 @@ type shownRange struct {
 }
 
 // countShown counts the responses in the report per pillar into t, and returns their
-// total and the range of their ids. The index on responses answers it alone.
-func countShown(ctx context.Context, tx *gorm.DB, assessmentID int64, t *assessment.Tallies) (shownRange, error) {
-	rows, err := tx.WithContext(ctx).Raw(`SELECT pillar, COUNT(*), MIN(id), MAX(id) FROM responses
+// total. The index on responses answers it alone.
+func countShown(ctx context.Context, tx *gorm.DB, assessmentID int64, t *assessment.Tallies) (int, error) {
+	rows, err := tx.WithContext(ctx).Raw(`SELECT pillar, COUNT(*) FROM responses
 		WHERE assessment_id = ? AND status = ? AND released_at IS NOT NULL GROUP BY pillar`,
 		assessmentID, string(assessment.Submitted)).Rows()
-	var shown shownRange
+	total := 0
 	err = eachRow(ctx, rows, err, func() error {
-		var (
-			pillar      string
-			n           int
-			first, last int64
-		)
-		if err := rows.Scan(&pillar, &n, &first, &last); err != nil {
+		var pillar string
+		var n int
+		if err := rows.Scan(&pillar, &n); err != nil {
 			return err
 		}
 		t.Submitted[pillar] = n
-		if shown.n == 0 || first < shown.first {
-			shown.first = first
-		}
-		shown.last = max(shown.last, last)
-		shown.n += n
+		total += n
 		return nil
 	})
-	return shown, err
+	return total, err
 }
 
-// TallySQL is the statement Tallies counts a round's answers with: one row per pillar,
-// item and value with its count, over the responses in the report. Its arguments are the
-// assessment's id and assessment.Submitted. Exported for the benchmarks, whose baseline
-// runs this very statement with database/sql (BENCHMARKS.md).
+// shownIDs sets the first and last id of the responses in the report in shown. On SQLite
+// the index on responses answers it (it holds the row ids); PostgreSQL reads the rows.
+// Only a large round counted in parts asks, once.
+func shownIDs(ctx context.Context, tx *gorm.DB, assessmentID int64, shown *shownRange) error {
+	return tx.WithContext(ctx).Raw(`SELECT MIN(id), MAX(id) FROM responses
+		WHERE assessment_id = ? AND status = ? AND released_at IS NOT NULL`,
+		assessmentID, string(assessment.Submitted)).Row().Scan(&shown.first, &shown.last)
+}
+
+// TallySQL is the statement Tallies counts a round's answers with when it counts in one
+// (a small round, inside a transaction, or while respondents write; a large round is
+// otherwise counted in parts by tallyBetweenSQL, the same over ranges of ids): one row
+// per pillar, item and value with its count, over the responses in the report. Its
+// arguments are the assessment's id and assessment.Submitted. Exported for the
+// benchmarks, whose baseline runs this very statement with database/sql (BENCHMARKS.md).
 //
 // SQLite finds the round's responses in the index on responses, their answers in the
 // index on answers' primary key, and sorts them all for the GROUP BY: at 100,000
@@ -377,8 +411,8 @@ func (s *Store) readTexts(ctx context.Context, tx *gorm.DB, assessmentID int64, 
 	submitted := string(assessment.Submitted)
 	t.Named = make([]assessment.NamedText, 0, 2*shown)
 	rows, err := texts.Raw(`SELECT pillar, strength_text, strength_theme, opportunity_text, opportunity_theme
-		FROM responses WHERE assessment_id = ? AND status = ? AND released_at IS NOT NULL
-		ORDER BY pillar, released_at, id`, assessmentID, submitted).Rows()
+		FROM responses WHERE assessment_id = ? AND status = ? AND released_at IS NOT NULL`,
+		assessmentID, submitted).Rows()
 	err = eachRow(ctx, rows, err, func() error {
 		var pillar string
 		var strength, opportunity assessment.Named
@@ -399,8 +433,8 @@ func (s *Store) readTexts(ctx context.Context, tx *gorm.DB, assessmentID int64, 
 
 	rows, err = texts.Raw(`SELECT r.pillar, f.prompt_id, f.text
 		FROM reflections f JOIN responses r ON r.id = f.response_id
-		WHERE r.assessment_id = ? AND r.status = ? AND r.released_at IS NOT NULL
-		ORDER BY f.prompt_id, r.id`, assessmentID, submitted).Rows()
+		WHERE r.assessment_id = ? AND r.status = ? AND r.released_at IS NOT NULL`,
+		assessmentID, submitted).Rows()
 	err = eachRow(ctx, rows, err, func() error {
 		var f assessment.ReflectionText
 		if err := rows.Scan(&f.Pillar, &f.PromptID, &f.Text); err != nil {

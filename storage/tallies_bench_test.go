@@ -9,12 +9,13 @@ package storage_test
 // BenchmarkReport10k has three parts:
 //
 //   - baseline: the single GROUP BY that counts answers per pillar, item and value
-//     (storage.TallySQL, the very statement Tallies runs for this round), run with
-//     database/sql and scanned into a slice: the floor of counting in the database.
+//     (storage.TallySQL, the statement Tallies counts a round with in one), run with
+//     database/sql and scanned into a slice: the floor of counting in one statement.
 //   - ecat: what the report page, the API and `ecat export` do: store.Tallies (that
-//     GROUP BY, plus the 20,000 strength and opportunity texts and the 2,000 reflections
-//     the report quotes, and the responses per pillar, in one read transaction on the
-//     store's read-only connections) and reports.Build over them.
+//     GROUP BY, here in three parts at once as the store is quiet, plus the 20,000
+//     strength and opportunity texts and the 2,000 reflections the report quotes, and
+//     the responses per pillar, in read transactions on the store's read-only
+//     connections) and reports.Build over them.
 //   - paired: both alternately, one call each per iteration, the order switching every
 //     iteration, reporting each side's mean time and ecat/baseline as "ratio"; load from
 //     other processes then falls on both alike, so this is the ratio to judge by.

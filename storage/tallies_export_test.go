@@ -30,3 +30,15 @@ const TallyParts = tallyParts
 // ForgetWrites makes s count as if no respondent had written for long: Tallies counts a
 // large round in parts again.
 func ForgetWrites(s *Store) { s.writes.last.Store(0) }
+
+// OnTalliesDisagree makes Tallies on s run fn when the reads it made apart saw different
+// states of the database and it reads again in one, until the returned function is
+// called.
+func OnTalliesDisagree(s *Store, fn func()) (restore func()) {
+	onDisagree.Store(s, fn)
+	return func() { onDisagree.Delete(s) }
+}
+
+// MarkWrite makes s count as if a respondent had just written: Tallies reads in one
+// transaction.
+func MarkWrite(s *Store) { s.writes.mark() }

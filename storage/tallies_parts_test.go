@@ -31,9 +31,11 @@ func TestTalliesInPartsCountExactly(t *testing.T) {
 				releaseAll(t, s, a.ID)
 				releaseAll(t, s, other.ID)
 
-				var parts atomic.Int32
+				var parts, disagreed atomic.Int32
 				restorePart := storage.BeforeTallyPart(s, func(int) { parts.Add(1) })
 				defer restorePart()
+				restoreDisagree := storage.OnTalliesDisagree(s, func() { disagreed.Add(1) })
+				defer restoreDisagree()
 				restore := storage.SplitTalliesFrom(1)
 				defer restore()
 				storage.ForgetWrites(s)
@@ -45,8 +47,9 @@ func TestTalliesInPartsCountExactly(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := parts.Load(); got != 2*storage.TallyParts {
-					t.Fatalf("%d parts counted for two reads, want %d: the round was not counted in parts", got, 2*storage.TallyParts)
+				if got := parts.Load(); got != 2*storage.TallyParts || disagreed.Load() != 0 {
+					t.Fatalf("%d parts counted for two reads, want %d, and the reads disagreed %d times: the parts' sum was not what was returned",
+						got, 2*storage.TallyParts, disagreed.Load())
 				}
 				checkSeeded(t, "Tallies", whole, want, n, true)
 				checkSeeded(t, "ScoreTallies", scores, want, n, false)
@@ -71,6 +74,9 @@ func TestTalliesAgreeWhenAReleaseCommitsBetweenParts(t *testing.T) {
 		defer restore()
 		storage.ForgetWrites(s)
 		var released atomic.Bool
+		var disagreed atomic.Int32
+		restoreDisagree := storage.OnTalliesDisagree(s, func() { disagreed.Add(1) })
+		defer restoreDisagree()
 		restorePart := storage.BeforeTallyPart(s, func(part int) {
 			if part == storage.TallyParts-1 && released.CompareAndSwap(false, true) {
 				releaseAll(t, s, a.ID) // the first count said 6; this part will see 12
@@ -81,8 +87,8 @@ func TestTalliesAgreeWhenAReleaseCommitsBetweenParts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !released.Load() {
-			t.Fatal("the release between the parts did not run")
+		if !released.Load() || disagreed.Load() != 1 {
+			t.Fatalf("the release between the parts ran: %v; the reads disagreed %d times, want once", released.Load(), disagreed.Load())
 		}
 		checkSeeded(t, "after a release between the parts", tl, want, 12, true)
 	})

@@ -105,27 +105,29 @@ func TestTalliesCountWhatTheReportShows(t *testing.T) {
 			{"smaller round", small, wantSmall, 2},
 		} {
 			t.Run(c.name, func(t *testing.T) {
-				tl, err := s.Tallies(t.Context(), c.a.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				diffCounts(t, "Tallies", tallyCounts(t, tl), c.want)
-				total := 0
-				for _, n := range tl.Submitted {
-					total += n
-				}
-				if total != c.n || len(tl.Named) != 2*c.n || len(tl.Reflections) != c.n {
-					t.Errorf("%d submitted, %d named texts, %d reflections; want %d, %d, %d",
-						total, len(tl.Named), len(tl.Reflections), c.n, 2*c.n, c.n)
-				}
-				st, err := s.ScoreTallies(t.Context(), c.a.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				diffCounts(t, "ScoreTallies", tallyCounts(t, st), c.want)
-				if !maps.Equal(st.Submitted, tl.Submitted) || len(st.Named)+len(st.Reflections) != 0 {
-					t.Errorf("ScoreTallies: submitted %v (Tallies %v), %d texts", st.Submitted, tl.Submitted, len(st.Named)+len(st.Reflections))
-				}
+				eachReading(t, s, func(t *testing.T) {
+					tl, err := s.Tallies(t.Context(), c.a.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					diffCounts(t, "Tallies", tallyCounts(t, tl), c.want)
+					total := 0
+					for _, n := range tl.Submitted {
+						total += n
+					}
+					if total != c.n || len(tl.Named) != 2*c.n || len(tl.Reflections) != c.n {
+						t.Errorf("%d submitted, %d named texts, %d reflections; want %d, %d, %d",
+							total, len(tl.Named), len(tl.Reflections), c.n, 2*c.n, c.n)
+					}
+					st, err := s.ScoreTallies(t.Context(), c.a.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					diffCounts(t, "ScoreTallies", tallyCounts(t, st), c.want)
+					if !maps.Equal(st.Submitted, tl.Submitted) || len(st.Named)+len(st.Reflections) != 0 {
+						t.Errorf("ScoreTallies: submitted %v (Tallies %v), %d texts", st.Submitted, tl.Submitted, len(st.Named)+len(st.Reflections))
+					}
+				})
 			})
 		}
 	})
@@ -152,11 +154,13 @@ func TestTalliesCountMixedPillarsExactly(t *testing.T) {
 		want[tallyKey{pillars.Staff, "S-01", "yes"}]++
 		want[tallyKey{pillars.Staff, "L-01", "no"}]++
 		releaseAll(t, s, a.ID)
-		tl, err := s.Tallies(t.Context(), a.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		diffCounts(t, "Tallies", tallyCounts(t, tl), want)
+		eachReading(t, s, func(t *testing.T) {
+			tl, err := s.Tallies(t.Context(), a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			diffCounts(t, "Tallies", tallyCounts(t, tl), want)
+		})
 	})
 }
 
@@ -173,6 +177,9 @@ func TestTalliesAgreeWhenAReleaseCommitsBetweenReads(t *testing.T) {
 		for k, n := range tallySeed(t, s, a.ID, 6, 1) { // submitted, not released yet
 			want[k] += n
 		}
+		disagreed := 0
+		restoreDisagree := storage.OnTalliesDisagree(s, func() { disagreed++ })
+		defer restoreDisagree()
 		released := false
 		restore := storage.BeforeTallyTexts(s, func(counted <-chan struct{}) {
 			<-counted // the counts say 6; the texts will say 12
@@ -187,8 +194,8 @@ func TestTalliesAgreeWhenAReleaseCommitsBetweenReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !released {
-			t.Fatal("the release between the reads did not run")
+		if !released || disagreed != 1 {
+			t.Fatalf("the release between the reads ran: %v; the reads disagreed %d times, want once", released, disagreed)
 		}
 		checkSeeded(t, "after a release between the reads", tl, want, 12, true)
 	})
@@ -211,4 +218,28 @@ func checkSeeded(t *testing.T, what string, tl *assessment.Tallies, want map[tal
 			what, total, len(tl.Named), len(tl.Reflections), n, named, reflections)
 	}
 	diffCounts(t, what, tallyCounts(t, tl), want)
+}
+
+// eachReading runs body, which reads s's tallies, three ways: in one transaction (as
+// while respondents write), apart (the texts beside the counts, as when the store is
+// quiet) and apart with the answers counted in parts (as for a large round).
+func eachReading(t *testing.T, s *storage.Store, body func(t *testing.T)) {
+	t.Helper()
+	for _, r := range []struct {
+		name  string
+		quiet bool
+		split int
+	}{{"in one", false, 0}, {"apart", true, 1 << 30}, {"in parts", true, 1}} {
+		t.Run(r.name, func(t *testing.T) {
+			if r.split > 0 {
+				defer storage.SplitTalliesFrom(r.split)()
+			}
+			if r.quiet {
+				storage.ForgetWrites(s)
+			} else {
+				storage.MarkWrite(s)
+			}
+			body(t)
+		})
+	}
 }
