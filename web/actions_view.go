@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/url"
 	"strconv"
 	"strings"
@@ -150,9 +151,11 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 	if err != nil {
 		return err
 	}
-	qr, err := qrSVG(sum.JoinURL, s.tmpl.Message(lang, "assessment.qr_label"))
-	if err != nil {
-		return err
+	var qr template.HTML
+	if sum.JoinURL != "" {
+		if qr, err = qrSVG(sum.JoinURL, s.tmpl.Message(lang, "assessment.qr_label")); err != nil {
+			return err
+		}
 	}
 	plan, err := s.planFor(c, lang, a)
 	if err != nil {
@@ -175,10 +178,7 @@ func (s *Server) renderAssessmentPage(c echo.Context, a *survey.Round, status in
 		v.SummaryURL, v.SummaryPublished = s.baseURL(c)+summaryPath(published.Token), s.formatDate(lang, published.PublishedAt)
 	}
 	access := s.svc.AccessTo(c.Request().Context(), me(c), a.Assessment)
-	v.CanChange, v.CanManage = access >= assessment.ChangeAccess, access >= assessment.ManageAccess
-	if !access.GetsJoinCode() {
-		v.QR, v.JoinPath, v.JoinURL, v.Code = "", "", "", ""
-	}
+	v.CanChange, v.CanManage, v.Invites = access >= assessment.ChangeAccess, access >= assessment.ManageAccess, access.GetsJoinCode()
 	if v.Members, err = s.svc.Members(c.Request().Context(), me(c), a.ID); err != nil {
 		return err
 	}

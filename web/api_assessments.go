@@ -79,7 +79,7 @@ func (s *Server) createdAssessment(c echo.Context, a *assessment.Assessment) (*s
 	if err != nil {
 		return nil, err
 	}
-	reply, err := jsonReply(http.StatusCreated, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10), s.assessmentJSON(c, a, counts, true))
+	reply, err := jsonReply(http.StatusCreated, "/api/v1/assessments/"+strconv.FormatInt(a.ID, 10), s.assessmentJSON(c, a, counts, assessment.ManageAccess.GetsJoinCode())) // the creator owns it
 	if reply != nil {
 		reply.ETag = versionETag(a.Version)
 	}

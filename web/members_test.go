@@ -195,3 +195,45 @@ func TestNewJoinCode(t *testing.T) {
 		t.Errorf("Olive's trail %v lacks the new code", trail)
 	}
 }
+
+// The join code reaches only those who may change a round (assessment.Access.
+// GetsJoinCode): on the lists too, the dashboard and the API's, a viewer's rows carry
+// neither the code nor the join link, and a co-facilitator's do.
+func TestListsGiveTheJoinCodeToThoseWhoChange(t *testing.T) {
+	e := newTestEnv(t)
+	owner := e.newFacilitator("owner@example.org", "Olive")
+	viewer := e.newFacilitator("viewer@example.org", "Vic")
+	co := e.newFacilitator("co@example.org", "Cory")
+	a := e.ownedAssessment(owner, "Shared round")
+	e.share(a, viewer, assessment.MemberViewer)
+	e.share(a, co, assessment.MemberCoFacilitator)
+	for _, r := range []struct {
+		name string
+		f    *assessment.Facilitator
+		gets bool
+	}{{"viewer", viewer, false}, {"co-facilitator", co, true}, {"owner", owner, true}} {
+		token, _ := e.newAPIToken(r.f, "")
+		list := e.bearer(http.MethodGet, "/api/v1/assessments", token, nil)
+		dashboard := e.signedIn(r.f).get("/dashboard")
+		if list.Code != http.StatusOK || dashboard.Code != http.StatusOK {
+			t.Fatalf("%s: list %d, dashboard %d", r.name, list.Code, dashboard.Code)
+		}
+		var rows []struct {
+			ID      int64   `json:"id"`
+			Code    *string `json:"code"`
+			JoinURL *string `json:"join_url"`
+		}
+		decodeJSON(t, list.Body.Bytes(), &rows)
+		if len(rows) != 1 || rows[0].ID != a.ID {
+			t.Fatalf("%s: the list has %d rows", r.name, len(rows))
+		}
+		if got := rows[0].Code != nil && *rows[0].Code == a.Code && rows[0].JoinURL != nil; got != r.gets {
+			t.Errorf("%s: the list's code %v and join link %v; want them %v", r.name, rows[0].Code, rows[0].JoinURL, r.gets)
+		}
+		for what, body := range map[string]string{"list": list.Body.String(), "dashboard": dashboard.Body.String()} {
+			if !r.gets && (strings.Contains(body, a.Code) || strings.Contains(body, assessment.FormatJoinCode(a.Code))) {
+				t.Errorf("%s: the %s carries the join code", r.name, what)
+			}
+		}
+	}
+}

@@ -209,8 +209,9 @@ func TestRollupAPIAccess(t *testing.T) {
 	if rec := e.bearer(http.MethodGet, "/api/v1/rollup.xlsx", "", nil); rec.Code != http.StatusUnauthorized {
 		t.Errorf("workbook, no token: %d, want 401", rec.Code)
 	}
+	// The assessment list reads ?unit= the same way.
 	for _, q := range []string{"?unit=", "?unit=%20", "?unit=a&unit=b", "?unit=" + strings.Repeat("x", assessment.MaxUnitLen+1)} {
-		for _, path := range []string{"/api/v1/rollup", "/api/v1/rollup.xlsx"} {
+		for _, path := range []string{"/api/v1/rollup", "/api/v1/rollup.xlsx", "/api/v1/assessments"} {
 			rec := e.bearer(http.MethodGet, path+q, w.annT, nil)
 			if rec.Code != http.StatusUnprocessableEntity {
 				t.Errorf("%s%s: %d, want 422", path, q, rec.Code)

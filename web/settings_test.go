@@ -401,8 +401,10 @@ func TestSettingsPage(t *testing.T) {
 	}
 	// So does the dashboard, with the response rate where a headcount is expected.
 	dash := b.get("/dashboard").Body.String()
-	for _, want := range []string{escaped(t, "closes on 2031-05-07 at 09:00 UTC"), escaped(t, "submitted: 3 of 4 expected (75%) · in progress: 0"),
-		escaped(t, "submitted: 0 · in progress: 0")} {
+	for _, want := range []string{escaped(t, "closes on 2031-05-07 at 09:00 UTC"),
+		// Leadership (no headcount), staff (4 expected), patient partners (0 expected).
+		"<td>" + escaped(t, "submitted: 0 · in progress: 0") + "</td><td>" + escaped(t, "submitted: 3 of 4 expected (75%) · in progress: 0") +
+			"</td><td>" + escaped(t, "submitted: 0 · in progress: 0") + "</td>"} {
 		if !strings.Contains(dash, want) {
 			t.Errorf("the dashboard lacks %s", want)
 		}

@@ -52,9 +52,12 @@ type pillarCount struct {
 }
 
 type assessmentSummary struct {
-	A          *assessment.Assessment
-	Code       string // formatted for reading
-	JoinPath   string // the join link's path, "/j/" and the code
+	A *assessment.Assessment
+	// Code (formatted for reading), JoinPath ("/j/" and the code) and JoinURL are the
+	// round's join code and link, for a reader who gets them
+	// (assessment.Access.GetsJoinCode); empty for anyone else, so no view can show them.
+	Code       string
+	JoinPath   string
 	JoinURL    string
 	HomeURL    string // where a join code can be typed in
 	Pillars    []pillarCount
@@ -68,18 +71,22 @@ type assessmentSummary struct {
 	ClosesAt  string
 }
 
-// summarize lays out an assessment with its completion per pillar of its instrument.
-func (s *Server) summarize(c echo.Context, lang string, a *assessment.Assessment, counts map[string]assessment.PillarCounts) (assessmentSummary, error) {
+// summarize lays out an assessment with its completion per pillar of its instrument, for
+// a reader with access: with its join code and link only when that access gets them.
+func (s *Server) summarize(c echo.Context, lang string, a *assessment.Assessment, counts map[string]assessment.PillarCounts, access assessment.Access) (assessmentSummary, error) {
 	in, ok := s.svc.Instruments().Version(a.InstrumentVersion)
 	if !ok {
 		return assessmentSummary{}, fmt.Errorf("%w: assessment %d uses %q", survey.ErrUnknownInstrument, a.ID, a.InstrumentVersion)
 	}
 	sum := assessmentSummary{
-		A: a, Code: assessment.FormatJoinCode(a.Code), JoinPath: "/j/" + a.Code, HomeURL: s.baseURL(c) + "/",
+		A: a, HomeURL: s.baseURL(c) + "/",
 		CreatedAt:  a.CreatedAt.Format("2006-01-02"),
 		StatusText: s.tmpl.Message(lang, "status."+string(a.Status)),
 	}
-	sum.JoinURL = s.baseURL(c) + sum.JoinPath
+	if access.GetsJoinCode() {
+		sum.Code, sum.JoinPath = assessment.FormatJoinCode(a.Code), "/j/"+a.Code
+		sum.JoinURL = s.baseURL(c) + sum.JoinPath
+	}
 	for _, p := range in.Pillars {
 		n := counts[p.Key]
 		sum.Pillars = append(sum.Pillars, pillarCount{
@@ -93,13 +100,14 @@ func (s *Server) summarize(c echo.Context, lang string, a *assessment.Assessment
 	return sum, nil
 }
 
-// summarizeRound is summarize with the round's completion counted now.
+// summarizeRound is summarize with the round's completion counted now, for the signed-in
+// reader.
 func (s *Server) summarizeRound(c echo.Context, lang string, a *survey.Round) (assessmentSummary, error) {
 	counts, err := s.svc.Completion(c.Request().Context(), a)
 	if err != nil {
 		return assessmentSummary{}, err
 	}
-	return s.summarize(c, lang, a.Assessment, counts)
+	return s.summarize(c, lang, a.Assessment, counts, s.svc.AccessTo(c.Request().Context(), me(c), a.Assessment))
 }
 
 type dashboardView struct {
@@ -151,7 +159,7 @@ func (s *Server) dashboard(c echo.Context) error {
 			tv := teamView{N: n, Team: team.Team, SharedAs: team.Rounds[0].SharedAs, Unit: team.Rounds[0].Unit}
 			var trend []string
 			for j := range team.Rounds {
-				sum, err := s.summarize(c, lang, &team.Rounds[j].Assessment, team.Rounds[j].Counts)
+				sum, err := s.summarize(c, lang, &team.Rounds[j].Assessment, team.Rounds[j].Counts, team.Rounds[j].Access())
 				if err != nil {
 					return nil, err
 				}
@@ -265,8 +273,9 @@ type assessmentView struct {
 	PaperTotal int
 	// CanChange and CanManage say which controls the reader's role on the assessment
 	// allows (a viewer reads; a co-facilitator changes; the owner or an admin also
-	// deletes and shares); the use cases check again whatever is sent.
-	CanChange, CanManage bool
+	// deletes and shares); the use cases check again whatever is sent. Invites says
+	// whether the reader gets the join code (the invitation section).
+	CanChange, CanManage, Invites bool
 	// Members is who has access: the owner, then the facilitators it is shared with.
 	Members []assessment.Member
 }
@@ -280,7 +289,7 @@ func (s *Server) assessmentPage(c echo.Context) error {
 }
 
 func (s *Server) invitationPage(c echo.Context) error {
-	// The invitation carries the join code: for those who run the round, not viewers.
+	// The invitation carries the join code: for those who get it (a viewer does not).
 	a, err := s.svc.AssessmentFor(c.Request().Context(), me(c), pathID(c, "id"), assessment.ChangeAccess)
 	if err != nil {
 		return err
