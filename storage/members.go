@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -39,8 +40,8 @@ func (s *Store) MemberRole(ctx context.Context, seriesID, facilitatorID int64) (
 // so two shares at the same moment leave one row (both may then say created).
 func (s *Store) PutMember(ctx context.Context, seriesID, facilitatorID int64, role string) (created bool, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&memberRow{}).Where("series_id = ? AND facilitator_id = ?", seriesID, facilitatorID).
-			Update("role", role)
+		res := tx.Exec(`UPDATE assessment_members SET role = ? WHERE series_id = ? AND facilitator_id IN (`+s.activeAccount()+`)`,
+			role, seriesID, facilitatorID)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -48,12 +49,36 @@ func (s *Store) PutMember(ctx context.Context, seriesID, facilitatorID int64, ro
 			return nil
 		}
 		ins := tx.Exec(`INSERT INTO assessment_members (series_id, facilitator_id, role, added_at)
-			VALUES (?, ?, ?, ?) ON CONFLICT (series_id, facilitator_id) DO UPDATE SET role = excluded.role`,
-			seriesID, facilitatorID, role, s.db.NowFunc().UTC())
-		created = ins.Error == nil
-		return ins.Error
+			SELECT ?, id, ?, ? FROM facilitators WHERE id IN (`+s.activeAccount()+`)
+			ON CONFLICT (series_id, facilitator_id) DO UPDATE SET role = excluded.role`,
+			seriesID, role, s.db.NowFunc().UTC(), facilitatorID)
+		if ins.Error != nil {
+			return ins.Error
+		}
+		if ins.RowsAffected == 0 {
+			return ErrAccountInactive
+		}
+		created = true
+		return nil
 	})
 	return created, wrap(err, "share series %d", seriesID)
+}
+
+// ErrAccountInactive: the account a series was to be shared with or handed over to is
+// deactivated (or gone), as its statement found it; nothing was changed.
+var ErrAccountInactive = errors.New("storage: the account is deactivated")
+
+// activeAccount is a subquery of the id given as its one argument when that account is
+// active. On PostgreSQL it takes a share lock on the account's row, so a deactivation
+// waits for the statement's transaction and one committed first is seen: no series is
+// shared with or handed over to an account deactivated before. SQLite's single writer
+// runs the two one after the other.
+func (s *Store) activeAccount() string {
+	q := `SELECT id FROM facilitators WHERE id = ? AND deactivated_at IS NULL`
+	if s.dialect == Postgres {
+		q += ` FOR SHARE`
+	}
+	return q
 }
 
 // RemoveMember stops sharing series seriesID with facilitatorID; assessment.ErrNotFound
@@ -99,9 +124,17 @@ func (s *Store) Members(ctx context.Context, seriesID int64, ownerID *int64) ([]
 }
 
 // HandOver gives every round of series seriesID to facilitatorID; their membership, now
-// ownership, ends. The former owner keeps no access of their own.
+// ownership, ends. The former owner keeps no access of their own. An account deactivated
+// meanwhile is ErrAccountInactive, and nothing changes.
 func (s *Store) HandOver(ctx context.Context, seriesID, facilitatorID int64) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var active []int64
+		if err := tx.Raw(s.activeAccount(), facilitatorID).Scan(&active).Error; err != nil {
+			return err
+		}
+		if len(active) == 0 {
+			return ErrAccountInactive
+		}
 		res := tx.Model(&assessmentRow{}).Where("series_id = ?", seriesID).UpdateColumn("facilitator_id", facilitatorID)
 		if res.Error != nil {
 			return res.Error

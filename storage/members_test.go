@@ -1,9 +1,11 @@
 package storage_test
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/storage"
@@ -140,6 +142,56 @@ func TestSeriesOfAFollowingRound(t *testing.T) {
 		stored, err := s.Assessment(ctx, mine.ID)
 		if err != nil || stored.SeriesID != first.ID {
 			t.Errorf("stored: series %d (%v), want %d", stored.SeriesID, err, first.ID)
+		}
+	})
+}
+
+// An account deactivated before a share or a hand-over reaches the database gets
+// neither: the statements themselves look for an active account (on PostgreSQL holding
+// its row, so a deactivation waits), whatever the use case read before. A member's role
+// does not change either. Reactivated, the account can be given access again.
+func TestNoShareNorHandOverToADeactivatedAccount(t *testing.T) {
+	eachStore(t, func(t *testing.T, ns namedStore) {
+		s, ctx := ns.store, t.Context()
+		newAccount(t, s, "admin@example.org")
+		cora := newAccount(t, s, "cora@example.org")
+		dan := newAccount(t, s, "dan@example.org")
+		a := newAssessment(t, s, "deactivated")
+		if _, err := s.PutMember(ctx, a.SeriesID, cora.ID, assessment.MemberViewer); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []*assessment.Facilitator{cora, dan} {
+			if _, err := s.Deactivate(ctx, f.ID, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.PutMember(ctx, a.SeriesID, cora.ID, assessment.MemberCoFacilitator); !errors.Is(err, storage.ErrAccountInactive) {
+			t.Errorf("a member's new role once deactivated: %v, want ErrAccountInactive", err)
+		}
+		if role, _ := s.MemberRole(ctx, a.SeriesID, cora.ID); role != assessment.MemberViewer {
+			t.Errorf("Cora's role %q, want viewer still", role)
+		}
+		if _, err := s.PutMember(ctx, a.SeriesID, dan.ID, assessment.MemberViewer); !errors.Is(err, storage.ErrAccountInactive) {
+			t.Errorf("sharing with a deactivated account: %v, want ErrAccountInactive", err)
+		}
+		if role, _ := s.MemberRole(ctx, a.SeriesID, dan.ID); role != "" {
+			t.Errorf("Dan got role %q", role)
+		}
+		if err := s.HandOver(ctx, a.SeriesID, dan.ID); !errors.Is(err, storage.ErrAccountInactive) {
+			t.Errorf("handing over to a deactivated account: %v, want ErrAccountInactive", err)
+		}
+		if stored, err := s.Assessment(ctx, a.ID); err != nil || stored.FacilitatorID != nil && *stored.FacilitatorID == dan.ID {
+			t.Errorf("after a refused hand-over: %+v, %v", stored, err)
+		}
+
+		if _, err := s.Reactivate(ctx, dan.ID); err != nil {
+			t.Fatal(err)
+		}
+		if created, err := s.PutMember(ctx, a.SeriesID, dan.ID, assessment.MemberViewer); err != nil || !created {
+			t.Errorf("sharing with the reactivated account: created %v, %v", created, err)
+		}
+		if err := s.HandOver(ctx, a.SeriesID, dan.ID); err != nil {
+			t.Errorf("handing over to the reactivated account: %v", err)
 		}
 	})
 }

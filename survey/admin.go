@@ -366,7 +366,11 @@ func (s *Service) HandOver(ctx context.Context, actor *assessment.Facilitator, i
 			problems.Add("email", CodeAlreadyOwner)
 			return problems
 		}
-		if err := tx.HandOver(ctx, a.SeriesID, to.ID); err != nil {
+		if err := tx.HandOver(ctx, a.SeriesID, to.ID); errors.Is(err, storage.ErrAccountInactive) {
+			// Deactivated since it was looked up: the statement refused it.
+			problems.Add("email", assessment.CodeUnknown)
+			return problems
+		} else if err != nil {
 			return err
 		}
 		if err := audit(ctx, tx, actor, assessment.AuditHandedOver, &a.ID, to.Email); err != nil {

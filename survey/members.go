@@ -2,6 +2,7 @@ package survey
 
 import (
 	"context"
+	"errors"
 
 	"github.com/ecat-project/ecat/assessment"
 	"github.com/ecat-project/ecat/storage"
@@ -54,7 +55,11 @@ func (s *Service) Share(ctx context.Context, actor *assessment.Facilitator, id i
 		if to.ID == actor.ID || a.FacilitatorID != nil && *a.FacilitatorID == to.ID {
 			return assessment.ErrOwnAssessment
 		}
-		if created, err = tx.PutMember(ctx, a.SeriesID, to.ID, role); err != nil {
+		if created, err = tx.PutMember(ctx, a.SeriesID, to.ID, role); errors.Is(err, storage.ErrAccountInactive) {
+			// Deactivated since it was looked up: the statement refused it.
+			problems.Add("email", assessment.CodeUnknown)
+			return problems
+		} else if err != nil {
 			return err
 		}
 		m = &assessment.Member{FacilitatorID: to.ID, Email: to.Email, Name: to.Name, Role: role}
